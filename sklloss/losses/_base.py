@@ -1,0 +1,194 @@
+"""The Loss base class: the one object every other layer of sklloss reads.
+
+Conventions (read these once; every loss follows them)
+-------------------------------------------------------
+* ``raw_prediction`` is the decision value of a linear model, ``X @ w + b``:
+  shape (n,) for regression and binary classification, (n, K) for a softmax
+  over K classes. ``y_pred`` is the prediction a user sees, obtained through
+  ``inverse_link(raw_prediction)``: identity (most regression losses), exp
+  (log-link GLMs), sigmoid / softmax (probabilistic losses), identity
+  (margin losses, whose prediction *is* the decision value).
+* ``y_true`` for classification losses is label-encoded: 0 / 1 for binary
+  losses, 0..K-1 for multiclass ones; probabilistic losses also accept soft
+  targets, an (n, K) array of rows that sum to 1.
+* ``loss`` returns per-sample values, the quantity the metric averages, at
+  its documented scale (no factor or constant dropped); ``gradient`` and
+  ``hessian`` are derivatives of that same value with respect to
+  ``raw_prediction``. For piecewise-quadratic losses ``hessian`` is the
+  generalized Hessian (the second derivative almost everywhere).
+* ``__call__(y_true, y_pred, sample_weight=None)`` validates its input and
+  returns the weighted mean of ``loss_from_prediction`` as a Python float.
+* Computations keep float32 input in float32.
+
+A loss declares what it is through class attributes (``kind``,
+``is_smooth``, ``has_hessian``, ``is_piecewise_linear``, ``is_convex``,
+``trainable``, ``multiclass``); estimators read these flags and never switch
+on the loss's type.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .._validation import (
+    Interval,
+    check_finite_array,
+    check_loss_sample_weight,
+    check_same_length,
+)
+
+__all__ = ["Loss"]
+
+_RESPONSE_METHOD = {
+    "regression": "predict",
+    "probabilistic": "predict_proba",
+    "distribution": "predict_proba",
+    "margin": "decision_function",
+}
+
+
+class Loss(BaseEstimator):
+    """Base class of every loss: per-sample value, derivatives, link and metric.
+
+    Subclass it to add a loss: implement :meth:`loss` and :meth:`gradient`
+    (and :meth:`hessian` when the second derivative exists), set the class
+    attributes that describe it, and validate hyper-parameters in
+    :meth:`_validate_params`. The object is then a scikit-learn style
+    parameterised object: ``get_params`` / ``set_params``, ``clone``,
+    pickling and a readable ``repr`` come from :class:`~sklearn.base.BaseEstimator`.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (``None`` for a user's loss that is not registered).
+    kind : {"regression", "probabilistic", "margin", "distribution"}
+        What the estimator and scorer do with it.
+    link : {"identity", "log", "logit"}
+        Link from prediction to raw prediction (``"logit"`` is the sigmoid
+        for 1-D and the softmax for 2-D raw predictions).
+    is_smooth, has_hessian, is_piecewise_linear, is_convex, trainable : bool
+        Flags read by the estimators' solver choice.
+    multiclass : {None, "softmax", "ovr"}
+        How an estimator trains it on K > 2 classes.
+    y_true_domain, y_pred_domain : Interval
+        Valid values of ``y_true`` and of ``y_pred`` (prediction space).
+    metric_name : str
+        Name of the matching function in :mod:`sklloss.metrics`.
+    """
+
+    name = None
+    aliases = ()
+    kind = "regression"
+    link = "identity"
+    is_smooth = True
+    is_piecewise_linear = False
+    is_convex = True
+    trainable = True
+    multiclass = None
+    y_true_domain = Interval()
+    y_pred_domain = Interval()
+    metric_name = None
+
+    # ------------------------------------------------------------------ params
+    def _validate_params(self):
+        """Check hyper-parameters; raise a ValueError naming the bad one."""
+
+    def set_params(self, **params):
+        super().set_params(**params)
+        self._validate_params()
+        return self
+
+    # ------------------------------------------------------------------ flags
+    @property
+    def has_hessian(self):
+        """True when the subclass implements :meth:`hessian`."""
+        return type(self).hessian is not Loss.hessian
+
+    @property
+    def response_method(self):
+        """The estimator method whose output a scorer passes as ``y_pred``."""
+        return _RESPONSE_METHOD[self.kind]
+
+    # ------------------------------------------------------------ derivatives
+    def loss(self, y_true, raw_prediction):
+        """Per-sample loss at the raw prediction."""
+        raise NotImplementedError
+
+    def gradient(self, y_true, raw_prediction):
+        """Derivative of :meth:`loss` with respect to ``raw_prediction``."""
+        raise NotImplementedError
+
+    def loss_gradient(self, y_true, raw_prediction):
+        """Return ``(loss, gradient)``; subclasses may share work between them."""
+        return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
+
+    def hessian(self, y_true, raw_prediction):
+        """Second derivative of :meth:`loss` with respect to ``raw_prediction``.
+
+        Shape (n,) for 1-D raw predictions, (n, K, K) for 2-D ones.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define a Hessian.")
+
+    def hessian_product(self, y_true, raw_prediction, v):
+        """Per-sample Hessian times ``v`` (same shape as ``raw_prediction``)."""
+        h = self.hessian(y_true, raw_prediction)
+        if np.ndim(raw_prediction) == 1:
+            return h * v
+        return np.einsum("nij,nj->ni", h, v)
+
+    # ------------------------------------------------------------------ links
+    def inverse_link(self, raw_prediction):
+        """Prediction from raw prediction (identity unless overridden)."""
+        return raw_prediction
+
+    def link_function(self, y_pred):
+        """Raw prediction from prediction (identity unless overridden)."""
+        return y_pred
+
+    def loss_from_prediction(self, y_true, y_pred):
+        """Per-sample loss in prediction space (what the metric averages)."""
+        return self.loss(y_true, self.link_function(y_pred))
+
+    # ----------------------------------------------------------------- metric
+    def _check_y_true(self, y_true):
+        y_true = check_finite_array(y_true, name="y_true", allow_nd=False)
+        self.y_true_domain.check(y_true, name="y_true", loss_name=self._display_name)
+        return y_true
+
+    def _check_y_pred(self, y_pred):
+        y_pred = check_finite_array(y_pred, name="y_pred")
+        self.y_pred_domain.check(y_pred, name="y_pred", loss_name=self._display_name)
+        return y_pred
+
+    @property
+    def _display_name(self):
+        return self.name if self.name is not None else type(self).__name__
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Weighted mean of the per-sample loss, as a Python float.
+
+        Parameters
+        ----------
+        y_true : array-like
+            Targets (label-encoded for classification losses).
+        y_pred : array-like
+            Predictions in prediction space (see :meth:`inverse_link`).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, not all zero.
+
+        Returns
+        -------
+        float
+        """
+        y_true = self._check_y_true(y_true)
+        y_pred = self._check_y_pred(y_pred)
+        check_same_length(("y_true", y_true), ("y_pred", y_pred))
+        sw = check_loss_sample_weight(sample_weight, len(y_pred))
+        values = self.loss_from_prediction(y_true, y_pred)
+        return weighted_mean(values, sw)
+
+
+def weighted_mean(values, sample_weight=None):
+    """Mean of `values` weighted by `sample_weight`, as a Python float."""
+    if sample_weight is None:
+        return float(np.mean(values, dtype=np.float64))
+    return float(np.dot(sample_weight, values) / np.sum(sample_weight))
