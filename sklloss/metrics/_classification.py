@@ -1,0 +1,3 @@
+"""Metrics of the classification and distribution losses."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Metrics of the regression losses."""
+
+__all__ = []
