@@ -1,8 +1,19 @@
 """The loss catalogue: one object per loss, and the registry that names them."""
 
 from ._base import Loss
+from ._glm import Gamma, Poisson, Tweedie
 from ._registry import available_losses, get_loss, loss_names, register
-from ._regression import Huber, SquaredError
+from ._regression import (
+    AbsoluteError,
+    EpsilonInsensitive,
+    Huber,
+    LogCosh,
+    Quantile,
+    SmoothL1,
+    SquaredEpsilonInsensitive,
+    SquaredError,
+)
+from ._robust import Cauchy, TukeyBiweight
 
 __all__ = [
     "Loss",
@@ -12,4 +23,15 @@ __all__ = [
     "loss_names",
     "SquaredError",
     "Huber",
+    "AbsoluteError",
+    "SmoothL1",
+    "Quantile",
+    "LogCosh",
+    "EpsilonInsensitive",
+    "SquaredEpsilonInsensitive",
+    "Poisson",
+    "Gamma",
+    "Tweedie",
+    "Cauchy",
+    "TukeyBiweight",
 ]

@@ -1,0 +1,297 @@
+r"""Deviances of the Tweedie family (Poisson, Gamma, Tweedie) with a log link.
+
+The raw prediction is ``z = log(mu)`` and ``y_pred = mu = exp(z)``. The
+per-sample value is the *unit deviance* exactly as
+:func:`sklearn.metrics.mean_tweedie_deviance` averages it (no factor 1/2
+dropped), so the metric equals scikit-learn's. Writing ``a = 1 - p`` and
+``b = 2 - p`` for a power ``p`` outside {0, 1, 2}:
+
+.. math::
+
+    d(y, \mu) = 2 \left(\frac{\max(y, 0)^{b}}{a b} - \frac{y \mu^{a}}{a}
+    + \frac{\mu^{b}}{b}\right), \qquad
+    \frac{\partial d}{\partial z} = 2 (\mu^{b} - y \mu^{a}), \qquad
+    \frac{\partial^2 d}{\partial z^2} = 2 (b \mu^{b} - a y \mu^{a}),
+
+using ``d mu^k / dz = k mu^k``. ``p = 0`` is ``(y - mu)^2``, ``p = 1`` the
+Poisson and ``p = 2`` the Gamma deviance (closed forms below).
+
+Large raw predictions. ``mu = exp(z)`` leaves the float range for
+``|z| > 709``; the deviance there is beyond the largest float too, and the
+functions return ``+inf`` (gradient ``+-inf``) with no RuntimeWarning and no
+NaN: overflow warnings are silenced locally and the ``inf - inf`` that the
+formula may produce is replaced by its limit, the sign of the dominant term
+(the term with the larger exponent ``b > a`` for ``z > 0``, ``a`` for ``z < 0``).
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+from .._validation import Interval
+from ._base import Loss
+from ._registry import register
+from ._regression import _check_real
+
+__all__ = ["Poisson", "Gamma", "Tweedie"]
+
+_POSITIVE = Interval(0.0, np.inf, closed="neither")
+_NON_NEGATIVE = Interval(0.0, np.inf, closed="left")
+_REAL = Interval()
+
+
+def _y_times_exp(y, k, raw):
+    """``y * exp(k * raw)`` with ``0 * inf = 0`` (errstate set by the caller)."""
+    return np.where(y == 0, 0.0, y * np.exp(k * raw))
+
+
+def _nan_to(values, fill):
+    """Replace the NaNs of an ``inf - inf`` by their limit ``fill``."""
+    bad = np.isnan(values)
+    if bad.any():
+        values = np.where(bad, fill, values)
+    return values
+
+
+# ------------------------------------------------------------ raw-space formulas
+def _deviance_raw(y, raw, p):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if p == 0:
+            r = y - np.exp(raw)
+            return r * r
+        if p == 1:
+            # 2 (y log(y / mu) - y + mu); y log y is 0 at y = 0 (log of 1 there).
+            log_y = np.log(np.where(y > 0, y, 1.0))
+            return 2.0 * (y * (log_y - raw) - y + np.exp(raw))
+        if p == 2:
+            # with t = log(y / mu): 2 (y / mu - 1 - log(y / mu)) = 2 (expm1(t) - t)
+            t = np.log(y) - raw
+            return 2.0 * (np.expm1(t) - t)
+        a, b = 1.0 - p, 2.0 - p
+        y_pos = np.maximum(y, 0.0)
+        dev = 2.0 * (
+            y_pos**b / (a * b) - _y_times_exp(y, a, raw) / a + np.exp(b * raw) / b
+        )
+        return _nan_to(dev, np.inf)
+
+
+def _gradient_raw(y, raw, p):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if p == 0:
+            mu = np.exp(raw)
+            return 2.0 * mu * (mu - y)
+        if p == 1:
+            return 2.0 * (np.exp(raw) - y)
+        if p == 2:
+            return -2.0 * np.expm1(np.log(y) - raw)
+        a, b = 1.0 - p, 2.0 - p
+        grad = 2.0 * (np.exp(b * raw) - _y_times_exp(y, a, raw))
+        return _nan_to(grad, np.copysign(np.inf, raw))
+
+
+def _hessian_raw(y, raw, p):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if p == 0:
+            mu = np.exp(raw)
+            return 2.0 * mu * (2.0 * mu - y)
+        if p == 1:
+            return 2.0 * np.exp(raw)
+        if p == 2:
+            return 2.0 * np.exp(np.log(y) - raw)
+        a, b = 1.0 - p, 2.0 - p
+        hess = 2.0 * (b * np.exp(b * raw) - a * _y_times_exp(y, a, raw))
+        return _nan_to(hess, np.inf)
+
+
+def _deviance_mu(y, mu, p):
+    """Unit deviance in prediction space, the expression sklearn averages."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if p == 0:
+            r = y - mu
+            return r * r
+        if p == 1:
+            return 2.0 * (xlogy(y, y / mu) - y + mu)
+        if p == 2:
+            return 2.0 * (np.log(mu / y) + y / mu - 1.0)
+        a, b = 1.0 - p, 2.0 - p
+        y_pos = np.maximum(y, 0.0)
+        dev = 2.0 * (y_pos**b / (a * b) - y * mu**a / a + mu**b / b)
+        return _nan_to(dev, np.inf)
+
+
+class _LogLinkDeviance(Loss):
+    """Shared machinery: log link, deviance of power ``self._power``."""
+
+    link = "log"
+    y_pred_domain = _POSITIVE
+
+    @property
+    def _power(self):
+        raise NotImplementedError
+
+    def inverse_link(self, raw_prediction):
+        """``mu = exp(raw_prediction)`` (``+inf`` beyond the float range, silently)."""
+        with np.errstate(over="ignore"):
+            return np.exp(raw_prediction)
+
+    def link_function(self, y_pred):
+        """``raw_prediction = log(mu)``."""
+        return np.log(y_pred)
+
+    def loss(self, y_true, raw_prediction):
+        return _deviance_raw(y_true, raw_prediction, self._power)
+
+    def gradient(self, y_true, raw_prediction):
+        return _gradient_raw(y_true, raw_prediction, self._power)
+
+    def hessian(self, y_true, raw_prediction):
+        return _hessian_raw(y_true, raw_prediction, self._power)
+
+    def loss_from_prediction(self, y_true, y_pred):
+        # Straight from mu: no log/exp round trip, the same expression as sklearn.
+        return _deviance_mu(y_true, y_pred, self._power)
+
+
+@register
+class Poisson(_LogLinkDeviance):
+    r"""Poisson deviance with a log link (``mu = exp(z)``).
+
+    .. math::
+
+        \ell(y, z) = 2\left(y \log\frac{y}{\mu} - y + \mu\right), \qquad
+        \frac{\partial \ell}{\partial z} = 2 (\mu - y), \qquad
+        \frac{\partial^2 \ell}{\partial z^2} = 2 \mu,
+
+    with ``0 log 0 = 0``; ``y >= 0``, ``mu > 0``. The mean is scikit-learn's
+    ``mean_poisson_deviance``. Convex in ``z``. At ``z > 709`` the value is
+    ``+inf`` (beyond the float range), without a warning. Metric
+    :func:`sklloss.metrics.mean_poisson_deviance`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklloss.losses import Poisson
+    >>> loss = Poisson()
+    >>> loss.loss_from_prediction(np.array([0.0, 2.0]), np.array([1.0, 2.0]))
+    array([2., 0.])
+    >>> loss.gradient(np.array([0.0]), np.log([1.0]))
+    array([2.])
+    """
+
+    name = "poisson"
+    metric_name = "mean_poisson_deviance"
+    y_true_domain = _NON_NEGATIVE
+    _power = 1
+
+
+@register
+class Gamma(_LogLinkDeviance):
+    r"""Gamma deviance with a log link (``mu = exp(z)``).
+
+    .. math::
+
+        \ell(y, z) = 2\left(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\right), \qquad
+        \frac{\partial \ell}{\partial z} = 2 \left(1 - \frac{y}{\mu}\right),
+        \qquad \frac{\partial^2 \ell}{\partial z^2} = \frac{2 y}{\mu},
+
+    with ``y > 0``, ``mu > 0``; computed as ``2 (expm1(t) - t)`` with
+    ``t = log(y) - z``. The mean is scikit-learn's ``mean_gamma_deviance``.
+    Convex in ``z``. Metric :func:`sklloss.metrics.mean_gamma_deviance`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklloss.losses import Gamma
+    >>> Gamma().loss_from_prediction(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([0.        , 0.61370564])
+    """
+
+    name = "gamma"
+    metric_name = "mean_gamma_deviance"
+    y_true_domain = _POSITIVE
+    _power = 2
+
+
+@register
+class Tweedie(_LogLinkDeviance):
+    r"""Tweedie deviance of power ``power`` with a log link (``mu = exp(z)``).
+
+    With ``a = 1 - p``, ``b = 2 - p``:
+
+    .. math::
+
+        \ell(y, z) = 2 \left(\frac{\max(y, 0)^{b}}{a b} - \frac{y \mu^{a}}{a}
+        + \frac{\mu^{b}}{b}\right), \quad
+        \frac{\partial \ell}{\partial z} = 2 \mu^{a} (\mu - y), \quad
+        \frac{\partial^2 \ell}{\partial z^2} = 2 (b \mu^{b} - a y \mu^{a}),
+
+    and, as in scikit-learn, ``(y - mu)^2`` for ``p = 0``, the Poisson
+    deviance for ``p = 1`` and the Gamma deviance for ``p = 2``. The mean is
+    ``sklearn.metrics.mean_tweedie_deviance(power=p)``, with its domains:
+
+    ============  ==============  =====================================
+    power         y_true          y_pred
+    ============  ==============  =====================================
+    p < 0         real            > 0
+    p = 0         real            real (the metric; the log link needs > 0)
+    1 <= p < 2    >= 0            > 0
+    p >= 2        > 0             > 0
+    0 < p < 1     invalid (no Tweedie distribution): ValueError
+    ============  ==============  =====================================
+
+    The default ``power=0.0`` is that of scikit-learn's ``TweedieRegressor``
+    (whose link is then the identity; here it is always the log). The loss is
+    convex in ``z`` only for ``1 <= p <= 2`` (``is_convex`` reflects it): for
+    ``p = 0`` the Hessian ``2 mu (2 mu - y)`` is negative when ``mu < y / 2``.
+    Metric :func:`sklloss.metrics.mean_tweedie_deviance`.
+
+    Parameters
+    ----------
+    power : float, default=0.0
+        Tweedie power ``p``, a real number not in the open interval (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklloss.losses import Tweedie
+    >>> loss = Tweedie(power=1.5)
+    >>> loss.loss_from_prediction(np.array([0.0, 1.0]), np.array([1.0, 1.0]))
+    array([4., 0.])
+    >>> loss.is_convex
+    True
+    """
+
+    name = "tweedie"
+    metric_name = "mean_tweedie_deviance"
+
+    def __init__(self, power=0.0):
+        self.power = power
+        self._validate_params()
+
+    def _validate_params(self):
+        _check_real(self, "power")
+        if 0 < self.power < 1:
+            raise ValueError(
+                "power must not lie in the open interval (0, 1) for loss Tweedie "
+                f"(no Tweedie distribution exists there); got power={self.power!r}."
+            )
+
+    @property
+    def _power(self):
+        return float(self.power)
+
+    @property
+    def is_convex(self):
+        """True for ``1 <= power <= 2``: only there the deviance is convex in ``z``."""
+        return 1 <= self.power <= 2
+
+    @property
+    def y_true_domain(self):
+        """Valid ``y_true``: real (p <= 0), >= 0 (1 <= p < 2), > 0 (p >= 2)."""
+        if self.power <= 0:
+            return _REAL
+        return _NON_NEGATIVE if self.power < 2 else _POSITIVE
+
+    @property
+    def y_pred_domain(self):
+        """Valid ``y_pred``: any real for ``p = 0`` (as sklearn), else ``> 0``."""
+        return _REAL if self.power == 0 else _POSITIVE
