@@ -1,0 +1,230 @@
+"""What LossRegressor and LossClassifier share: parameters, loss, solver choice.
+
+``fit`` of both estimators follows the same four steps, which the dask
+helper (``_dask.py``) reuses:
+
+1. validate (``validate_data``, ``_check_sample_weight``) and resolve the
+   loss (:meth:`_LossLinearModel._resolve_loss`);
+2. encode y (estimator specific);
+3. build one :class:`~sklloss.linear_model._objective.LinearObjective` per
+   sub-problem (one, or one per class for one-vs-rest);
+4. ``self._solve(objective, loss)`` -> ``(W (K, p), b (K,), n_iter)`` and set
+   the fitted attributes.
+
+``_solve`` picks the solver from the loss's flags (``solver="auto"``):
+
+=============================================  ===============================
+loss                                           solver
+=============================================  ===============================
+``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
+Hessian, moderate size (see ``_newton_ok``)    ``"newton-cholesky"``
+Hessian, many parameters                       ``"lbfgs"`` (standardised)
+gradient only (a user's loss without Hessian)  ``"lbfgs"``
+``l1_ratio > 0``                               ``"lbfgs"`` on the split
+                                               ``W = u - v`` + Newton polish
+not ``is_convex`` (regression)                 huber start, then as above
+=============================================  ===============================
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ..losses import get_loss, loss_names
+from ..losses._base import Loss
+from ._objective import LinearObjective
+from ._solvers import SOLVERS, run_solver
+
+__all__ = ["_LossLinearModel"]
+
+_ALL_SOLVERS = ("auto", "exact", *SOLVERS)
+
+# Newton-Cholesky forms a P x P Hessian in O(n P^2) per iteration, against
+# O(n P) for a gradient pass; it is chosen when that is affordable.
+_NEWTON_MAX_PARAMS = 40
+_NEWTON_MAX_WORK = 2e8
+
+
+def _is_dask(X):
+    return type(X).__module__.split(".")[0] == "dask"
+
+
+def _newton_ok(n_samples, n_params):
+    return n_params <= _NEWTON_MAX_PARAMS or (
+        n_params <= 2000 and n_samples * n_params**2 <= _NEWTON_MAX_WORK
+    )
+
+
+class _LossLinearModel(BaseEstimator):
+    """Parameters, loss resolution and solver dispatch of the linear models."""
+
+    _loss_kinds = ()  # set by the subclasses
+    _estimator_name = ""
+
+    # ---------------------------------------------------------- validation
+    def _check_params(self):
+        def real(name, low, high=np.inf, *, low_open=False, high_open=False):
+            v = getattr(self, name)
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
+            ok = ok and bool(np.isfinite(v))
+            if ok:
+                ok = (v > low if low_open else v >= low) and (
+                    v < high if high_open else v <= high
+                )
+            if not ok:
+                lo = "(" if low_open else "["
+                hi = ")" if high_open else "]"
+                raise ValueError(
+                    f"{name} must be a real number in {lo}{low}, {high}{hi}; "
+                    f"got {name}={v!r}."
+                )
+
+        real("alpha", 0.0)
+        real("l1_ratio", 0.0, 1.0)
+        real("tol", 0.0, low_open=True)
+        if (
+            not isinstance(self.max_iter, numbers.Integral)
+            or isinstance(self.max_iter, bool)
+            or self.max_iter < 1
+        ):
+            raise ValueError(
+                f"max_iter must be an integer >= 1; got max_iter={self.max_iter!r}."
+            )
+        if self.solver not in _ALL_SOLVERS:
+            raise ValueError(
+                f"solver must be one of {_ALL_SOLVERS}; got solver={self.solver!r}."
+            )
+        for name in ("fit_intercept", "warm_start"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(
+                    f"{name} must be a bool; got {name}={getattr(self, name)!r}."
+                )
+
+    def _resolve_loss(self):
+        """A fresh, validated Loss for this fit (the user's object is cloned)."""
+        if isinstance(self.loss, str | Loss) or (
+            isinstance(self.loss, type) and issubclass(self.loss, Loss)
+        ):
+            loss = get_loss(self.loss)
+        else:
+            raise ValueError(
+                f"loss must be a loss name or a Loss instance; got loss={self.loss!r}."
+            )
+        if not loss.trainable or loss.kind not in self._loss_kinds:
+            valid = [n for k in self._loss_kinds for n in loss_names(trainable=True, kind=k)]
+            why = "cannot be trained" if not loss.trainable else f"is of kind {loss.kind!r}"
+            raise ValueError(
+                f"loss={loss._display_name!r} {why}; {self._estimator_name} accepts "
+                f"the trainable losses of kind {list(self._loss_kinds)}: "
+                f"{', '.join(valid)} (or a Loss instance of those kinds)."
+            )
+        return loss
+
+    # ---------------------------------------------------------- solving
+    def _choose_solver(self, loss, n_samples, n_params):
+        if self.solver != "auto":
+            if self.solver == "exact" and not loss.is_piecewise_linear:
+                raise ValueError(
+                    "solver='exact' is for piecewise-linear losses (absolute_error, "
+                    f"quantile, epsilon_insensitive, hinge); got loss="
+                    f"{loss._display_name!r}."
+                )
+            return self.solver
+        if loss.is_piecewise_linear and hasattr(loss, "convex_pieces"):
+            return "exact"
+        if loss.has_hessian and _newton_ok(n_samples, n_params):
+            return "newton-cholesky"
+        return "lbfgs"
+
+    def _solve(self, objective, loss, *, theta0=None, warm=None):
+        """Minimise ``objective``; return ``(W (K, p), b (K,), n_iter)``.
+
+        ``warm`` is an optional ``(W, b)`` start (warm_start); ``theta0`` an
+        optional start in the objective's coordinates.
+        """
+        n = objective.X.shape[0]
+        solver = self._choose_solver(loss, n, objective.n_params)
+        self.solver_ = solver
+        if solver == "exact":
+            return self._solve_exact(objective, loss)
+        if theta0 is None:
+            theta0 = np.zeros(objective.n_params)
+            if warm is not None:
+                theta0 = objective.pack(*warm)
+            elif objective.fit_intercept:
+                theta0[objective.n_coef :] = self._intercept_init(objective, loss)
+        n_iter = 0
+        if not loss.is_convex and warm is None and self._huber_start:
+            theta0, n_iter = self._huber_start_point(objective, theta0)
+        if solver == "newton-cholesky" and not loss.is_convex:
+            # Non-convex: L-BFGS-B finds a local minimum, Newton polishes it.
+            res = run_solver(
+                objective, theta0, solver="lbfgs", max_iter=self.max_iter,
+                tol=self.tol, verbose=self.verbose,
+            )
+            theta0, n_iter = res.theta, n_iter + res.n_iter
+        res = run_solver(
+            objective,
+            theta0,
+            solver=solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        W, b = objective.unpack(res.theta)
+        return W, b, n_iter + res.n_iter
+
+    _huber_start = False
+
+    def _huber_start_point(self, objective, theta0):
+        """Solution of the same problem with a Huber loss (non-convex start)."""
+        from ..losses import Huber
+
+        y = objective.y
+        med = np.median(y)
+        scale = 1.4826 * np.median(np.abs(y - med))
+        if not scale > 0:
+            scale = float(np.std(y)) or 1.0
+        huber = LinearObjective(
+            objective.X,
+            y,
+            objective.sample_weight_raw,
+            Huber(delta=1.345 * scale),
+            alpha=objective.alpha,
+            l1_ratio=objective.l1_ratio,
+            fit_intercept=objective.fit_intercept,
+        )
+        solver = "newton-cholesky" if _newton_ok(len(y), huber.n_params) else "lbfgs"
+        res = run_solver(
+            huber, theta0, solver=solver, max_iter=self.max_iter, tol=self.tol
+        )
+        W, b = huber.unpack(res.theta)
+        return objective.pack(W, b), res.n_iter
+
+    def _solve_exact(self, objective, loss):
+        try:
+            from ._exact import fit_piecewise_linear
+        except ImportError as exc:  # pragma: no cover - depends on a peer module
+            raise ImportError(
+                "the exact solver for piecewise-linear losses "
+                "(sklloss.linear_model._exact) is not available"
+            ) from exc
+        coef, intercept, n_iter = fit_piecewise_linear(
+            objective.X,
+            objective.y,
+            objective.sample_weight_raw,
+            loss,
+            alpha=objective.alpha,
+            l1_ratio=objective.l1_ratio,
+            fit_intercept=objective.fit_intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
+        )
+        W = np.asarray(coef, dtype=np.float64).reshape(1, -1)
+        b = np.array([float(intercept)])
+        return W, b, max(int(n_iter), 1)
+
+    def _intercept_init(self, objective, loss):
+        return np.zeros(objective.K)

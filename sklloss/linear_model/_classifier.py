@@ -1,0 +1,421 @@
+"""LossClassifier: a linear classifier minimising any classification loss."""
+
+import numbers
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import ClassifierMixin
+from sklearn.utils._available_if import available_if
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..losses import get_loss
+from ._base import _is_dask, _LossLinearModel
+from ._objective import LinearObjective
+
+__all__ = ["LossClassifier"]
+
+_PROBA_KINDS = ("probabilistic", "distribution")
+
+
+def _has_proba(self):
+    """True exactly when the loss defines probabilities (for available_if)."""
+    loss = getattr(self, "loss_", None)
+    if loss is None:
+        try:
+            loss = get_loss(self.loss)
+        except (TypeError, ValueError):
+            return False
+    return loss.kind in _PROBA_KINDS
+
+
+class LossClassifier(ClassifierMixin, _LossLinearModel):
+    r"""Linear classifier that minimises the loss you choose, to its optimum.
+
+    Fits ``coef_`` (:math:`W`) and ``intercept_`` (:math:`b`) minimising
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_{i=1}^{n} s_i\, \ell\big(y_i, W x_i + b\big)
+        + \alpha \Big(\rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_2^2\Big)
+
+    with :math:`s_i` the sample weights times the class weights and
+    :math:`\rho` = ``l1_ratio``; intercepts are not penalised. Labels of any
+    type are encoded to ``0..K-1`` in the order of ``classes_``.
+
+    * Binary: one decision value :math:`x^\top w + b`; ``classes_[1]`` is
+      the positive class (``y = 1`` for the loss).
+    * Multiclass, losses with ``multiclass="softmax"`` (log_loss, focal):
+      one row of ``W`` per class and the softmax of the decision values.
+    * Multiclass, margin losses (``multiclass="ovr"``): one binary problem
+      per class against the rest.
+
+    ``predict_proba`` and ``predict_log_proba`` exist exactly for the
+    probabilistic losses (``hasattr`` is False otherwise);
+    ``decision_function`` always. Solvers as in :class:`LossRegressor`.
+
+    Parameters
+    ----------
+    loss : str or Loss, default="log_loss"
+        A registry name or alias or a Loss instance of kind
+        ``"probabilistic"``, ``"distribution"`` or ``"margin"``.
+    alpha : float, default=1e-4
+        Penalty strength, >= 0. ``LogisticRegression(C=C)`` is
+        ``alpha = 1 / (C * n_samples)``.
+    l1_ratio : float, default=0.0
+        Share of the L1 norm in the penalty, in [0, 1].
+    fit_intercept : bool, default=True
+        Whether to fit (unpenalised) intercepts.
+    solver : {"auto", "newton-cholesky", "trust-ncg", "lbfgs", "exact"}, \
+            default="auto"
+        Optimisation method; ``"exact"`` only for piecewise-linear losses
+        (hinge).
+    max_iter : int, default=1000
+        Maximum number of solver iterations.
+    tol : float, default=1e-8
+        Stopping tolerance (see :class:`LossRegressor`).
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    verbose : int, default=0
+        Print the solver's progress.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying the sample weights per class, as in scikit-learn.
+    label_smoothing : float, default=0.0
+        In [0, 1): train probabilistic losses on the soft targets
+        :math:`y (1 - \epsilon) + \epsilon / K`, as PyTorch's
+        ``CrossEntropyLoss``. A ValueError for other losses.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients (one row for binary problems).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    loss_ : Loss
+        The resolved loss.
+    solver_ : str
+        The solver ``"auto"`` chose.
+    n_iter_ : int
+        Solver iterations (summed over one-vs-rest problems), >= 1.
+    n_evals_ : int
+        Gradient passes of the fit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+
+    See Also
+    --------
+    LossRegressor : The same for regression losses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklloss import LossClassifier
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0], [0.5], [-0.5]])
+    >>> y = np.array(["no", "no", "yes", "yes", "yes", "no"])
+    >>> clf = LossClassifier(loss="squared_hinge").fit(X, y)
+    >>> clf.predict([[3.0], [-3.0]])
+    array(['yes', 'no'], dtype='<U3')
+    >>> hasattr(clf, "predict_proba")
+    False
+    """
+
+    _loss_kinds = ("probabilistic", "distribution", "margin")
+    _estimator_name = "LossClassifier"
+
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-8,
+        warm_start=False,
+        verbose=0,
+        class_weight=None,
+        label_smoothing=0.0,
+    ):
+        self.loss = loss
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        try:
+            loss = get_loss(self.loss)
+        except (TypeError, ValueError):
+            return tags
+        tags.classifier_tags.multi_class = loss.multiclass is not None
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _check_label_smoothing(self, loss):
+        ls = self.label_smoothing
+        ok = isinstance(ls, numbers.Real) and not isinstance(ls, bool)
+        if not (ok and 0 <= ls < 1):
+            raise ValueError(
+                f"label_smoothing must be a real number in [0, 1); got "
+                f"label_smoothing={ls!r}."
+            )
+        if ls > 0 and loss.kind not in _PROBA_KINDS:
+            raise ValueError(
+                f"label_smoothing={ls!r} needs a probabilistic loss (soft targets); "
+                f"loss={loss._display_name!r} is of kind {loss.kind!r}."
+            )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by minimising the penalised mean loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (multiplied by the class weights).
+
+        Returns
+        -------
+        self : LossClassifier
+            The fitted estimator.
+        """
+        if _is_dask(X):
+            from . import _dask
+
+            return _dask.fit(self, X, y, sample_weight)
+        self._check_params()
+        loss = self._resolve_loss()
+        self._check_label_smoothing(loss)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=("csr", "csc"),
+            dtype=[np.float64, np.float32],
+        )
+        check_classification_targets(y)
+        sw = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        classes, y_enc = np.unique(y, return_inverse=True)
+        sw = self._class_weighted(sw, classes, y, y_enc)
+        self.classes_ = classes
+        problems = self._build_objectives(X.astype(np.float64, copy=False), y_enc, sw, loss)
+        self._fit_problems(problems, loss, X.dtype)
+        return self
+
+    def _class_weighted(self, sw, classes, y, y_enc):
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        if self.class_weight is None:
+            return sw
+        cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+        return sw * cw[y_enc]
+
+    def _build_objectives(self, X, y_enc, sw, loss):
+        """One objective (binary, softmax) or one per class (one-vs-rest)."""
+        K = len(self.classes_)
+        ls = float(self.label_smoothing)
+        common = dict(
+            alpha=self.alpha, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept
+        )
+        if K == 2:
+            y = y_enc.astype(np.float64)
+            if ls:
+                y = y * (1 - ls) + ls / 2
+            return [LinearObjective(X, y, sw, loss, **common)]
+        if loss.multiclass == "softmax":
+            if ls:
+                Y = np.full((len(y_enc), K), ls / K)
+                Y[np.arange(len(y_enc)), y_enc] += 1 - ls
+            else:
+                Y = y_enc.astype(np.float64)
+            return [
+                LinearObjective(X, Y, sw, loss, n_outputs=K, softmax=True, **common)
+            ]
+        if loss.multiclass == "ovr":
+            out = []
+            for k in range(K):
+                y = (y_enc == k).astype(np.float64)
+                if ls:
+                    y = y * (1 - ls) + ls / 2
+                out.append(LinearObjective(X, y, sw, loss, **common))
+            return out
+        raise ValueError(
+            f"loss={loss._display_name!r} is binary only (multiclass=None), and y "
+            f"has {K} classes: {list(self.classes_)}."
+        )
+
+    def _fit_problems(self, problems, loss, dtype):
+        """Solve each problem and set the fitted attributes."""
+        warm = self._warm_start_rows(len(problems), problems[0].n_features)
+        Ws, bs, n_iter, n_evals = [], [], 0, 0
+        for k, objective in enumerate(problems):
+            start = None if warm is None else (warm[0][k], warm[1][k])
+            W, b, it = self._solve(objective, loss, warm=start)
+            Ws.append(W)
+            bs.append(b)
+            n_iter += it
+            n_evals += objective.n_evals
+        W, b = np.vstack(Ws), np.concatenate(bs)
+        if problems[0].softmax and self.fit_intercept:
+            b = b - b.mean()  # the softmax is invariant to a common shift
+        dtype = dtype if dtype == np.float32 else np.float64
+        self.loss_ = loss
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = (b if self.fit_intercept else np.zeros_like(b)).astype(dtype)
+        self.n_iter_ = max(int(n_iter), 1)
+        self.n_evals_ = int(n_evals)
+        return self
+
+    def _warm_start_rows(self, n_problems, p):
+        """Previous (W, b) split per problem, if warm_start applies."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        if self.coef_.shape[1] != p:
+            return None
+        if n_problems == 1:
+            W, b = self.coef_, self.intercept_
+            return [W], [b]
+        if self.coef_.shape[0] != n_problems:
+            return None
+        return [self.coef_[k : k + 1] for k in range(n_problems)], [
+            self.intercept_[k : k + 1] for k in range(n_problems)
+        ]
+
+    def _intercept_init(self, objective, loss):
+        """Log-odds of the weighted class frequencies (probabilistic losses)."""
+        if loss.kind not in _PROBA_KINDS or loss.link != "logit":
+            return np.zeros(objective.K)
+        s, y = objective.sample_weight, objective.y
+        if objective.softmax:
+            if y.ndim == 1:
+                freq = np.bincount(y.astype(np.intp), weights=s, minlength=objective.K)
+            else:
+                freq = s @ y
+            logf = np.log(np.clip(freq, 1e-12, None))
+            return logf - logf.mean()
+        p = float(np.clip(s @ y, 1e-12, 1 - 1e-12))
+        return np.array([np.log(p) - np.log1p(-p)])
+
+    # -------------------------------------------------------------- predict
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=("csr", "csc"),
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+
+    def decision_function(self, X):
+        """Decision values ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For binary problems, positive values predict ``classes_[1]``.
+        """
+        if _is_dask(X):
+            from . import _dask
+
+            return _dask.decision_function(self, X)
+        X = self._validate_X_predict(X)
+        raw = np.asarray(X @ self.coef_.T) + self.intercept_
+        return raw[:, 0] if raw.shape[1] == 1 else raw
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            The class with the largest decision value.
+        """
+        if _is_dask(X):
+            from . import _dask
+
+            return _dask.predict(self, X)
+        raw = self.decision_function(X)
+        if raw.ndim == 1:
+            return self.classes_[(raw > 0).astype(np.intp)]
+        return self.classes_[np.argmax(raw, axis=1)]
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities through the loss's inverse link.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one, columns in the order of ``classes_``.
+        """
+        if _is_dask(X):
+            from . import _dask
+
+            return _dask.predict_proba(self, X)
+        return np.exp(self.predict_log_proba(X))
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        if _is_dask(X):
+            from . import _dask
+
+            return np.log(_dask.predict_proba(self, X))
+        raw = self.decision_function(X)
+        if raw.ndim == 1:
+            # log sigmoid(+-raw) = -logaddexp(0, -+raw)
+            return np.column_stack([-np.logaddexp(0, raw), -np.logaddexp(0, -raw)])
+        if self.loss_.multiclass == "softmax":
+            return raw - logsumexp(raw, axis=1, keepdims=True)
+        # one-vs-rest probabilistic loss: normalise the K sigmoids
+        logp = -np.logaddexp(0, -raw)
+        return logp - logsumexp(logp, axis=1, keepdims=True)

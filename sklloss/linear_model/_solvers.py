@@ -1,0 +1,338 @@
+"""Solvers for :class:`~sklloss.linear_model._objective.LinearObjective`.
+
+This module holds the ONLY calls into :mod:`scipy.optimize`. Each solver takes
+an objective and a start ``theta0`` and returns a :class:`SolverResult`; an
+optimizer that stops early is reported as a
+:class:`~sklearn.exceptions.ConvergenceWarning` naming the reason, never as an
+exception.
+
+Solvers
+-------
+``"newton-cholesky"``
+    Damped Newton with the full Hessian (Cholesky of a p x p matrix, p the
+    number of parameters), Armijo backtracking. Exact for smooth losses and,
+    through the generalized Hessian, semismooth Newton for the
+    piecewise-quadratic ones (huber, smooth_l1, squared_hinge,
+    modified_huber). Stops when the Newton step is below ``tol`` (relative to
+    the coefficients): the error is then of the order of ``tol**2``.
+``"trust-ncg"``
+    scipy's trust-region Newton-CG with exact Hessian-vector products; for
+    many features when a Hessian exists.
+``"lbfgs"``
+    scipy's L-BFGS-B. With an L1 term it runs on the split ``W = u - v``,
+    ``u, v >= 0`` (exact zeros), followed by a Newton polish on the active
+    set when a Hessian exists.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["SolverResult", "SOLVERS", "run_solver"]
+
+SOLVERS = ("lbfgs", "newton-cholesky", "trust-ncg")
+
+_EPS = np.finfo(np.float64).eps
+
+# Whether to run the solvers with BLAS limited to one thread (threadpoolctl).
+LIMIT_BLAS_THREADS = False
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns: the point, iterations, and whether it converged."""
+
+    theta: np.ndarray
+    n_iter: int
+    converged: bool
+    message: str = ""
+
+
+def _blas_limits():
+    """Context limiting BLAS threads for the solver's own small-vector work.
+
+    The matrix products of an evaluation are large and get all threads back
+    (see :func:`_threaded`); the optimizer's bookkeeping on vectors of length
+    p is faster on one thread (issue 4 measured L-BFGS-B 2-8x slower with all
+    threads). Only used when threadpoolctl is installed.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional dependency
+        return None
+    return threadpool_limits
+
+
+class _Printer:
+    """Verbose progress lines: iteration, objective and gradient norm."""
+
+    def __init__(self, name, verbose):
+        self.name = name
+        self.verbose = verbose
+        self.t0 = time.perf_counter()
+        if verbose:
+            print(f"[{name}] iter       objective    |grad|_inf    time(s)")
+
+    def __call__(self, it, f, g):
+        if self.verbose:
+            gn = float(np.max(np.abs(g))) if g is not None and g.size else 0.0
+            dt = time.perf_counter() - self.t0
+            print(f"[{self.name}] {it:4d}  {f:.10e}  {gn:.3e}  {dt:8.3f}")
+
+
+def _warn(solver, message):
+    warnings.warn(
+        f"The {solver} solver did not converge: {message}. Increase max_iter, "
+        "loosen tol, or scale the data.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+# ----------------------------------------------------------------- Newton
+def _newton_direction(H, g):
+    """Solve H d = -g; fall back to a pseudo-inverse for a singular H."""
+    n = H.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    ridge = 1e-13 * max(float(np.max(np.abs(np.diag(H)))), 1e-300)
+    try:
+        c = scipy.linalg.cho_factor(H + ridge * np.eye(n), check_finite=False)
+        return -scipy.linalg.cho_solve(c, g, check_finite=False)
+    except (np.linalg.LinAlgError, ValueError):
+        # Singular (e.g. a softmax intercept, or huber with every residual
+        # beyond delta and no L2 term): the minimum-norm Newton step.
+        return -scipy.linalg.lstsq(H, g, cond=1e-12, check_finite=False)[0]
+
+
+def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
+    """Damped (semismooth) Newton with Armijo backtracking.
+
+    Parameters
+    ----------
+    fun_grad : callable, x -> (f, g)
+    hess : callable, x -> dense Hessian
+    x0 : ndarray
+    max_iter : int
+    tol : float
+        Stop when ``max|step| <= tol * max(1, max|x|)``.
+    printer : callable (iteration, f, g)
+
+    Returns
+    -------
+    SolverResult
+    """
+    x = x0.copy()
+    f, g = fun_grad(x)
+    for it in range(1, max_iter + 1):
+        printer(it - 1, f, g)
+        if not np.all(np.isfinite(g)):
+            return SolverResult(x, it, False, "the gradient is not finite")
+        d = _newton_direction(hess(x), g)
+        slope = float(g @ d)
+        if not slope < 0:
+            if slope == 0 or np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)):
+                return SolverResult(x, it, True, "stationary point")
+            d, slope = -g, -float(g @ g)  # not a descent direction: gradient step
+        if -slope <= 4 * _EPS * max(abs(f), 1e-300):
+            # The Newton decrement is at rounding level: x is the optimum to
+            # machine precision, no step can decrease f measurably.
+            return SolverResult(x, it, True, "Newton decrement at rounding level")
+        t = 1.0
+        while True:
+            x_new = x + t * d
+            f_new, g_new = fun_grad(x_new)
+            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
+                break
+            if np.isfinite(f_new) and f_new <= f + 8 * _EPS * abs(f):
+                break  # no measurable change left at this precision
+            t *= 0.5
+            if t < 1e-12:
+                return SolverResult(x, it, False, "the line search failed")
+        step = t * np.max(np.abs(d))
+        x, f, g = x_new, f_new, g_new
+        if step <= tol * max(1.0, float(np.max(np.abs(x), initial=0.0))):
+            printer(it, f, g)
+            return SolverResult(x, it, True, "Newton step below tol")
+    printer(max_iter, f, g)
+    return SolverResult(x, max_iter, False, f"max_iter={max_iter} reached")
+
+
+# ----------------------------------------------------------------- L-BFGS-B
+def _lbfgs(fun_grad, x0, *, bounds, max_iter, tol, printer):
+    state = {"it": 0, "g": None}
+
+    def fg(x):
+        f, g = fun_grad(x)
+        state["g"] = g
+        return f, g
+
+    def callback(intermediate_result):
+        state["it"] += 1
+        printer(state["it"], intermediate_result.fun, state["g"])
+
+    res = scipy.optimize.minimize(
+        fg,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        callback=callback if printer.verbose else None,
+        options={
+            "maxiter": max_iter,
+            "maxfun": 2 * max_iter + 20,
+            "maxls": 50,
+            "maxcor": 20,
+            "gtol": tol,
+            "ftol": 64 * _EPS,
+        },
+    )
+    ok = res.status == 0
+    msg = res.message if isinstance(res.message, str) else str(res.message)
+    return SolverResult(res.x, max(int(res.nit), 1), ok, msg)
+
+
+def _trust_ncg(objective, x0, *, max_iter, tol, printer):
+    state = {"it": 0, "g": None}
+
+    def fg(x):
+        f, g = objective.loss_gradient(x)
+        state["g"] = g
+        return f, g
+
+    def callback(intermediate_result):
+        state["it"] += 1
+        printer(state["it"], intermediate_result.fun, state["g"])
+
+    res = scipy.optimize.minimize(
+        fg,
+        x0,
+        jac=True,
+        hessp=objective.hessp,
+        method="trust-ncg",
+        callback=callback if printer.verbose else None,
+        options={"maxiter": max_iter, "gtol": tol},
+    )
+    ok = res.status == 0
+    return SolverResult(res.x, max(int(res.nit), 1), ok, str(res.message))
+
+
+# ---------------------------------------------------------------- L1 polish
+def _polish_active_set(objective, theta, *, max_iter, tol, printer):
+    """Newton on the active set of an L1 solution, with signs held fixed.
+
+    On the set of nonzero coefficients (signs fixed) the L1 term is linear,
+    so the objective is smooth there; Newton gives the optimum to rounding
+    level. The polished point is kept only if no sign flips and the zero
+    coefficients still satisfy the subgradient condition
+    ``|grad_j| <= l1_weight_j``.
+    """
+    m = objective.n_coef
+    w1 = objective.l1_weights
+    active = np.ones(theta.size, dtype=bool)
+    active[:m] = theta[:m] != 0
+    sign = np.sign(theta[:m])
+    lin = np.zeros(theta.size)
+    lin[:m] = w1 * sign
+
+    def embed(xa):
+        full = np.zeros(theta.size)
+        full[active] = xa
+        return full
+
+    def fg(xa):
+        f, g = objective.loss_gradient(embed(xa))
+        f += float(lin[active] @ xa)
+        return f, (g + lin)[active]
+
+    def hess(xa):
+        return objective.hessian(embed(xa))[np.ix_(active, active)]
+
+    res = newton(fg, hess, theta[active], max_iter=max_iter, tol=tol, printer=printer)
+    new = embed(res.theta)
+    if not res.converged or np.any(np.sign(new[:m][active[:m]]) != sign[active[:m]]):
+        return theta
+    _, g = objective.loss_gradient(new)
+    if np.any(np.abs(g[:m][~active[:m]]) > w1[~active[:m]] * (1 + 1e-10) + 1e-14):
+        return theta
+    return new
+
+
+# -------------------------------------------------------------- dispatcher
+def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0):
+    """Minimise ``objective`` from ``theta0`` with the named solver.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+    theta0 : ndarray of shape (objective.n_params,)
+    solver : {"lbfgs", "newton-cholesky", "trust-ncg"}
+    max_iter : int
+    tol : float
+    verbose : int
+
+    Returns
+    -------
+    SolverResult
+        ``converged=False`` results have already raised a ConvergenceWarning.
+    """
+    printer = _Printer(solver, verbose)
+    limits = _blas_limits() if LIMIT_BLAS_THREADS else None
+    ctx = limits(limits=1, user_api="blas") if limits is not None else None
+    use_l1 = objective.l1 > 0
+    try:
+        if solver == "newton-cholesky" and not use_l1:
+            res = newton(
+                objective.loss_gradient,
+                objective.hessian,
+                theta0,
+                max_iter=max_iter,
+                tol=tol,
+                printer=printer,
+            )
+        elif solver == "trust-ncg" and not use_l1:
+            res = _trust_ncg(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+        elif use_l1:
+            res = _lbfgs_l1(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+            if solver != "lbfgs" and objective.loss.has_hessian:
+                res.theta = _polish_active_set(
+                    objective, res.theta, max_iter=50, tol=tol, printer=printer
+                )
+        else:
+            res = _lbfgs(
+                objective.loss_gradient,
+                theta0,
+                bounds=None,
+                max_iter=max_iter,
+                tol=tol,
+                printer=printer,
+            )
+    finally:
+        if ctx is not None:
+            ctx.restore_original_limits()
+    if not res.converged:
+        _warn(solver, res.message)
+    return res
+
+
+def _lbfgs_l1(objective, theta0, *, max_iter, tol, printer):
+    m = objective.n_coef
+    w = theta0[:m]
+    z0 = np.concatenate([np.maximum(w, 0), np.maximum(-w, 0), theta0[m:]])
+    bounds = [(0, None)] * (2 * m) + [(None, None)] * (theta0.size - m)
+    res = _lbfgs(
+        objective.split_loss_gradient,
+        z0,
+        bounds=bounds,
+        max_iter=max_iter,
+        tol=tol,
+        printer=printer,
+    )
+    z = res.theta
+    res.theta = np.concatenate([z[:m] - z[m : 2 * m], z[2 * m :]])
+    return res
