@@ -112,8 +112,14 @@ class _LossLinearModel(BaseEstimator):
                 f"loss must be a loss name or a Loss instance; got loss={self.loss!r}."
             )
         if not loss.trainable or loss.kind not in self._loss_kinds:
-            valid = [n for k in self._loss_kinds for n in loss_names(trainable=True, kind=k)]
-            why = "cannot be trained" if not loss.trainable else f"is of kind {loss.kind!r}"
+            valid = [
+                n for k in self._loss_kinds for n in loss_names(trainable=True, kind=k)
+            ]
+            why = (
+                "cannot be trained"
+                if not loss.trainable
+                else f"is of kind {loss.kind!r}"
+            )
             raise ValueError(
                 f"loss={loss._display_name!r} {why}; {self._estimator_name} accepts "
                 f"the trainable losses of kind {list(self._loss_kinds)}: "
@@ -160,8 +166,12 @@ class _LossLinearModel(BaseEstimator):
         if solver == "newton-cholesky" and not loss.is_convex:
             # Non-convex: L-BFGS-B finds a local minimum, Newton polishes it.
             res = run_solver(
-                objective, theta0, solver="lbfgs", max_iter=self.max_iter,
-                tol=self.tol, verbose=self.verbose,
+                objective,
+                theta0,
+                solver="lbfgs",
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
             )
             theta0, n_iter = res.theta, n_iter + res.n_iter
         res = run_solver(

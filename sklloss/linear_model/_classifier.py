@@ -8,7 +8,11 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
@@ -217,7 +221,8 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         classes, y_enc = np.unique(y, return_inverse=True)
         sw = self._class_weighted(sw, classes, y, y_enc)
         self.classes_ = classes
-        problems = self._build_objectives(X.astype(np.float64, copy=False), y_enc, sw, loss)
+        X64 = X.astype(np.float64, copy=False)
+        problems = self._build_objectives(X64, y_enc, sw, loss)
         self._fit_problems(problems, loss, X.dtype)
         return self
 

@@ -190,8 +190,14 @@ class LinearObjective:
         c = self._cache
         if c[3] is None:
             h = self.loss.hessian(self.y, self._for_loss(raw))
-            self._cache = (c[0], c[1], c[2], h * self.sample_weight[:, None, None]
-                           if h.ndim == 3 else h * self.sample_weight)
+            self._cache = (
+                c[0],
+                c[1],
+                c[2],
+                h * self.sample_weight[:, None, None]
+                if h.ndim == 3
+                else h * self.sample_weight,
+            )
         return self._cache[3]
 
     def _data_hessp(self, W, b, V, vb):
@@ -211,8 +217,10 @@ class LinearObjective:
         X = self.X
         if self.fit_intercept:
             ones = np.ones((X.shape[0], 1))
-            X = sparse.hstack([X, ones], format="csr") if sparse.issparse(X) else (
-                np.hstack([X, ones])
+            X = (
+                sparse.hstack([X, ones], format="csr")
+                if sparse.issparse(X)
+                else (np.hstack([X, ones]))
             )
         q = X.shape[1]
         h = self._sample_hessian(W, b)
@@ -246,7 +254,8 @@ class LinearObjective:
         W = np.asarray(W, dtype=np.float64).reshape(self.K, self.n_features)
         parts = [(W * self.scale).ravel()]
         if self.fit_intercept:
-            parts.append(np.asarray(b, dtype=np.float64).reshape(self.K) + W @ self.mean)
+            b = np.asarray(b, dtype=np.float64).reshape(self.K)
+            parts.append(b + W @ self.mean)
         return np.concatenate(parts)
 
     def _to_theta(self, gW, gb):

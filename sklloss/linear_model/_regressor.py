@@ -2,7 +2,11 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
@@ -189,8 +193,10 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             fit_intercept=self.fit_intercept,
         )
         warm = None
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (
-            X.shape[1],
+        if (
+            self.warm_start
+            and hasattr(self, "coef_")
+            and self.coef_.shape == (X.shape[1],)
         ):
             warm = (self.coef_[None, :], np.array([self.intercept_]))
         W, b, n_iter = self._solve(objective, loss, warm=warm)

@@ -296,9 +296,13 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0):
                 printer=printer,
             )
         elif solver == "trust-ncg" and not use_l1:
-            res = _trust_ncg(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+            res = _trust_ncg(
+                objective, theta0, max_iter=max_iter, tol=tol, printer=printer
+            )
         elif use_l1:
-            res = _lbfgs_l1(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+            res = _lbfgs_l1(
+                objective, theta0, max_iter=max_iter, tol=tol, printer=printer
+            )
             if solver != "lbfgs" and objective.loss.has_hessian:
                 res.theta = _polish_active_set(
                     objective, res.theta, max_iter=50, tol=tol, printer=printer
