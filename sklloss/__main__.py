@@ -1,0 +1,8 @@
+"""``python -m sklloss``: the command line of :mod:`sklloss.cli`."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
