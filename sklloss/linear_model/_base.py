@@ -161,7 +161,12 @@ class _LossLinearModel(BaseEstimator):
             elif objective.fit_intercept:
                 theta0[objective.n_coef :] = self._intercept_init(objective, loss)
         n_iter = 0
-        if not loss.is_convex and warm is None and self._huber_start:
+        if (
+            not loss.is_convex
+            and warm is None
+            and self._huber_start
+            and loss.link == "identity"
+        ):
             theta0, n_iter = self._huber_start_point(objective, theta0)
         if solver == "newton-cholesky" and not loss.is_convex:
             # Non-convex: L-BFGS-B finds a local minimum, Newton polishes it.

@@ -144,7 +144,11 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         # An extreme quantile (or expectile) is not meant to explain the mean:
         # R^2 > 0.5 on check_regressors_train's data is not its job.
         q = getattr(loss, "quantile", 0.5)
-        tags.regressor_tags.poor_score = not 0.25 <= q <= 0.75
+        poor = not 0.25 <= q <= 0.75
+        # A log link predicts exp(raw) > 0: on real-valued targets (tweedie
+        # with power <= 0) it cannot explain negative values.
+        poor = poor or (loss.link == "log" and low == -np.inf)
+        tags.regressor_tags.poor_score = poor
         return tags
 
     def fit(self, X, y, sample_weight=None):

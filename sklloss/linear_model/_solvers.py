@@ -139,21 +139,25 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
             if slope == 0 or np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)):
                 return SolverResult(x, it, True, "stationary point")
             d, slope = -g, -float(g @ g)  # not a descent direction: gradient step
-        if -slope <= 4 * _EPS * max(abs(f), 1e-300):
-            # The Newton decrement is at rounding level: x is the optimum to
-            # machine precision, no step can decrease f measurably.
-            return SolverResult(x, it, True, "Newton decrement at rounding level")
+        # Near the optimum the decrease -slope/2 falls below the rounding
+        # level of f: f can no longer judge the step, the quadratic model can
+        # (it is exact to rounding there), so the full step is taken.
+        tiny = -slope <= 64 * _EPS * max(abs(f), 1e-300)
         t = 1.0
         while True:
             x_new = x + t * d
             f_new, g_new = fun_grad(x_new)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
+            if not np.isfinite(f_new):
+                pass
+            elif tiny or f_new <= f + 1e-4 * t * slope:
                 break
-            if np.isfinite(f_new) and f_new <= f + 8 * _EPS * abs(f):
-                break  # no measurable change left at this precision
             t *= 0.5
             if t < 1e-12:
                 return SolverResult(x, it, False, "the line search failed")
+        if tiny and np.max(np.abs(g_new)) >= np.max(np.abs(g)):
+            # no progress left at this precision: x is the optimum
+            printer(it, f, g)
+            return SolverResult(x, it, True, "gradient at rounding level")
         step = t * np.max(np.abs(d))
         x, f, g = x_new, f_new, g_new
         if step <= tol * max(1.0, float(np.max(np.abs(x), initial=0.0))):
