@@ -1,0 +1,682 @@
+r"""Fit, predict and score :class:`LossRegressor` / :class:`LossClassifier` on dask.
+
+The estimators delegate here when ``X`` is a dask collection; nothing else in
+sklloss imports this module, so ``import sklloss`` never imports dask.
+
+How a fit runs
+--------------
+1. **Validate and persist once.** ``X`` is rechunked to one block of columns
+   (row blocks are kept), ``y`` and ``sample_weight`` are aligned to the same
+   row blocks, and the three are persisted: the blocks are computed once and
+   stay in the workers' memory for the whole fit. One pass over the persisted
+   blocks then checks that everything is finite, that the weights are
+   non-negative, and collects the class labels with their counts (classifier)
+   or the range of ``y`` (regressor, checked against the loss's domain). The
+   classifier encodes ``y`` block by block (``np.searchsorted`` on the sorted
+   classes) and persists the codes.
+2. **The same objective, block by block.** :class:`_DaskObjective` is a
+   :class:`~sklloss.linear_model._objective.LinearObjective` whose four data
+   methods (column statistics, loss and gradient, Hessian-vector product,
+   dense Hessian) map the in-memory implementation over the row blocks and
+   add up the partial sums. Sample weights are normalised by their global
+   sum, so the partial sums add up exactly:
+
+   .. math::
+
+       \sum_i s_i \ell_i = \sum_{B} \sum_{i \in B} s_i \ell_i, \qquad
+       X^\top (s \odot g) = \sum_{B} X_B^\top (s_B \odot g_B).
+
+   Each evaluation is one ``dask.compute`` of a small graph (one task per
+   block plus a tree reduction); only vectors of length ``p`` (or a
+   ``p x p`` Hessian) travel back to the client.
+3. **The same solvers.** The estimator's own ``_solve`` runs
+   :mod:`scipy.optimize` on the client exactly as in memory, and its own
+   attribute-setting step stores the result. On data that fits in memory, a
+   dask fit and a numpy fit agree to the solver tolerance.
+
+Piecewise-linear losses
+-----------------------
+In memory, ``absolute_error``, ``quantile``, ``epsilon_insensitive`` and
+``hinge`` are solved exactly by an interior-point / LP method that keeps
+per-sample dual variables; it is not available on dask arrays. With
+``solver="auto"`` (or ``"exact"``) their fit on dask arrays raises a
+ValueError that says so and names the supported losses; an explicit
+``solver="lbfgs"`` runs L-BFGS-B on the *same* (non-smooth) objective, which
+gives an approximate optimum and usually a ConvergenceWarning. The objective
+is never silently changed.
+
+Prediction
+----------
+``predict``, ``decision_function``, ``predict_proba`` and
+``predict_log_proba`` return lazy dask arrays: the fitted estimator is
+applied to each row block with ``map_blocks``. ``score`` and sklloss
+scorers accept dask arrays (they compute the predictions when the metric
+reads them) and return floats.
+"""
+
+import numbers
+
+import dask
+import dask.array as da
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ._objective import LinearObjective
+
+__all__ = [
+    "fit",
+    "predict",
+    "decision_function",
+    "predict_proba",
+    "predict_log_proba",
+]
+
+# Partial results are added in groups of this many (a tree reduction), so that
+# neither one task nor the client receives all blocks' partial sums at once.
+_SPLIT_EVERY = 8
+
+
+# =============================================================== validation
+def _as_dask_X(X, name="X"):
+    """``X`` as a 2-D floating dask array with one block of columns."""
+    if not isinstance(X, da.Array):
+        to_array = getattr(X, "to_dask_array", None)
+        if to_array is None:
+            raise TypeError(
+                f"{name} must be a dask array (or a dask DataFrame); got "
+                f"{type(X).__name__}."
+            )
+        X = to_array(lengths=True)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D dask array for {name}, got an array of shape {X.shape}."
+        )
+    if np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"Complex data not supported; {name} has dtype {X.dtype}.")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(
+            f"Found array with shape {X.shape} for {name}; at least one sample "
+            "and one feature are required."
+        )
+    return X.rechunk({1: -1})
+
+
+def _align_rows(v, row_chunks, name):
+    """A 1-D array-like (numpy or dask) as a dask array with ``row_chunks``."""
+    n = sum(row_chunks)
+    if isinstance(v, da.Array):
+        if any(np.isnan(c) for c in v.chunks[0]):
+            v = v.compute_chunk_sizes()
+    else:
+        to_array = getattr(v, "to_dask_array", None)
+        if to_array is not None:
+            v = to_array(lengths=True)
+        else:
+            v = np.asarray(v)
+            if v.ndim == 0:
+                raise ValueError(f"{name} must be 1-D; got the scalar {v!r}.")
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got an array of shape {v.shape}.")
+    if v.shape[0] != n:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"X has {n}, {name} has {v.shape[0]}."
+        )
+    if isinstance(v, da.Array):
+        return v.rechunk((row_chunks,))
+    return da.from_array(v, chunks=(row_chunks,))
+
+
+def _block_summary(Xb, yb, swb, classify):
+    """Per-block facts the fit checks once: finiteness, labels or y range, weights."""
+    out = {"X_finite": bool(np.isfinite(Xb).all())}
+    if classify:
+        out["classes"], out["counts"] = np.unique(yb, return_counts=True)
+    else:
+        yb = yb.astype(np.float64)
+        out["y_finite"] = bool(np.isfinite(yb).all())
+        out["y_min"], out["y_max"] = float(yb.min()), float(yb.max())
+    if swb is not None:
+        out["sw_finite"] = bool(np.isfinite(swb).all())
+        out["sw_min"] = float(swb.min()) if out["sw_finite"] else 0.0
+        out["sw_sum"] = float(swb.sum(dtype=np.float64)) if out["sw_finite"] else 0.0
+    else:
+        out["sw_sum"] = float(len(Xb))
+    return out
+
+
+def _check_summaries(parts, classify, has_sw):
+    """Reduce the per-block summaries; raise a ValueError on bad input."""
+    if not all(p["X_finite"] for p in parts):
+        raise ValueError("Input X contains NaN or infinity.")
+    result = {}
+    if has_sw:
+        if not all(p["sw_finite"] for p in parts):
+            raise ValueError("Input sample_weight contains NaN or infinity.")
+        sw_min = min(p["sw_min"] for p in parts)
+        if sw_min < 0:
+            raise ValueError(
+                f"sample_weight must be non-negative; got a weight of {sw_min!r}."
+            )
+    result["sw_sum"] = float(sum(p["sw_sum"] for p in parts))
+    if not result["sw_sum"] > 0:
+        raise ValueError("sample_weight must not be all zero.")
+    if classify:
+        classes = np.unique(np.concatenate([p["classes"] for p in parts]))
+        counts = np.zeros(len(classes), dtype=np.int64)
+        for p in parts:
+            counts[np.searchsorted(classes, p["classes"])] += p["counts"]
+        result["classes"], result["counts"] = classes, counts
+    else:
+        if not all(p["y_finite"] for p in parts):
+            raise ValueError("Input y contains NaN or infinity.")
+        result["y_range"] = np.array(
+            [min(p["y_min"] for p in parts), max(p["y_max"] for p in parts)]
+        )
+    return result
+
+
+class _Data:
+    """Persisted row blocks of one fit: X, y (or its codes) and the weights.
+
+    ``X`` is a dask array (one block of columns); ``x_parts``, ``y_parts`` and
+    ``sw_parts`` are the matching per-block delayed objects (``sw_parts`` is a
+    list of None without sample weights).
+    """
+
+    def __init__(self, X, y, sw, sw_sum):
+        self.X, self.y, self.sw = X, y, sw
+        self.sw_sum = float(sw_sum)
+        self.n_samples, self.n_features = X.shape
+        self.x_parts = list(X.to_delayed().ravel())
+        self.y_parts = list(y.to_delayed().ravel())
+        if sw is None:
+            self.sw_parts = [None] * len(self.x_parts)
+        else:
+            self.sw_parts = list(sw.to_delayed().ravel())
+
+    def normalised_weights(self):
+        """Lazy ``sw / sum(sw)`` (for the estimators' start-point formulas)."""
+        if self.sw is None:
+            return da.full(
+                (self.n_samples,),
+                1.0 / self.n_samples,
+                chunks=(self.X.chunks[0],),
+            )
+        return self.sw.astype(np.float64) / self.sw_sum
+
+
+def _prepare(X, y, sample_weight, *, classify):
+    """Validate, align and persist; return ``(data, facts)``."""
+    X = _as_dask_X(X)
+    rows = X.chunks[0]
+    y = _align_rows(y, rows, "y")
+    if classify:
+        if np.issubdtype(y.dtype, np.complexfloating):
+            raise ValueError(f"Complex data not supported; y has dtype {y.dtype}.")
+    elif not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise ValueError(f"y must be numeric for a regressor; got dtype {y.dtype}.")
+    sw = None
+    if sample_weight is not None:
+        if isinstance(sample_weight, numbers.Number):
+            sample_weight = da.full((X.shape[0],), float(sample_weight), chunks=(rows,))
+        sw = _align_rows(sample_weight, rows, "sample_weight").astype(np.float64)
+    # The one computation of the inputs: later passes read the workers' memory.
+    X, y, sw = dask.persist(X, y, sw)
+    data = _Data(X, y, sw, 1.0)
+    blocks = zip(data.x_parts, data.y_parts, data.sw_parts, strict=True)
+    summaries = dask.compute(
+        *[dask.delayed(_block_summary)(*block, classify) for block in blocks]
+    )
+    facts = _check_summaries(summaries, classify, sw is not None)
+    data.sw_sum = facts["sw_sum"]
+    return data, facts
+
+
+# ========================================================== block objective
+class _BlockSpec:
+    """What a block needs besides its data: the loss and the target encoding.
+
+    ``target`` is ``("regression",)``, ``("binary", ls)``, ``("softmax", K,
+    ls)`` or ``("ovr", k, ls)``, applied to the block of ``y`` (class codes
+    for the classifier) exactly as the in-memory estimators build their
+    targets.
+    """
+
+    def __init__(self, loss, target, *, K, softmax, fit_intercept, sw_sum):
+        self.loss = loss
+        self.target = target
+        self.K = K
+        self.softmax = softmax
+        self.fit_intercept = fit_intercept
+        self.sw_sum = sw_sum
+
+    def targets(self, yb):
+        kind = self.target[0]
+        if kind == "regression":
+            return yb.astype(np.float64)
+        if kind == "binary":
+            t, ls = yb.astype(np.float64), self.target[1]
+        elif kind == "ovr":
+            t, ls = (yb == self.target[1]).astype(np.float64), self.target[2]
+        else:  # softmax
+            K, ls = self.target[1], self.target[2]
+            if not ls:
+                return yb.astype(np.float64)
+            Y = np.full((len(yb), K), ls / K)
+            Y[np.arange(len(yb)), yb] += 1 - ls
+            return Y
+        return t * (1 - ls) + ls / 2 if ls else t
+
+
+class _BlockObjective(LinearObjective):
+    """The in-memory objective on one row block, weights normalised globally.
+
+    Built through :class:`LinearObjective`'s own constructor, so a block's
+    loss, gradient and Hessian are computed by exactly the in-memory code.
+    The column statistics are not needed on a block and are skipped.
+    """
+
+    def _column_stats(self):
+        return None, None
+
+
+def _block_objective(spec, Xb, yb, swb):
+    Xb = np.asarray(Xb, dtype=np.float64)
+    sw = np.ones(len(Xb)) if swb is None else np.asarray(swb, dtype=np.float64)
+    obj = _BlockObjective(
+        Xb,
+        spec.targets(yb),
+        sw,
+        spec.loss,
+        n_outputs=spec.K,
+        softmax=spec.softmax,
+        fit_intercept=spec.fit_intercept,
+    )
+    # Normalise by the sum over ALL blocks: partial sums then add up exactly.
+    obj.sample_weight = sw / spec.sw_sum
+    return obj
+
+
+def _block_call(spec, method, Xb, yb, swb, args):
+    return getattr(_block_objective(spec, Xb, yb, swb), method)(*args)
+
+
+def _block_column_sums(spec, Xb, swb):
+    """``(X_B.T @ s_B, (X_B * X_B).T @ s_B)`` for the column statistics."""
+    Xb = np.asarray(Xb, dtype=np.float64)
+    s = (np.ones(len(Xb)) if swb is None else swb.astype(np.float64)) / spec.sw_sum
+    return Xb.T @ s, s @ (Xb * Xb)
+
+
+def _add(*parts):
+    """Element-wise sum of partial results (floats, arrays or tuples of them)."""
+    first = parts[0]
+    if isinstance(first, tuple):
+        return tuple(_add(*items) for items in zip(*parts, strict=True))
+    total = first
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def _tree_sum(parts):
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(_add)(*parts[i : i + _SPLIT_EVERY])
+            for i in range(0, len(parts), _SPLIT_EVERY)
+        ]
+    return parts[0]
+
+
+class _DaskObjective(LinearObjective):
+    """:class:`LinearObjective` whose data methods run over persisted row blocks.
+
+    Everything that does not touch X (packing, standardisation, penalty, L1
+    split) is inherited unchanged; ``X``, ``y`` and ``sample_weight`` are lazy
+    dask arrays used only for their shape and by the estimators' start-point
+    formulas.
+    """
+
+    def __init__(self, data, spec, *, alpha, l1_ratio):
+        self._data = data
+        self._spec = spec
+        y = data.y.map_blocks(
+            spec.targets,
+            dtype=np.float64,
+            **(
+                {"new_axis": 1, "chunks": (data.y.chunks[0], (spec.K,))}
+                if spec.target[0] == "softmax" and spec.target[2]
+                else {}
+            ),
+        )
+        super().__init__(
+            data.X,
+            y,
+            np.ones(1),  # placeholder; replaced by the lazy weights below
+            spec.loss,
+            n_outputs=spec.K,
+            softmax=spec.softmax,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=spec.fit_intercept,
+        )
+        self.sample_weight = data.normalised_weights()
+        self.sample_weight_raw = data.sw
+
+    def _map_reduce(self, func, *args):
+        """One ``dask.compute``: ``func`` on every block, partial sums added."""
+        d = self._data
+        spec = dask.delayed(self._spec)
+        args = dask.delayed(args)  # shipped once, shared by all tasks
+        parts = [
+            dask.delayed(func)(spec, *block, args)
+            for block in zip(d.x_parts, d.y_parts, d.sw_parts, strict=True)
+        ]
+        return dask.compute(_tree_sum(parts))[0]
+
+    def _column_stats(self):
+        d = self._data
+        spec = dask.delayed(self._spec)
+        parts = [
+            dask.delayed(_block_column_sums)(spec, xb, sb)
+            for xb, sb in zip(d.x_parts, d.sw_parts, strict=True)
+        ]
+        mean, sq = dask.compute(_tree_sum(parts))[0]
+        # From here on identical to LinearObjective._column_stats.
+        if not self.fit_intercept:
+            mean = np.zeros(self.n_features)
+        var = np.maximum(sq - mean * mean, 0.0)
+        scale = np.sqrt(var)
+        tiny = scale <= 1e-10 * (np.abs(mean) + 1e-300)
+        scale[tiny | (scale == 0)] = 1.0
+        return mean, scale
+
+    def _data_loss_gradient(self, W, b):
+        self.n_evals += 1
+        return self._map_reduce(_block_loss_gradient, W, b)
+
+    def _data_hessp(self, W, b, V, vb):
+        self.n_hessp += 1
+        return self._map_reduce(_block_hessp, W, b, V, vb)
+
+    def _data_hessian(self, W, b):
+        return self._map_reduce(_block_hessian, W, b)
+
+
+def _block_loss_gradient(spec, Xb, yb, swb, args):
+    return _block_call(spec, "_data_loss_gradient", Xb, yb, swb, args)
+
+
+def _block_hessp(spec, Xb, yb, swb, args):
+    return _block_call(spec, "_data_hessp", Xb, yb, swb, args)
+
+
+def _block_hessian(spec, Xb, yb, swb, args):
+    return _block_call(spec, "_data_hessian", Xb, yb, swb, args)
+
+
+# ======================================================================= fit
+def _supported_losses(est):
+    from ..losses import get_loss, loss_names
+
+    names = []
+    for kind in est._loss_kinds:
+        for name in loss_names(trainable=True, kind=kind):
+            if not get_loss(name).is_piecewise_linear:
+                names.append(name)
+    return names
+
+
+def _check_solver(est, loss, n_samples, n_params):
+    solver = est._choose_solver(loss, n_samples, n_params)
+    if solver == "exact":
+        raise ValueError(
+            f"loss={loss._display_name!r} is piecewise linear: in memory it is "
+            "solved exactly by an interior-point / linear-programming method that "
+            "needs the whole data set, which is not available on dask arrays. "
+            f"On dask arrays {type(est).__name__} supports: "
+            f"{', '.join(_supported_losses(est))}. Pass solver='lbfgs' to run "
+            "L-BFGS-B on this same non-smooth objective (an approximate optimum), "
+            "or compute X and fit in memory for the exact solution."
+        )
+    return solver
+
+
+def fit(est, X, y, sample_weight=None):
+    """Fit ``est`` (a LossRegressor or LossClassifier) on dask arrays.
+
+    Parameters
+    ----------
+    est : LossRegressor or LossClassifier
+        The estimator; its parameters are read, its fitted attributes set.
+    X : dask.array.Array of shape (n_samples, n_features)
+        Training data chunked by rows (columns are rechunked to one block).
+    y : dask.array.Array or array-like of shape (n_samples,)
+        Targets or class labels.
+    sample_weight : dask.array.Array or array-like, default=None
+        Non-negative weights.
+
+    Returns
+    -------
+    est
+        The fitted estimator.
+
+    Examples
+    --------
+    >>> import dask
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from sklloss import LossRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 3))
+    >>> y = X @ [1.0, -2.0, 0.5] + rng.normal(size=1000)
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     reg = LossRegressor(loss="huber").fit(
+    ...         da.from_array(X, chunks=250), da.from_array(y, chunks=250)
+    ...     )
+    >>> bool(np.allclose(reg.coef_, LossRegressor(loss="huber").fit(X, y).coef_))
+    True
+    """
+    est._check_params()
+    loss = est._resolve_loss()
+    classify = hasattr(est, "_check_label_smoothing")
+    if classify:
+        est._check_label_smoothing(loss)
+    data, facts = _prepare(X, y, sample_weight, classify=classify)
+    dtype = data.X.dtype
+    est.n_features_in_ = data.n_features
+    if hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+    if classify:
+        return _fit_classifier(est, loss, data, facts, dtype)
+    return _fit_regressor(est, loss, data, facts, dtype)
+
+
+def _objective(est, data, spec):
+    return _DaskObjective(data, spec, alpha=est.alpha, l1_ratio=est.l1_ratio)
+
+
+def _fit_regressor(est, loss, data, facts, dtype):
+    loss.y_true_domain.check(facts["y_range"], name="y", loss_name=loss._display_name)
+
+    def spec_for(a_loss):
+        return _BlockSpec(
+            a_loss,
+            ("regression",),
+            K=1,
+            softmax=False,
+            fit_intercept=est.fit_intercept,
+            sw_sum=data.sw_sum,
+        )
+
+    objective = _objective(est, data, spec_for(loss))
+    _check_solver(est, loss, data.n_samples, objective.n_params)
+    warm = None
+    if (
+        est.warm_start
+        and hasattr(est, "coef_")
+        and est.coef_.shape == (data.n_features,)
+    ):
+        warm = (est.coef_[None, :], np.array([est.intercept_]))
+    n_extra = 0
+    if warm is None and not loss.is_convex and loss.link == "identity":
+        warm, n_extra = _huber_start(est, data, objective, spec_for)
+    W, b, n_iter = est._solve(objective, loss, warm=warm)
+    est._set_fitted(loss, W, b, n_iter + n_extra, objective.n_evals, dtype)
+    return est
+
+
+def _huber_start(est, data, objective, spec_for):
+    """The in-memory Huber start of non-convex losses, on dask arrays.
+
+    As in memory, delta = 1.345 * 1.4826 * MAD(y); the median and the MAD
+    come from :func:`dask.array.percentile` (approximate quantiles merged
+    over blocks), so the start, and the local optimum a non-convex loss
+    reaches from it, may differ slightly from an in-memory fit.
+    """
+    from ..losses import Huber
+    from ._base import _newton_ok
+    from ._solvers import run_solver
+
+    y = data.y.astype(np.float64)
+    med = float(da.percentile(y, [50]).compute().ravel()[0])
+    mad = float(da.percentile(abs(y - med), [50]).compute().ravel()[0])
+    scale = 1.4826 * mad
+    if not scale > 0:
+        scale = float(y.std().compute()) or 1.0
+    huber = _objective(est, data, spec_for(Huber(delta=1.345 * scale)))
+    theta0 = np.zeros(huber.n_params)
+    if huber.fit_intercept:
+        theta0[huber.n_coef :] = est._intercept_init(huber, huber.loss)
+    newton = _newton_ok(data.n_samples, huber.n_params)
+    solver = "newton-cholesky" if newton else "lbfgs"
+    res = run_solver(huber, theta0, solver=solver, max_iter=est.max_iter, tol=est.tol)
+    W, b = huber.unpack(res.theta)
+    return (W, b), res.n_iter
+
+
+def _fit_classifier(est, loss, data, facts, dtype):
+    classes, counts = facts["classes"], facts["counts"]
+    check_classification_targets(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}."
+        )
+    # Encode y block by block, with class weights folded into the weights.
+    codes = data.y.map_blocks(_encode, classes, dtype=np.intp)
+    sw = data.sw
+    if est.class_weight is not None:
+        cw = _class_weight(est.class_weight, classes, counts)
+        w = codes.map_blocks(_take, cw, dtype=np.float64)
+        sw = w if sw is None else sw * w
+    codes, sw = dask.persist(codes, sw)
+    sw_sum = data.sw_sum
+    if est.class_weight is not None:
+        sw_sum = float(sw.sum().compute())
+        if not sw_sum > 0:
+            raise ValueError("sample_weight times class_weight must not be all zero.")
+    enc = _Data(data.X, codes, sw, sw_sum)
+    est.classes_ = classes
+    K = len(classes)
+    ls = float(est.label_smoothing)
+    common = dict(fit_intercept=est.fit_intercept, sw_sum=sw_sum)
+    if K == 2:
+        specs = [_BlockSpec(loss, ("binary", ls), K=1, softmax=False, **common)]
+    elif loss.multiclass == "softmax":
+        specs = [_BlockSpec(loss, ("softmax", K, ls), K=K, softmax=True, **common)]
+    elif loss.multiclass == "ovr":
+        specs = [
+            _BlockSpec(loss, ("ovr", k, ls), K=1, softmax=False, **common)
+            for k in range(K)
+        ]
+    else:
+        raise ValueError(
+            f"loss={loss._display_name!r} is binary only (multiclass=None), and y "
+            f"has {K} classes: {list(classes)}."
+        )
+    problems = [_objective(est, enc, spec) for spec in specs]
+    _check_solver(est, loss, enc.n_samples, problems[0].n_params)
+    est._fit_problems(problems, loss, dtype)
+    return est
+
+
+def _encode(yb, classes):
+    return np.searchsorted(classes, yb)
+
+
+def _take(codes, values):
+    return values[codes]
+
+
+def _class_weight(class_weight, classes, counts):
+    """sklearn's ``compute_class_weight`` from the class counts (no full y)."""
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        # n_samples / (n_classes * bincount(y)), as sklearn documents it.
+        return counts.sum() / (len(classes) * counts.astype(np.float64))
+    return compute_class_weight(class_weight, classes=classes, y=classes)
+
+
+# =================================================================== predict
+def _apply(Xb, est, method):
+    return getattr(est, method)(Xb)
+
+
+def _map_rows(est, X, method):
+    """``getattr(est, method)`` on each row block of ``X``, as a lazy dask array."""
+    check_is_fitted(est)
+    X = _as_dask_X(X)
+    if X.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input."
+        )
+    # The output's shape and dtype from one row (a linear model: cheap).
+    probe = getattr(est, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))
+    meta = np.empty((0,) + probe.shape[1:], dtype=probe.dtype)
+    if probe.ndim == 1:
+        return X.map_blocks(
+            _apply, est, method, drop_axis=1, dtype=probe.dtype, meta=meta
+        )
+    return X.map_blocks(
+        _apply,
+        est,
+        method,
+        chunks=(X.chunks[0], (probe.shape[1],)),
+        dtype=probe.dtype,
+        meta=meta,
+    )
+
+
+def decision_function(est, X):
+    """Lazy ``est.decision_function`` over the row blocks of a dask ``X``."""
+    return _map_rows(est, X, "decision_function")
+
+
+def predict(est, X):
+    """Lazy ``est.predict`` over the row blocks of a dask ``X``."""
+    return _map_rows(est, X, "predict")
+
+
+def predict_proba(est, X):
+    """Lazy ``est.predict_proba`` over the row blocks of a dask ``X``."""
+    return _map_rows(est, X, "predict_proba")
+
+
+def predict_log_proba(est, X):
+    """Lazy ``est.predict_log_proba`` over the row blocks of a dask ``X``."""
+    return _map_rows(est, X, "predict_log_proba")
+
+
+def is_dask_collection(obj):
+    """True when ``obj`` is a dask collection (the estimators' dispatch test)."""
+    return type(obj).__module__.split(".")[0] == "dask"
