@@ -1,7 +1,16 @@
 """sklloss: loss functions as first-class citizens of scikit-learn."""
 
 from .losses import Loss, available_losses, get_loss
+from .scorers import get_scorer, get_scorer_names, make_loss_scorer
 
 __version__ = "0.1.0"
 
-__all__ = ["Loss", "available_losses", "get_loss", "__version__"]
+__all__ = [
+    "Loss",
+    "available_losses",
+    "get_loss",
+    "make_loss_scorer",
+    "get_scorer",
+    "get_scorer_names",
+    "__version__",
+]
