@@ -46,9 +46,9 @@ def _y_times_exp(y, k, raw):
 
 def _nan_to(values, fill):
     """Replace the NaNs of an ``inf - inf`` by their limit ``fill``."""
-    bad = np.isnan(values)
-    if bad.any():
-        values = np.where(bad, fill, values)
+    # one reduction decides the common case (no NaN) without a boolean temporary
+    if np.isnan(np.sum(values)):
+        values = np.where(np.isnan(values), fill, values)
     return values
 
 
@@ -103,18 +103,39 @@ def _hessian_raw(y, raw, p):
 
 
 def _deviance_mu(y, mu, p):
-    """Unit deviance in prediction space, the expression sklearn averages."""
+    """Unit deviance in prediction space, the expression sklearn averages.
+
+    Evaluated in place on owned temporaries (see ``_regression._residual``),
+    operation by operation in scikit-learn's order, so the values agree to the
+    last bit or two.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         if p == 0:
-            r = y - mu
-            return r * r
+            r = np.asarray(y - mu)
+            return np.multiply(r, r, out=r)
         if p == 1:
-            return 2.0 * (xlogy(y, y / mu) - y + mu)
+            # 2 (xlogy(y, y / mu) - y + mu)
+            t = np.asarray(y / mu)
+            xlogy(y, t, out=t)
+            t -= y
+            t += mu
+            t *= 2.0
+            return t
         if p == 2:
-            return 2.0 * (np.log(mu / y) + y / mu - 1.0)
+            # 2 (log(mu / y) + y / mu - 1)
+            t = np.asarray(mu / y)
+            np.log(t, out=t)
+            t += y / mu
+            t -= 1.0
+            t *= 2.0
+            return t
         a, b = 1.0 - p, 2.0 - p
-        y_pos = np.maximum(y, 0.0)
-        dev = 2.0 * (y_pos**b / (a * b) - y * mu**a / a + mu**b / b)
+        y_pos = np.maximum(y, 0.0) if p < 0 else y
+        dev = np.asarray(y_pos**b)
+        dev /= a * b
+        dev -= y * mu**a / a
+        dev += mu**b / b
+        dev *= 2.0
         return _nan_to(dev, np.inf)
 
 

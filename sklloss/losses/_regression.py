@@ -60,6 +60,33 @@ def _float_dtype(a):
     return np.result_type(a, np.float32)
 
 
+# Speed: at n = 1e6 every fresh temporary array costs about as much as the
+# arithmetic itself (page faults of a new allocation), so the loss values are
+# computed in place on arrays these functions own; never on an input.
+def _residual(y_true, raw_prediction):
+    """``y_true - raw_prediction`` as a new floating array owned by the caller."""
+    r = np.asarray(y_true - raw_prediction)
+    return r if r.dtype.kind == "f" else r.astype(np.float64)
+
+
+def _abs_residual(y_true, raw_prediction):
+    """``|y_true - raw_prediction|`` as a new array owned by the caller."""
+    r = _residual(y_true, raw_prediction)
+    return np.abs(r, out=r)
+
+
+def _huber_inplace(a, delta):
+    """Huber of threshold `delta` of the absolute residual `a`, overwriting `a`.
+
+    ``q (a - q / 2)`` with ``q = min(a, delta)`` is ``a^2 / 2`` inside and
+    ``delta (a - delta / 2)`` outside, with the same rounding as either form.
+    """
+    q = np.minimum(a, delta)
+    a -= 0.5 * q
+    a *= q
+    return a
+
+
 @register
 class SquaredError(Loss):
     r"""Squared error, the loss whose mean is the MSE.
@@ -86,8 +113,8 @@ class SquaredError(Loss):
     metric_name = "mean_squared_error"
 
     def loss(self, y_true, raw_prediction):
-        r = y_true - raw_prediction
-        return r * r
+        r = _residual(y_true, raw_prediction)
+        return np.multiply(r, r, out=r)
 
     def gradient(self, y_true, raw_prediction):
         return 2 * (raw_prediction - y_true)
@@ -137,7 +164,7 @@ class AbsoluteError(Loss):
         return ((1.0, 0.0), (-1.0, 0.0))
 
     def loss(self, y_true, raw_prediction):
-        return np.abs(y_true - raw_prediction)
+        return _abs_residual(y_true, raw_prediction)
 
     def gradient(self, y_true, raw_prediction):
         return np.sign(raw_prediction - y_true)
@@ -188,9 +215,7 @@ class Huber(Loss):
         _check_positive(self, "delta")
 
     def loss(self, y_true, raw_prediction):
-        a = np.abs(y_true - raw_prediction)
-        d = float(self.delta)
-        return np.where(a <= d, 0.5 * a * a, d * (a - 0.5 * d))
+        return _huber_inplace(_abs_residual(y_true, raw_prediction), float(self.delta))
 
     def gradient(self, y_true, raw_prediction):
         d = float(self.delta)
@@ -249,9 +274,10 @@ class SmoothL1(Loss):
         _check_positive(self, "beta")
 
     def loss(self, y_true, raw_prediction):
-        a = np.abs(y_true - raw_prediction)
         b = float(self.beta)
-        return np.where(a < b, (0.5 / b) * a * a, a - 0.5 * b)
+        a = _huber_inplace(_abs_residual(y_true, raw_prediction), b)
+        a /= b
+        return a
 
     def gradient(self, y_true, raw_prediction):
         b = float(self.beta)
@@ -319,9 +345,11 @@ class Quantile(Loss):
         return ((q, 0.0), (q - 1.0, 0.0))
 
     def loss(self, y_true, raw_prediction):
-        r = y_true - raw_prediction
+        r = _residual(y_true, raw_prediction)
         q = float(self.quantile)
-        return np.maximum(q * r, (q - 1.0) * r)
+        below = (q - 1.0) * r
+        r *= q
+        return np.maximum(r, below, out=r)
 
     def gradient(self, y_true, raw_prediction):
         r = y_true - raw_prediction
@@ -362,8 +390,11 @@ class LogCosh(Loss):
     metric_name = "mean_log_cosh_loss"
 
     def loss(self, y_true, raw_prediction):
-        a = np.abs(y_true - raw_prediction)
-        return a + np.log1p(np.exp(-2.0 * a)) - _LOG2
+        a = _abs_residual(y_true, raw_prediction)
+        e = np.exp(-2.0 * a)
+        a += np.log1p(e, out=e)
+        a -= _LOG2
+        return a
 
     def gradient(self, y_true, raw_prediction):
         return np.tanh(raw_prediction - y_true)
@@ -426,7 +457,9 @@ class EpsilonInsensitive(Loss):
         return ((0.0, 0.0), (1.0, -e), (-1.0, -e))
 
     def loss(self, y_true, raw_prediction):
-        return np.maximum(np.abs(y_true - raw_prediction) - float(self.epsilon), 0.0)
+        a = _abs_residual(y_true, raw_prediction)
+        a -= float(self.epsilon)
+        return np.maximum(a, 0.0, out=a)
 
     def gradient(self, y_true, raw_prediction):
         d = raw_prediction - y_true
@@ -478,8 +511,10 @@ class SquaredEpsilonInsensitive(Loss):
         _check_positive(self, "epsilon", allow_zero=True)
 
     def loss(self, y_true, raw_prediction):
-        e = np.maximum(np.abs(y_true - raw_prediction) - float(self.epsilon), 0.0)
-        return e * e
+        a = _abs_residual(y_true, raw_prediction)
+        a -= float(self.epsilon)
+        np.maximum(a, 0.0, out=a)
+        return np.multiply(a, a, out=a)
 
     def gradient(self, y_true, raw_prediction):
         d = raw_prediction - y_true

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._base import Loss
 from ._registry import register
-from ._regression import _check_positive, _float_dtype
+from ._regression import _check_positive, _float_dtype, _residual
 
 __all__ = ["Cauchy", "TukeyBiweight"]
 
@@ -76,14 +76,23 @@ class Cauchy(Loss):
 
     def loss(self, y_true, raw_prediction):
         c = float(self.c)
-        au = np.abs(y_true - raw_prediction) / c
-        small = np.minimum(au, 1.0)
-        big = np.maximum(au, 1.0)
-        inv = 1.0 / big
-        log1p_u2 = np.where(
-            au < 1.0, np.log1p(small * small), 2.0 * np.log(big) + np.log1p(inv * inv)
-        )
-        return (0.5 * c * c) * log1p_u2
+        u = _residual(y_true, raw_prediction)
+        u /= c
+        if np.max(np.abs(u), initial=0.0) < 1e150:  # u^2 cannot overflow
+            u *= u
+            log1p_u2 = np.log1p(u, out=u)
+        else:
+            au = np.abs(u)
+            small = np.minimum(au, 1.0)
+            big = np.maximum(au, 1.0)
+            inv = 1.0 / big
+            log1p_u2 = np.where(
+                au < 1.0,
+                np.log1p(small * small),
+                2.0 * np.log(big) + np.log1p(inv * inv),
+            )
+        log1p_u2 *= 0.5 * c * c
+        return log1p_u2
 
     def gradient(self, y_true, raw_prediction):
         d = raw_prediction - y_true
