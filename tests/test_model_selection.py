@@ -327,3 +327,91 @@ def test_grid_search_loss_regressor_huber_delta():
     best = int(np.argmax(expected.mean(axis=1)))
     assert search.best_params_ == {"loss__delta": deltas[best]}
     assert search.best_estimator_.loss.delta == deltas[best]
+
+
+# ------------------------------------------- cross_validate and sample weights
+@pytest.mark.parametrize("routing", [False, True], ids=["no_routing", "routing"])
+def test_cross_validate_sample_weight_reaches_scorer_only_with_routing(routing):
+    """scikit-learn's cross_validate forwards weights to scorers only under routing.
+
+    Without routing, ``params={"sample_weight": w}`` goes to ``fit`` only and
+    the test folds are scored unweighted (scikit-learn's behaviour, not ours).
+    """
+    X, y, w = regression_data(seed=10)
+    cv = KFold(3, shuffle=True, random_state=10)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        ridge = Ridge().set_fit_request(sample_weight=True) if routing else Ridge()
+        result = cross_validate(
+            ridge,
+            X,
+            y,
+            cv=cv,
+            scoring=get_scorer("neg_mean_squared_error"),
+            params={"sample_weight": w},
+        )
+    for k, (train, test) in enumerate(cv.split(X)):
+        est = Ridge().fit(X[train], y[train], sample_weight=w[train])
+        sw_test = w[test] if routing else None
+        expected = -mean_squared_error(
+            y[test], est.predict(X[test]), sample_weight=sw_test
+        )
+        np.testing.assert_allclose(result["test_score"][k], expected, rtol=1e-10)
+
+
+def test_cross_validate_weighted_log_loss_under_routing():
+    X, y = classification_data(seed=11)
+    w = np.random.default_rng(11).uniform(0.2, 3.0, size=len(y))
+    cv = KFold(3, shuffle=True, random_state=11)
+    with sklearn.config_context(enable_metadata_routing=True):
+        result = cross_validate(
+            LogisticRegression().set_fit_request(sample_weight=True),
+            X,
+            y,
+            cv=cv,
+            scoring=get_scorer("neg_log_loss"),
+            params={"sample_weight": w},
+        )
+    for k, (train, test) in enumerate(cv.split(X)):
+        est = LogisticRegression().fit(X[train], y[train], sample_weight=w[train])
+        expected = -log_loss(y[test], est.predict_proba(X[test]), sample_weight=w[test])
+        np.testing.assert_allclose(result["test_score"][k], expected, rtol=1e-8)
+
+
+# ------------------------------------------- folds missing a class, many scorers
+def test_multimetric_on_folds_missing_a_class_through_a_pipeline():
+    """Labels come from the fitted pipeline's classes_ in the multi-metric path."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = classification_data(n=150, seed=12)
+    names = np.array(["ant", "bee", "cat"])[y]
+    cat = np.flatnonzero(names == "cat")
+    rest = np.flatnonzero(names != "cat")
+    splits = [
+        (np.concatenate([cat, rest[::2]]), rest[1::2]),
+        (np.concatenate([cat, rest[1::2]]), rest[::2]),
+    ]
+    scoring = {
+        "log": get_scorer("neg_log_loss"),
+        "hinge": get_scorer("neg_hinge_loss"),
+        "kl": get_scorer("neg_kl_divergence"),
+        "zero_one": get_scorer("neg_zero_one_loss"),
+    }
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    result = cross_validate(model, X, names, cv=splits, scoring=scoring)
+    for k, (train, test) in enumerate(splits):
+        est = clone(model).fit(X[train], names[train])
+        proba = est.predict_proba(X[test])
+        decision = est.decision_function(X[test])
+        classes = est.classes_
+        expected = {
+            "log": log_loss(names[test], proba, labels=classes),
+            "hinge": hinge_loss(names[test], decision, labels=classes),
+            # KL from a one-hot target is -log p of the true class: the log loss
+            "kl": log_loss(names[test], proba, labels=classes),
+            "zero_one": 1.0 - accuracy_score(names[test], est.predict(X[test])),
+        }
+        for key, value in expected.items():
+            np.testing.assert_allclose(
+                result[f"test_{key}"][k], -value, rtol=1e-10, err_msg=key
+            )

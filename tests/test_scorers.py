@@ -330,3 +330,55 @@ def test_linear_regression_doctest_numbers():
     y = np.array([0.0, 1.0, 2.0, 9.0])
     model = LinearRegression().fit(X[:3], y[:3])
     assert make_loss_scorer("huber", delta=2.0)(model, X, y) == pytest.approx(-2.5)
+
+
+# ------------------------------------- labels of any type, encoded via classes_
+def test_distribution_scorers_binary_string_labels():
+    """1-D positive-class probability and string labels: y becomes 0/1 by classes_."""
+    X, y = classification_problem(n_classes=2, seed=12)
+    names = np.array(["no", "yes"])[y]
+    clf = LogisticRegression().fit(X, names)
+    p_yes = clf.predict_proba(X)[:, 1]
+    p_true = np.where(names == "yes", p_yes, 1 - p_yes)
+    # one-hot target: KL = cross-entropy = -log p(true class)
+    expected = -np.mean(np.log(p_true))
+    for name in ("neg_kl_divergence", "neg_cross_entropy"):
+        assert get_scorer(name)(clf, X, names) == pytest.approx(-expected, rel=1e-12)
+    # entropy of the prediction ignores the labels
+    ent = -np.mean(p_yes * np.log(p_yes) + (1 - p_yes) * np.log(1 - p_yes))
+    assert get_scorer("neg_entropy")(clf, X, names) == pytest.approx(-ent, rel=1e-12)
+
+
+def test_unseen_label_is_a_value_error():
+    X, y = classification_problem(n_classes=3, seed=13)
+    clf = LogisticRegression().fit(X, y)
+    y_new = y.copy()
+    y_new[5] = 7
+    with pytest.raises(ValueError, match="7"):
+        get_scorer("neg_kl_divergence")(clf, X, y_new)
+    with pytest.raises(ValueError):
+        get_scorer("neg_log_loss")(clf, X, y_new)
+
+
+def test_focal_alpha_weighs_the_greater_label():
+    X, y = classification_problem(n_classes=2, seed=14)
+    labels = np.array([-1, 1])[y]
+    clf = LogisticRegression().fit(X, labels)
+    p_pos = clf.predict_proba(X)[:, 1]  # column of label 1, the greater one
+    total = 0.0
+    for label, p in zip(labels, p_pos, strict=True):
+        pt, a = (p, 0.25) if label == 1 else (1 - p, 0.75)
+        total += -a * (1 - pt) ** 2 * np.log(pt)
+    scorer = make_loss_scorer("focal", gamma=2.0, alpha=0.25)
+    assert scorer(clf, X, labels) == pytest.approx(-total / len(labels), rel=1e-12)
+
+
+def test_focal_multiclass_fold_missing_a_class():
+    X, y = classification_problem(n_classes=3, seed=15)
+    clf = LogisticRegression().fit(X, y)
+    keep = y != 0
+    proba = clf.predict_proba(X[keep])
+    pt = proba[np.arange(keep.sum()), y[keep]]
+    expected = np.mean(-((1 - pt) ** 1.5) * np.log(pt))
+    scorer = make_loss_scorer("focal", gamma=1.5)
+    assert scorer(clf, X[keep], y[keep]) == pytest.approx(-expected, rel=1e-12)
