@@ -1,0 +1,266 @@
+"""LossRegressor / LossClassifier on a dask cluster: fit, predict, score, search.
+
+One real ``distributed.LocalCluster`` (two worker processes on loopback) serves
+the whole module and is always closed by the fixture. The references are:
+
+* the in-memory fit of the same estimator on the same numpy data (the dask fit
+  must reach the same optimum: same objective, same solver);
+* for squared_error, the closed-form weighted ridge solution (normal
+  equations solved with numpy in this file), independent of sklloss;
+* for scores, scikit-learn's metrics on the computed numpy predictions.
+"""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+
+import joblib  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.metrics import accuracy_score, log_loss, r2_score  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold  # noqa: E402
+
+from sklloss import make_loss_scorer  # noqa: E402
+from sklloss.linear_model import LossClassifier, LossRegressor  # noqa: E402
+from sklloss.losses import Huber  # noqa: E402
+
+N, P, CHUNK = 2000, 5, 250  # 8 row blocks: several per worker
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A two-process LocalCluster on loopback, closed whatever happens."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    try:
+        with distributed.Client(cluster) as c:
+            yield c
+    finally:
+        cluster.close()
+
+
+def _data(seed=0):
+    """Badly scaled columns (10^-1..10^2) and heavy-tailed noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, P)) * np.logspace(-1, 2, P)
+    y = X @ (rng.normal(size=P) / np.logspace(-1, 2, P)) + rng.standard_t(3, size=N)
+    sw = rng.uniform(0.2, 3.0, size=N)
+    return X, y, sw
+
+
+def _dask(*arrays):
+    return [
+        da.from_array(a, chunks=CHUNK if a.ndim == 1 else (CHUNK, -1)) for a in arrays
+    ]
+
+
+def test_import_sklloss_does_not_import_dask():
+    code = "import sklloss, sys; assert 'dask' not in sys.modules, 'dask imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_regressor_fit_equals_numpy_fit(client, loss):
+    X, y, sw = _data()
+    Xd, yd, swd = _dask(X, y, sw)
+    assert Xd.numblocks[0] > 2 * len(client.scheduler_info()["workers"]) - 1
+    ref = LossRegressor(loss=loss, alpha=1e-3).fit(X, y, sample_weight=sw)
+    est = LossRegressor(loss=loss, alpha=1e-3).fit(Xd, yd, sample_weight=swd)
+    assert est.solver_ == ref.solver_
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert_allclose(est.intercept_, ref.intercept_, rtol=1e-8, atol=1e-10)
+    assert est.n_features_in_ == P
+
+
+def test_squared_error_on_dask_is_the_weighted_ridge_solution(client):
+    """Normal equations of (1/S) sum s (y - Xw - b)^2 + alpha/2 |w|^2, by numpy."""
+    X, y, sw = _data(seed=1)
+    alpha = 1e-2
+    est = LossRegressor(alpha=alpha).fit(*_dask(X, y, sw))
+    A = np.column_stack([X, np.ones(N)])
+    s = sw / sw.sum()
+    # gradient: -2 A.T (s * (y - A t)) + alpha * [w, 0] = 0
+    H = 2 * A.T @ (A * s[:, None]) + alpha * np.diag([1.0] * P + [0.0])
+    t = np.linalg.solve(H, 2 * A.T @ (s * y))
+    assert_allclose(est.coef_, t[:P], rtol=1e-7)
+    assert_allclose(est.intercept_, t[P], rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "labels, kw",
+    [
+        pytest.param(np.array([0, 1]), {}, id="binary"),
+        pytest.param(np.array(["ant", "bee", "cat"]), {}, id="multiclass-str"),
+        pytest.param(
+            np.array([3, 5, 7]), {"class_weight": "balanced"}, id="multiclass-balanced"
+        ),
+    ],
+)
+def test_log_loss_classifier_fit_equals_numpy_fit(client, labels, kw):
+    X, y, sw = _data(seed=2)
+    cut = np.quantile(y, np.linspace(0, 1, len(labels) + 1)[1:-1])
+    yc = labels[np.digitize(y, cut)]
+    Xd, ycd, swd = _dask(X, yc, sw)
+    ref = LossClassifier(**kw).fit(X, yc, sample_weight=sw)
+    est = LossClassifier(**kw).fit(Xd, ycd, sample_weight=swd)
+    np.testing.assert_array_equal(est.classes_, ref.classes_)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    assert_allclose(est.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
+
+    proba = est.predict_proba(Xd)
+    assert isinstance(proba, da.Array)  # lazy
+    assert_allclose(proba.compute(), ref.predict_proba(X), rtol=1e-7, atol=1e-12)
+    pred = est.predict(Xd)
+    assert isinstance(pred, da.Array)
+    np.testing.assert_array_equal(pred.compute(), ref.predict(X))
+    # score and sklloss scorer on dask arrays: floats, equal to sklearn's metrics
+    acc = est.score(Xd, ycd)
+    assert isinstance(acc, float)
+    assert acc == pytest.approx(accuracy_score(yc, ref.predict(X)), rel=1e-12)
+    value = make_loss_scorer("log_loss")(est, Xd, ycd)
+    expected = -log_loss(yc, ref.predict_proba(X), labels=ref.classes_)
+    assert value == pytest.approx(expected, rel=1e-9)
+
+
+def test_regressor_predict_and_score_on_dask(client):
+    X, y, sw = _data(seed=3)
+    Xd, yd = _dask(X, y)
+    est = LossRegressor(loss="huber").fit(Xd, yd)
+    ref = LossRegressor(loss="huber").fit(X, y)
+    pred = est.predict(Xd)
+    assert isinstance(pred, da.Array) and pred.chunks[0] == Xd.chunks[0]
+    assert_allclose(pred.compute(), ref.predict(X), rtol=1e-9, atol=1e-9)
+    score = est.score(Xd, yd)
+    assert isinstance(score, float)
+    assert score == pytest.approx(r2_score(y, ref.predict(X)), rel=1e-9)
+    r = y - ref.predict(X)
+    huber = np.where(np.abs(r) <= 2, 0.5 * r * r, 2 * (np.abs(r) - 1)).mean()
+    assert make_loss_scorer("huber", delta=2.0)(est, Xd, yd) == pytest.approx(
+        -huber, rel=1e-9
+    )
+
+
+def test_grid_search_through_the_dask_joblib_backend(client):
+    X, y, _ = _data(seed=4)
+    X, y = X[:300], y[:300]
+    grid = {"loss__delta": [0.5, 1.0, 2.0], "alpha": [1e-4, 1e-1]}
+    scoring = make_loss_scorer("absolute_error")
+    cv = KFold(3, shuffle=True, random_state=0)
+    local = GridSearchCV(LossRegressor(loss=Huber()), grid, scoring=scoring, cv=cv)
+    local.fit(X, y)
+    search = GridSearchCV(
+        LossRegressor(loss=Huber()), grid, scoring=scoring, cv=cv, n_jobs=-1
+    )
+    with distributed.get_task_stream(client) as stream:
+        with joblib.parallel_config(backend="dask"):
+            search.fit(X, y)
+    assert len(stream.data) >= 6 * 3  # the fits ran as tasks on the cluster
+    assert search.best_params_ == local.best_params_
+    assert_allclose(
+        search.cv_results_["mean_test_score"],
+        local.cv_results_["mean_test_score"],
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("loss", ["quantile", "absolute_error"])
+def test_piecewise_linear_loss_is_refused_with_auto_solver(client, loss):
+    X, y, _ = _data()
+    with pytest.raises(ValueError, match="piecewise linear.*squared_error, huber"):
+        LossRegressor(loss=loss).fit(*_dask(X, y))
+
+
+def test_hinge_is_refused_and_lbfgs_is_an_explicit_choice(client):
+    X, y, _ = _data()
+    yc = (y > 0).astype(int)
+    Xd, ycd = _dask(X, yc)
+    with pytest.raises(ValueError, match="piecewise linear.*log_loss"):
+        LossClassifier(loss="hinge").fit(Xd, ycd)
+    # An explicit first-order choice runs on the same (non-smooth) objective,
+    # with the in-memory solver's outcome (the same iterates, block sums aside).
+    est = LossClassifier(loss="hinge", solver="lbfgs", max_iter=30)
+    ref = LossClassifier(loss="hinge", solver="lbfgs", max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with dask.config.set(scheduler="sync"):
+            est.fit(Xd, ycd)
+        ref.fit(X, yc)
+    assert est.solver_ == "lbfgs"
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-4, atol=1e-6)
+
+
+def _bad_inputs():
+    X, y, sw = _data()
+    X_nan = X.copy()
+    X_nan[1500, 2] = np.nan
+    sw_neg = sw.copy()
+    sw_neg[1999] = -1.0
+    return [
+        pytest.param(X_nan, y, None, "X contains NaN", id="nan-in-X"),
+        pytest.param(X, y, sw_neg, "non-negative", id="negative-weight"),
+        pytest.param(X, y[:-1], None, "inconsistent numbers", id="length"),
+        pytest.param(X, y, np.zeros(N), "all zero", id="zero-weights"),
+        pytest.param(X, -np.abs(y), None, "y must lie in", id="poisson-domain"),
+    ]
+
+
+@pytest.mark.parametrize("X, y, sw, match", _bad_inputs())
+def test_bad_input_is_a_clear_value_error(X, y, sw, match):
+    loss = "poisson" if match.startswith("y must") else "squared_error"
+    Xd, yd = _dask(X, y)
+    swd = None if sw is None else _dask(sw)[0]
+    with dask.config.set(scheduler="sync"), pytest.raises(ValueError, match=match):
+        LossRegressor(loss=loss).fit(Xd, yd, sample_weight=swd)
+
+
+def test_one_class_is_refused():
+    X, y, _ = _data()
+    with dask.config.set(scheduler="sync"), pytest.raises(ValueError, match="class"):
+        LossClassifier().fit(*_dask(X, np.ones(N)))
+
+
+def test_blocks_are_computed_once():
+    """Persisted once: the blocks' source runs once per block for a whole fit."""
+    X, y, _ = _data()
+    calls = []
+
+    def source(block, block_info=None):
+        calls.append(block_info[None]["chunk-location"])
+        return block
+
+    Xd = da.from_array(X, chunks=(CHUNK, -1)).map_blocks(source, dtype=X.dtype)
+    with dask.config.set(scheduler="sync"):
+        est = LossRegressor(loss="huber").fit(Xd, _dask(y)[0])
+    assert est.n_evals_ > 3  # several passes over the data ...
+    assert sorted(calls) == [(i, 0) for i in range(N // CHUNK)]  # ... one source run
+
+
+def test_float32_in_float32_coef_out():
+    X, y, _ = _data()
+    X32 = X.astype(np.float32)
+    with dask.config.set(scheduler="sync"):
+        est = LossRegressor().fit(*_dask(X32, y))
+    ref = LossRegressor().fit(X32, y)
+    assert est.coef_.dtype == ref.coef_.dtype == np.float32
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-6)
+    assert est.predict(_dask(X32)[0]).dtype == ref.predict(X32).dtype
+
+
+def test_predict_checks_the_number_of_features():
+    X, y, _ = _data()
+    with dask.config.set(scheduler="sync"):
+        est = LossRegressor().fit(*_dask(X, y))
+        with pytest.raises(ValueError, match="X has 4 features"):
+            est.predict(_dask(X[:, :4])[0])
