@@ -38,25 +38,45 @@ from sklloss.plotting import LossDisplay
 # %%
 # Regression losses with an identity link (the log-link deviances, Poisson,
 # Gamma and Tweedie, live on another scale and are drawn separately below).
-regression = [
-    name
-    for name in loss_names(kind="regression")
-    if name not in ("poisson", "gamma", "tweedie")
-]
+# A few parameters are moved off their defaults so that no two curves
+# coincide: at its defaults smooth L1 (beta = 1) equals Huber (delta = 1), and
+# the epsilon-insensitive losses (epsilon = 0) equal the absolute and squared
+# errors.
+regression = {
+    "squared_error": "squared_error",
+    "absolute_error": "absolute_error",
+    "huber (delta=1)": "huber",
+    "smooth_l1 (beta=2)": get_loss("smooth_l1", beta=2.0),
+    "quantile (0.8)": get_loss("quantile", quantile=0.8),
+    "log_cosh": "log_cosh",
+    "epsilon_insensitive (1)": get_loss("epsilon_insensitive", epsilon=1.0),
+    "squared_epsilon_insensitive (1)": get_loss(
+        "squared_epsilon_insensitive", epsilon=1.0
+    ),
+    "cauchy": "cauchy",
+    "tukey_biweight": "tukey_biweight",
+}
 classification = [
     name for kind in ("probabilistic", "margin") for name in loss_names(kind=kind)
 ]
 print("regression:", ", ".join(regression))
 print("classification:", ", ".join(classification))
 
-fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), constrained_layout=True)
-LossDisplay.from_losses(regression, x_range=(-6, 6), ax=axes[0, 0], clip=12)
-LossDisplay.from_losses(regression, derivative=True, x_range=(-6, 6), ax=axes[1, 0])
+fig, axes = plt.subplots(2, 2, figsize=(12, 9), constrained_layout=True)
+LossDisplay.from_losses(regression, x_range=(-5, 5), ax=axes[0, 0], clip=8)
+LossDisplay.from_losses(
+    regression, derivative=True, x_range=(-5, 5), ax=axes[1, 0], clip=3
+)
 if classification:
     LossDisplay.from_losses(classification, x_range=(-3, 3), ax=axes[0, 1], clip=6)
     LossDisplay.from_losses(
         classification, derivative=True, x_range=(-3, 3), ax=axes[1, 1], clip=3
     )
+# legends where the curves leave room
+for ax, loc in zip(
+    axes.ravel(), ["upper center", "upper right", "upper left", "lower right"]
+):
+    ax.legend(fontsize="small", ncol=2, loc=loc, framealpha=0.9)
 axes[0, 0].set_title("regression losses")
 axes[0, 1].set_title("classification losses (label y = 1)")
 axes[1, 0].set_title("their derivatives along the residual")

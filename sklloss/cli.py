@@ -841,7 +841,11 @@ def save_plot(report, path):
         ax.tick_params(labelsize=8)
     ax = fig.add_subplot(grid[1, :])
     data = [r["_residuals"] for r in results]
-    ax.boxplot(data, vert=False, showfliers=True, flierprops={"markersize": 2})
+    if tuple(int(v) for v in matplotlib.__version__.split(".")[:2]) >= (3, 10):
+        orient = {"orientation": "horizontal"}
+    else:
+        orient = {"vert": False}
+    ax.boxplot(data, showfliers=True, flierprops={"markersize": 2}, **orient)
     ax.set_yticks(np.arange(1, len(labels) + 1), labels)
     ax.invert_yaxis()
     ax.axvline(0, color="0.6", lw=0.8)
@@ -885,6 +889,10 @@ def _compare(args, log):
     labels = [m.label for m in metrics]
     if len(set(labels)) != len(labels):
         raise UsageError("--metrics: a metric is listed twice")
+    try:  # check the folds before any progress line is printed
+        list(make_splitter(args.task, args.cv, args.seed).split(X, y))
+    except ValueError as exc:
+        raise UsageError(f"--cv: {exc}") from None
     log(
         f"{PROG} compare: {args.task} on {desc}: {X.shape[0]} x {X.shape[1]}, "
         f"{len(losses)} losses x {args.cv} folds"

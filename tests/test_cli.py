@@ -1,0 +1,363 @@
+"""`sklloss compare` end to end; scores checked against a direct cross_validate."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklloss import get_loss
+from sklloss.cli import DEFAULT_LOSSES, main, parse_specs
+from sklloss.losses import loss_names
+
+HAS_CLASSIFICATION = "hinge" in loss_names() and "log_loss" in loss_names()
+needs_classification = pytest.mark.skipif(
+    not HAS_CLASSIFICATION, reason="classification losses not registered"
+)
+
+
+def run(argv, capsys):
+    """Run the CLI in-process; return (exit status, stdout, stderr)."""
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def regression_csv(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 3)) * [1.0, 10.0, 0.1]
+    y = X @ [1.0, -0.2, 5.0] + rng.normal(size=80)
+    y[:6] += 15  # a few outliers
+    path = tmp_path_factory.mktemp("data") / "reg.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "c", "target"])
+        w.writerows(np.column_stack([X, y]).tolist())
+    return path, X, y
+
+
+@pytest.fixture(scope="module")
+def classification_csv(tmp_path_factory):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(90, 3))
+    y = np.where(X @ [1.0, -1.0, 0.5] + 0.5 * rng.normal(size=90) > 0, "yes", "no")
+    path = tmp_path_factory.mktemp("data") / "clf.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["x1", "x2", "x3", "label"])
+        w.writerows([[*row, lab] for row, lab in zip(X.tolist(), y, strict=True)])
+    return path, X, y
+
+
+# ----------------------------------------------------------------- the default
+def test_default_run_as_a_module():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklloss", "compare"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("sklloss compare: regression on diabetes")
+    for name in DEFAULT_LOSSES["regression"]:
+        assert any(line.startswith(name + " ") for line in lines), name
+    # progress on stderr, one line per loss
+    assert proc.stderr.count("5 folds in") == len(DEFAULT_LOSSES["regression"])
+    assert "5 folds in" not in proc.stdout
+
+
+def test_default_json_has_the_documented_content(capsys):
+    status, out, _ = run(["compare", "--format", "json", "--quiet"], capsys)
+    assert status == 0
+    report = json.loads(out)
+    assert report["task"] == "regression"
+    assert (report["n_samples"], report["n_features"]) == (442, 10)
+    assert "44 of 442 targets" in report["dataset"]
+    assert [r["loss"] for r in report["results"]] == DEFAULT_LOSSES["regression"]
+    by = {r["loss"]: r["scores"] for r in report["results"]}
+    # measured property of the outlier data: the robust fits beat least
+    # squares on the median absolute error
+    for robust in ("absolute_error", "huber"):
+        assert (
+            by[robust]["median_absolute_error"]["mean"]
+            < by["squared_error"]["median_absolute_error"]["mean"]
+        )
+
+
+# --------------------------------------------------- json against cross_validate
+def _reference_regressor(loss, alpha):
+    from sklloss.linear_model import LossRegressor
+
+    return TransformedTargetRegressor(
+        regressor=make_pipeline(
+            StandardScaler(), LossRegressor(loss=loss, alpha=alpha)
+        ),
+        transformer=StandardScaler(),
+    )
+
+
+def test_json_matches_cross_validate_regression(regression_csv, capsys):
+    path, X, y = regression_csv
+    argv = ["compare", "--csv", str(path), "--target", "target", "--cv", "4"]
+    argv += ["--losses", "mse,absolute_error,huber:delta=0.5", "--alpha", "0.01"]
+    argv += ["--metrics", "mean_squared_error,mean_absolute_error,r2"]
+    argv += ["--seed", "7", "--format", "json"]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    report = json.loads(out)
+    assert [r["loss"] for r in report["results"]] == [
+        "squared_error",
+        "absolute_error",
+        "huber(delta=0.5)",
+    ]
+    losses = [get_loss("squared_error"), get_loss("absolute_error")]
+    losses.append(get_loss("huber", delta=0.5))
+    cv = KFold(4, shuffle=True, random_state=7)
+    scoring = ["neg_mean_squared_error", "neg_mean_absolute_error", "r2"]
+    for entry, loss in zip(report["results"], losses, strict=True):
+        ref = cross_validate(
+            _reference_regressor(loss, 0.01), X, y, cv=cv, scoring=scoring
+        )
+        got = entry["scores"]
+        np.testing.assert_allclose(
+            got["mean_squared_error"]["folds"],
+            -ref["test_neg_mean_squared_error"],
+            rtol=1e-7,
+        )
+        np.testing.assert_allclose(
+            got["mean_absolute_error"]["folds"],
+            -ref["test_neg_mean_absolute_error"],
+            rtol=1e-7,
+        )
+        np.testing.assert_allclose(got["r2"]["folds"], ref["test_r2"], rtol=1e-7)
+        assert got["r2"]["mean"] == pytest.approx(np.mean(ref["test_r2"]), rel=1e-7)
+        assert got["r2"]["std"] == pytest.approx(np.std(ref["test_r2"]), rel=1e-6)
+        assert len(entry["fit_time"]["folds"]) == 4
+    # the best marks agree with the means
+    means = {
+        r["loss"]: r["scores"]["mean_squared_error"]["mean"] for r in report["results"]
+    }
+    assert report["best"]["mean_squared_error"] == [min(means, key=means.get)]
+    r2 = {r["loss"]: r["scores"]["r2"]["mean"] for r in report["results"]}
+    assert report["best"]["r2"] == [max(r2, key=r2.get)]
+
+
+@needs_classification
+def test_json_matches_cross_validate_classification(classification_csv, capsys):
+    from sklloss.linear_model import LossClassifier
+
+    path, X, y = classification_csv
+    argv = ["compare", "--csv", str(path), "--target", "label", "--task"]
+    argv += ["classification", "--losses", "log_loss,hinge", "--cv", "3"]
+    argv += ["--metrics", "accuracy,log_loss", "--format", "json", "--quiet"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    report = json.loads(out)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    for entry in report["results"]:
+        model = make_pipeline(
+            StandardScaler(), LossClassifier(loss=entry["loss"], alpha=1e-4)
+        )
+        ref = cross_validate(model, X, y, cv=cv, scoring=["accuracy"])
+        np.testing.assert_allclose(
+            entry["scores"]["accuracy"]["folds"], ref["test_accuracy"], rtol=1e-12
+        )
+    by = {r["loss"]: r["scores"] for r in report["results"]}
+    # log loss needs probabilities: available for log_loss, not for hinge
+    assert by["log_loss"]["log_loss"]["mean"] > 0
+    assert by["hinge"]["log_loss"]["mean"] is None
+    assert report["best"]["log_loss"] == ["log_loss"]
+
+
+@needs_classification
+def test_default_classification_run(capsys):
+    status, out, err = run(["compare", "--task", "classification", "--cv", "3"], capsys)
+    assert status == 0, err
+    assert "breast_cancer" in out
+    assert "n/a" in out  # log loss of margin losses
+    for name in DEFAULT_LOSSES["classification"]:
+        assert name in out
+
+
+# ----------------------------------------------------------------- the formats
+def _csv_run(path, fmt, capsys):
+    argv = ["compare", "--csv", str(path), "--target", "target", "--cv", "3"]
+    argv += ["--losses", "mse,mae,huber", "--format", fmt, "--quiet"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    return out
+
+
+def test_csv_format_parses(regression_csv, capsys):
+    out = _csv_run(regression_csv[0], "csv", capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["loss"] for r in rows] == ["squared_error", "absolute_error", "huber"]
+    for r in rows:
+        for key in ("mean_squared_error_mean", "r2_std", "fit_time_mean"):
+            assert np.isfinite(float(r[key]))
+    best_mse = min(rows, key=lambda r: float(r["mean_squared_error_mean"]))
+    assert "mean_squared_error" in best_mse["best_in"].split(";")
+
+
+def test_table_and_markdown_formats_parse(regression_csv, capsys):
+    table = _csv_run(regression_csv[0], "table", capsys)
+    lines = table.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("loss "))
+    body = lines[header + 2 : header + 5]
+    assert [line.split()[0] for line in body] == [
+        "squared_error",
+        "absolute_error",
+        "huber",
+    ]
+    # 5 columns (4 metrics + fit time): every column marks at least one best
+    assert sum(line.count("*") for line in body) >= 5
+    for line in body:
+        means = [float(c.split("±")[0].split()[-1]) for c in line.split("±")[:-1]]
+        assert len(means) == 5
+
+    md = _csv_run(regression_csv[0], "markdown", capsys)
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(rows) == 2 + 3
+    assert all(row.count("|") == 7 for row in rows)  # loss + 5 columns
+    assert rows[1].startswith("| --- |")
+    assert md.count("**") >= 10  # each column's best in bold
+
+
+def test_plot_writes_a_png(regression_csv, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "cmp.png"
+    argv = ["compare", "--csv", str(regression_csv[0]), "--target", "target"]
+    argv += ["--cv", "3", "--losses", "mse,mae", "--plot", str(out)]
+    status, _, err = run(argv, capsys)
+    assert status == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {out}" in err
+
+
+# ---------------------------------------------------------- usage errors -> 2
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+BAD_ARGUMENTS = {
+    "no-command": ([], "required: COMMAND"),
+    "unknown-option": (["compare", "--frobnicate"], "unrecognized arguments"),
+    "cv-too-small": (["compare", "--cv", "1"], "--cv: must be >= 2"),
+    "cv-not-int": (["compare", "--cv", "five"], "--cv: expected an integer"),
+    "alpha-negative": (["compare", "--alpha", "-1"], "--alpha: must be a finite"),
+    "bad-format": (["compare", "--format", "xml"], "invalid choice: 'xml'"),
+    "bad-task": (["compare", "--task", "ranking"], "invalid choice: 'ranking'"),
+    "unknown-loss": (
+        ["compare", "--losses", "mse,nope"],
+        "unknown loss 'nope'; valid regression losses: squared_error, absolute_error",
+    ),
+    "bad-loss-param": (["compare", "--losses", "huber:delta=-1"], "delta"),
+    "loss-param-no-value": (["compare", "--losses", "huber:delta"], "key=value"),
+    "loss-twice": (["compare", "--losses", "mse,l2"], "listed twice: squared_error"),
+    "wrong-task-loss": (
+        ["compare", "--task", "classification", "--losses", "squared_error"],
+        "'squared_error' is a regression loss",
+    ),
+    "unknown-metric": (["compare", "--metrics", "nope"], "unknown metric 'nope'"),
+    "missing-file": (
+        ["compare", "--csv", "{tmp}/absent.csv", "--target", "y"],
+        "no such file",
+    ),
+    "no-target": (["compare", "--csv", "{ok}"], "--target COLUMN is required"),
+    "target-without-csv": (["compare", "--target", "y"], "--target needs --csv"),
+    "missing-target-column": (
+        ["compare", "--csv", "{ok}", "--target", "price"],
+        "no column 'price' in",
+    ),
+    "non-numeric-feature": (
+        ["compare", "--csv", "{text}", "--target", "y"],
+        "non-numeric feature columns: city",
+    ),
+    "non-numeric-target": (
+        ["compare", "--csv", "{text}", "--target", "city"],
+        "is not numeric",
+    ),
+    "empty-cells": (["compare", "--csv", "{holes}", "--target", "y"], "empty cells: b"),
+    "too-many-folds": (
+        ["compare", "--csv", "{ok}", "--target", "y", "--cv", "9"],
+        "--cv: Cannot have number of splits n_splits=9",
+    ),
+}
+if HAS_CLASSIFICATION:
+    BAD_ARGUMENTS["classification-loss-for-regression"] = (
+        ["compare", "--losses", "hinge"],
+        "'hinge' is a classification loss; valid regression losses",
+    )
+    BAD_ARGUMENTS["untrainable-loss"] = (
+        ["compare", "--task", "classification", "--losses", "zero_one"],
+        "'zero_one' cannot be trained",
+    )
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+def test_bad_arguments_exit_2_with_one_line(case, tmp_path, capsys):
+    argv, message = BAD_ARGUMENTS[case]
+    files = {
+        "tmp": str(tmp_path),
+        "ok": _write(tmp_path, "ok.csv", "a,b,y\n1,2,3\n2,3,5\n3,1,4\n4,4,9\n5,0,4\n"),
+        "text": _write(tmp_path, "t.csv", "a,city,y\n1,Rome,3\n2,Oslo,5\n3,Lima,4\n"),
+        "holes": _write(tmp_path, "h.csv", "a,b,y\n1,,3\n2,3,5\n3,1,4\n"),
+    }
+    argv = [a.format(**files) for a in argv]
+    status, out, err = run(argv, capsys)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith("sklloss: error: ")
+    assert message in err
+
+
+def test_help_exits_0(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--losses LIST" in out and "diabetes" in out
+
+
+def test_bad_argument_in_a_subprocess_exits_2():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklloss", "compare", "--losses", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("sklloss: error: --losses: unknown loss 'nope'")
+
+
+# ---------------------------------------------------------------- loss specs
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mse", [("mse", {})]),
+        ("mse, mae", [("mse", {}), ("mae", {})]),
+        ("huber:delta=2", [("huber", {"delta": 2})]),
+        ("quantile:quantile=0.9,mse", [("quantile", {"quantile": 0.9}), ("mse", {})]),
+        (
+            "focal:gamma=2,alpha=0.25,log_loss",
+            [("focal", {"gamma": 2, "alpha": 0.25}), ("log_loss", {})],
+        ),
+        ("focal:gamma=2:alpha=none", [("focal", {"gamma": 2, "alpha": None})]),
+    ],
+    ids=["one", "two", "param", "float-param", "comma-params", "colon-params"],
+)
+def test_parse_specs(text, expected):
+    assert parse_specs(text, "--losses") == expected
