@@ -88,10 +88,23 @@ class _LossScorer(_ScorerBase):
 
     @classmethod
     def from_scorer(cls, scorer):
-        """Wrap a scorer made by ``make_scorer`` (its state is copied, not shared)."""
+        """Wrap a scorer made by ``make_scorer`` (its state is copied, not shared).
+
+        Parameters
+        ----------
+        scorer : object
+            What :func:`sklearn.metrics.make_scorer` returned.
+
+        Returns
+        -------
+        _LossScorer
+            The same scorer with the label and weight handling of this class.
+        """
         new = cls.__new__(cls)
         new.__dict__.update(vars(scorer))
         new._kwargs = dict(new._kwargs)
+        # read the metric's signature once, not at every call
+        new._metric_takes_labels = "labels" in _metric_params(new._score_func)
         return new
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
@@ -103,7 +116,7 @@ class _LossScorer(_ScorerBase):
             and "labels" not in self._kwargs
             and "labels" not in kwargs
         ):
-            if "labels" in _metric_params(self._score_func):
+            if self._metric_takes_labels:
                 # scikit-learn style metric: it maps labels to columns itself
                 kwargs["labels"] = classes
             else:
@@ -113,7 +126,20 @@ class _LossScorer(_ScorerBase):
 
 
 def _encode(y, classes):
-    """Position of each label of `y` in `classes` (a ValueError for a new label)."""
+    """Position of each label of `y` in `classes` (a ValueError for a new label).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels.
+    classes : array-like of shape (n_classes,)
+        The estimator's ``classes_``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        ``classes[result] == y``.
+    """
     y = np.asarray(y)
     classes = np.asarray(classes)
     order = np.argsort(classes, kind="stable")
@@ -130,7 +156,18 @@ def _encode(y, classes):
 
 
 def _metric_params(func):
-    """Keyword parameters of a metric function, excluding the data arguments."""
+    """Keyword parameters of a metric function, excluding the data arguments.
+
+    Parameters
+    ----------
+    func : callable
+        A metric function ``func(y_true, y_pred, *, sample_weight=None, ...)``.
+
+    Returns
+    -------
+    list of str
+        Its parameter names other than the data and ``sample_weight``.
+    """
     params = inspect.signature(func).parameters
     return [
         name
@@ -240,7 +277,14 @@ def _metric_function(name):
 
 
 def _scorer_table():
-    """Map each of our scorer names to ``(metric function name, loss or None)``."""
+    """Map each of our scorer names to ``(metric function name, loss or None)``.
+
+    Returns
+    -------
+    dict
+        ``{"neg_" + metric: (metric, registry key or None)}``; a loss's metric
+        wins over an entry of ``_EXTRA_METRICS`` of the same name.
+    """
     table = {}
     for key, info in available_losses().items():
         metric = info["metric"]
@@ -319,6 +363,7 @@ def get_scorer_names():
     Returns
     -------
     list of str
+        Every name :func:`get_scorer` resolves.
 
     Examples
     --------
@@ -336,6 +381,7 @@ def sklloss_scorer_names():
     Returns
     -------
     list of str
+        ``"neg_" + name`` for every metric function that has a scorer.
 
     Examples
     --------
