@@ -74,7 +74,9 @@ if classification:
     )
 # legends where the curves leave room
 for ax, loc in zip(
-    axes.ravel(), ["upper center", "upper right", "upper left", "lower right"]
+    axes.ravel(),
+    ["upper center", "upper right", "upper left", "lower right"],
+    strict=True,
 ):
     ax.legend(fontsize="small", ncol=2, loc=loc, framealpha=0.9)
 axes[0, 0].set_title("regression losses")

@@ -47,12 +47,21 @@ for name, c in constant_fits.items():
         f"{name:>15}: constant prediction {c:8.2f}   (MSE {mse:9.1f}, MAE {mae:6.2f})"
     )
 
+tukey = get_loss("tukey_biweight")
+for c in (constant_fits["tukey_biweight"], np.median(y_const)):
+    value = tukey.loss(y_const, np.full_like(y_const, c)).mean()
+    print(f"Tukey objective at {c:8.2f}: {value:.4f}")
+
 # %%
 # The MSE-optimal constant is the mean, 0.95 * 1000 + 0.05 * 10 = 950.5, and
-# the MAE-optimal constant is the median, 1000: the claim holds, and the fits
-# reach the closed forms. Huber (delta = 1, in the units of y) and Tukey
-# behave like the median here: the 50 targets at 10 are far outside their
-# quadratic zone.
+# the MAE-optimal constant is the median, 1000: the claim holds (950.50 and
+# 1000.00 above), and the fits reach the closed forms. Huber (delta = 1, in
+# the units of y) behaves like the median: the 50 targets at 10 are far
+# outside its quadratic zone. Tukey's biweight is not convex: its solver
+# returns a stationary point, and the two objective values printed above show
+# whether it is the global minimum (at 1000, where the 950 equal targets cost
+# nothing) or a point where every residual is beyond ``c`` and the gradient
+# vanishes.
 
 # %%
 # A line with outliers

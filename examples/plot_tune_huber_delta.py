@@ -1,7 +1,7 @@
 """
-==========================================
+===========================================
 Tuning Huber's delta with an sklloss scorer
-==========================================
+===========================================
 
 The Huber loss is quadratic for residuals below ``delta`` and linear above, so
 ``delta`` decides which points count as outliers. Because a loss is a
