@@ -141,6 +141,13 @@ def _upper_envelope(pieces):
 # --------------------------------------------------------------------------
 # the scaled problem
 # --------------------------------------------------------------------------
+def _at(v, idx):
+    """v[idx] for an array, or the scalar v repeated."""
+    if np.ndim(v) == 0:
+        return np.full(len(idx), float(v))
+    return v[idx]
+
+
 class _Problem:
     """Data of the scaled problem and the linear maps ``l = L theta + e``.
 
@@ -173,14 +180,14 @@ class _Problem:
 
         slopes, offsets, breaks = _upper_envelope(loss.convex_pieces)
         if loss.kind == "regression":
-            self.d = -np.ones(self.n)
+            self.d = -1.0  # a scalar: one n-vector less
             sigma = float(np.sqrt(np.average(y**2, weights=self.cost)))
             self.sigma = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
             self.e = y / self.sigma
         elif loss.kind == "margin":
             self.d = 2.0 * y - 1.0
             self.sigma = 1.0
-            self.e = np.zeros(self.n)
+            self.e = 0.0
         else:
             raise ValueError(
                 "fit_piecewise_linear needs loss.kind 'regression' or 'margin'; "
@@ -236,7 +243,7 @@ class _Problem:
         Xr = Xr.toarray() if self.sparse else np.asarray(Xr)
         if self.fit_intercept:
             Xr = np.hstack([Xr, np.ones((len(idx), 1))])
-        return self.d[idx, None] * Xr[:, cols]
+        return _at(self.d, idx)[:, None] * Xr[:, cols]
 
     def objective(self, theta):
         """Scaled objective (sum of costs times losses plus penalties)."""
@@ -262,8 +269,11 @@ class _Problem:
 class _Group:
     """Rows m sharing the pieces (a, c): constraints a_k l_m + c_k <= t_m.
 
-    Slacks ``s`` and duals ``z`` are stored piece-major, shape (K, m), so
-    that every operation is a contiguous vector operation over rows.
+    The iterate is kept as ``l = L theta + e`` (recomputed from theta), the
+    slacks ``s`` and the duals ``z``, piece-major arrays of shape (K, m); the
+    epigraph variables ``t = s + a l + c`` never need storing because the
+    Newton steps keep ``a_k l + c_k + s_k - t = 0`` (the start is feasible),
+    so that ``ds_k = dt - a_k dl``. Memory per row: 2K + a few floats.
     """
 
     def __init__(self, slopes, offsets, cost, e, matvec, rmatvec):
@@ -276,61 +286,79 @@ class _Group:
         self.K = len(slopes)
 
     def pieces(self, ell):
-        return [self.a[k] * ell + self.c[k] for k in range(self.K)]
+        return np.array([self.a[k] * ell + self.c[k] for k in range(self.K)])
 
     def start(self, theta):
         self.ell = self.matvec(theta) + self.e
-        vals = np.array(self.pieces(self.ell))
-        self.t = vals.max(axis=0) + 1.0
-        self.s = self.t - vals  # >= 1
-        self.z = np.repeat(self.cost[None, :] / self.K, self.K, axis=0)
+        vals = self.pieces(self.ell)
+        self.s = vals.max(axis=0) + 1.0 - vals  # t = max + 1, s >= 1
+        self.z = np.empty_like(vals)
+        self.z[:] = self.cost / self.K
 
     def value(self):
         """Sum of cost_m * phi(l_m) at the current l."""
         return float(self.cost @ np.max(self.pieces(self.ell), axis=0))
 
     def dual_value(self):
-        return float(
-            sum(self.z[k] @ (self.a[k] * self.e + self.c[k]) for k in range(self.K))
-        )
+        # sum_mk z_mk (a_k e_m + c_k), e a vector or a scalar
+        ze = self.a @ self.z
+        return float(np.sum(ze * self.e) + self.z.sum(axis=1) @ self.c)
 
     def residuals(self):
-        self.r_p = np.array(self.pieces(self.ell)) - self.t + self.s
+        """Dual residuals: ``cost - sum_k z`` (stored) and ``L^T (a . z)``."""
         self.r_t = self.cost - self.z.sum(axis=0)
         return self.rmatvec(self.a @ self.z)
 
     def prepare(self):
-        """Weights W = z / s and the row weights q of the reduced system."""
+        """Row sums of W = z / s and the row weights q of the reduced system."""
         W = self.z / self.s
-        self.W = W
         self.P0 = W.sum(axis=0)
         self.P1 = self.a @ W
         # q = P2 - P1^2 / P0 written as a sum of non-negative terms
-        num = np.zeros(W.shape[1])
+        q = np.zeros(W.shape[1])
         for k in range(self.K):
             for j in range(k + 1, self.K):
-                num += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
-        self.q = num / self.P0
+                q += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
+        q /= self.P0
+        return q
 
     def rhs(self, r_c):
-        rho = self.r_p - r_c / self.z
-        Wr = self.W * rho
-        self.rho = rho
-        self.R0 = Wr.sum(axis=0)
-        R1 = self.a @ Wr
+        """Right-hand side contribution; r_c None means r_c = s * z."""
+        if r_c is None:
+            Rk = self.z  # r_c / s
+        else:
+            Rk = r_c / self.s
+        self.R0 = -Rk.sum(axis=0)
+        R1 = -(self.a @ Rk)
         return self.rmatvec(R1 - self.P1 * (self.R0 - self.r_t) / self.P0)
 
     def back(self, dtheta, r_c):
+        """Directions (ds, dz) of the slacks and duals for the step dtheta.
+
+        ``r_c`` (when given) is overwritten: its buffer becomes ``dz``.
+        """
         dl = self.matvec(dtheta)
         dt = (self.P1 * dl + self.R0 - self.r_t) / self.P0
-        dz = self.W * (np.outer(self.a, dl) - dt + self.rho)
-        ds = (-r_c - self.s * dz) / self.z
-        return dl, dt, ds, dz
+        ds = np.empty_like(self.s)
+        for k in range(self.K):  # ds_k = dt - a_k dl
+            np.multiply(dl, -self.a[k], out=ds[k])
+            ds[k] += dt
+        del dl, dt
+        # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
+        if r_c is None:
+            dz = self.s * self.z
+        else:
+            dz = r_c
+        for k in range(self.K):
+            dz[k] += self.z[k] * ds[k]
+            dz[k] /= self.s[k]
+        np.negative(dz, out=dz)
+        return ds, dz
 
 
 def _max_step(v, dv):
     """Largest step a with v + a dv >= 0 (v > 0), as 1 / max(-dv / v)."""
-    worst = float(np.max(-dv / v))
+    worst = max(float(np.max(-dv[k] / v[k])) for k in range(len(v)))
     return np.inf if worst <= 0 else 1.0 / worst
 
 
@@ -396,8 +424,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
     it = 0
     for it in range(1, max_iter + 1):
         r_theta = qdiag * theta + sum(g.residuals() for g in groups)
-        gap_cs = sum(float(np.sum(g.s * g.z)) for g in groups)
-        mu = gap_cs / n_cons
+        mu = sum(float(np.vdot(g.s, g.z)) for g in groups) / n_cons
         quad = 0.5 * lam2 * float(theta[:p] @ theta[:p])
         pobj = sum(g.value() for g in groups) + quad
         dobj = sum(g.dual_value() for g in groups) - quad
@@ -426,19 +453,17 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
         if not np.isfinite(pobj) or not np.isfinite(mu) or abs(pobj) > 1e30:
             status, message = 2, "numerical breakdown (problem unbounded?)"
             break
-        for g in groups:
-            g.prepare()
-        N = prob.gram(groups[0].q)
+        N = prob.gram(groups[0].prepare())
         N[np.diag_indices(nt)] += qdiag
         for g in groups[1:]:
-            N[np.diag_indices(nt)] += g.rmatvec(g.q)  # L1 rows are unit vectors
+            N[np.diag_indices(nt)] += g.rmatvec(g.prepare())  # unit-vector rows
         try:
             fac = _factor(N)
         except linalg.LinAlgError:
             status, message = 2, "normal matrix not positive definite"
             break
 
-        def step(r_cs, r_theta=r_theta, fac=fac):
+        def direction(r_cs, r_theta=r_theta, fac=fac):
             rhs = -r_theta - sum(
                 g.rhs(r_c) for g, r_c in zip(groups, r_cs, strict=True)
             )
@@ -447,48 +472,61 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 g.back(dtheta, r_c) for g, r_c in zip(groups, r_cs, strict=True)
             ]
 
-        # predictor (affine scaling)
-        r_cs = [g.s * g.z for g in groups]
-        dtheta, dirs = step(r_cs)
+        # predictor (affine scaling): r_c = s * z
+        _, dirs = direction([None] * len(groups))
         ap = min(
-            [1.0] + [_max_step(g.s, d[2]) for g, d in zip(groups, dirs, strict=True)]
+            [1.0]
+            + [_max_step(g.s, ds) for g, (ds, _) in zip(groups, dirs, strict=True)]
         )
         ad = min(
-            [1.0] + [_max_step(g.z, d[3]) for g, d in zip(groups, dirs, strict=True)]
+            [1.0]
+            + [_max_step(g.z, dz) for g, (_, dz) in zip(groups, dirs, strict=True)]
         )
         if not is_lp:
             ap = ad = min(ap, ad)
-        mu_aff = (
-            sum(
-                float(np.sum((g.s + ap * d[2]) * (g.z + ad * d[3])))
-                for g, d in zip(groups, dirs, strict=True)
-            )
-            / n_cons
-        )
+        mu_aff = 0.0
+        r_cs = []
+        for g, (ds, dz) in zip(groups, dirs, strict=True):
+            for k in range(g.K):  # row by row: n-sized temporaries only
+                mu_aff += float(np.vdot(g.s[k] + ap * ds[k], g.z[k] + ad * dz[k]))
+            ds *= dz  # Mehrotra's second-order term, in place
+            r_c = g.s * g.z
+            r_c += ds
+            r_cs.append(r_c)
+        del dirs, ds, dz
+        mu_aff /= n_cons
         sigma = (mu_aff / mu) ** 3 if mu > 0 else 0.0
-        # corrector
-        r_cs = [
-            g.s * g.z + d[2] * d[3] - sigma * mu
-            for g, d in zip(groups, dirs, strict=True)
-        ]
-        dtheta, dirs = step(r_cs)
+        # corrector: r_c = s * z + ds_aff * dz_aff - sigma * mu
+        for r_c in r_cs:
+            r_c -= sigma * mu
+        dtheta, dirs = direction(r_cs)
+        del r_cs
         eta = max(0.95, 1.0 - 10 * mu)
         ap = min(
             [1.0]
-            + [eta * _max_step(g.s, d[2]) for g, d in zip(groups, dirs, strict=True)]
+            + [
+                eta * _max_step(g.s, ds)
+                for g, (ds, _) in zip(groups, dirs, strict=True)
+            ]
         )
         ad = min(
             [1.0]
-            + [eta * _max_step(g.z, d[3]) for g, d in zip(groups, dirs, strict=True)]
+            + [
+                eta * _max_step(g.z, dz)
+                for g, (_, dz) in zip(groups, dirs, strict=True)
+            ]
         )
         if not is_lp:
             ap = ad = min(ap, ad)
         theta = theta + ap * dtheta
-        for g, (_, dt, ds, dz) in zip(groups, dirs, strict=True):
-            g.t += ap * dt
-            g.s += ap * ds
-            g.z += ad * dz
-            g.ell = g.matvec(theta) + g.e  # recomputed: no drift
+        for g, (ds, dz) in zip(groups, dirs, strict=True):
+            ds *= ap
+            g.s += ds
+            dz *= ad
+            g.z += dz
+            g.ell = g.matvec(theta) + g.e
+            del g.P0, g.P1, g.R0  # per-iteration arrays: free them early
+        del dirs, ds, dz
     if verbose > 0:
         print(
             f"[exact ipm] {message} after {it} iterations "
@@ -544,8 +582,10 @@ def _polish(prob, theta_ipm, groups):
         dist = np.abs(u - brk[near])
         if prob.lam2 == 0:
             # a vertex of the LP: as many rows on kinks as free unknowns
-            kink = np.sort(np.argpartition(dist, len(cols) - 1)[: len(cols)])
-            kink = kink if len(cols) <= prob.n else np.arange(prob.n)
+            if len(cols) < prob.n:
+                kink = np.sort(np.argpartition(dist, len(cols) - 1)[: len(cols)])
+            else:
+                kink = np.arange(prob.n)
         else:
             kink = np.flatnonzero(_active_pieces(groups[0]).sum(axis=1) >= 2)
         first[kink] = near[kink]  # lower piece of the kink
@@ -570,7 +610,7 @@ def _polish(prob, theta_ipm, groups):
     pen = np.zeros(nt)
     pen[:p] = prob.lam1 * sign
     rhs[:nf] = -(pen + g_fixed)[cols]
-    rhs[nf:] = brk[first[kink]] - prob.e[kink]
+    rhs[nf:] = brk[first[kink]] - _at(prob.e, kink)
     try:
         sol = np.linalg.solve(M, rhs)
     except np.linalg.LinAlgError:
@@ -592,15 +632,23 @@ def _polish(prob, theta_ipm, groups):
     if np.any(nu_k < lo - tol * span) or np.any(nu_k > hi + tol * span):
         return None
     nu[kink] = np.clip(nu_k, lo, hi)
-    u = prob.matvec(theta) + prob.e
-    others = np.setdiff1d(np.arange(prob.n), kink)
-    k_o = first[others]
-    u_o = u[others]
-    btol = tol * (1.0 + np.abs(u_o))
-    below = np.where(k_o > 0, brk[np.maximum(k_o - 1, 0)], -np.inf)
-    above = np.where(k_o < K - 1, brk[np.minimum(k_o, K - 2)], np.inf)
-    if np.any(u_o < below - btol) or np.any(u_o > above + btol):
+    # every other row still on its piece: max_k piece_k(u) == piece_first(u)
+    u = prob.matvec(theta)
+    u += prob.e
+    top = np.full(prob.n, -np.inf)
+    for k in range(K):
+        np.maximum(top, a[k] * u + prob.offsets[k], out=top)
+    top -= a[first] * u
+    top -= prob.offsets[first]
+    np.abs(u, out=u)
+    u += 1.0
+    u *= tol * max(1.0, float(np.max(np.abs(a))))
+    top -= u
+    del u
+    top[kink] = 0.0
+    if np.any(top > 0):
         return None
+    del top
     grad = prob.rmatvec(nu)
     if prob.lam1 > 0:
         zero = ~free_w
