@@ -98,8 +98,8 @@ def _integer_view(y, name):
             return as_int
     i = int(np.argmax(bad))
     raise ValueError(
-        f"{name} must hold class labels (integers or strings); got the "
-        f"continuous value {name}[{i}] = {y[i]!r}."
+        f"{name} must hold class labels (integers or strings); got "
+        f"{name}[{i}] = {y[i].item()!r}, which is not one."
     )
 
 
@@ -193,9 +193,9 @@ def _require_two_classes(classes, labels):
         return
     if labels is None:
         raise ValueError(
-            f"y_true contains only one label ({classes[0]!r}). Please provide the "
-            "list of all expected class labels explicitly through the labels "
-            "argument."
+            f"y_true contains only one label ({classes.tolist()[0]!r}). Please "
+            "provide the list of all expected class labels explicitly through "
+            "the labels argument."
         )
     raise ValueError(
         f"labels must contain at least two labels, got labels={classes.tolist()}."
