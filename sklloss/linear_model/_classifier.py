@@ -227,14 +227,25 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         return self
 
     def _class_weighted(self, sw, classes, y, y_enc):
-        if len(classes) < 2:
+        totals = np.bincount(y_enc, weights=sw, minlength=len(classes))
+        if len(classes) < 2 or np.count_nonzero(totals) < 2:
+            present = classes[totals > 0] if len(classes) > 1 else classes
             raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
+                "This solver needs samples of at least 2 classes with positive "
+                f"weight in the data, but the data contains only one class: "
+                f"{present[0]!r}."
             )
         if self.class_weight is None:
             return sw
-        cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # "balanced" from the weighted class totals, so that weighting a
+            # row by k and repeating it k times stay the same problem:
+            # n_samples / (n_classes * count) with counts and n weighted.
+            cw = np.zeros(len(classes))
+            nz = totals > 0
+            cw[nz] = totals.sum() / (np.count_nonzero(nz) * totals[nz])
+        else:
+            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
         return sw * cw[y_enc]
 
     def _build_objectives(self, X, y_enc, sw, loss):

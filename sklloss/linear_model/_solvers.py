@@ -39,8 +39,10 @@ SOLVERS = ("lbfgs", "newton-cholesky", "trust-ncg")
 
 _EPS = np.finfo(np.float64).eps
 
-# Whether to run the solvers with BLAS limited to one thread (threadpoolctl).
-LIMIT_BLAS_THREADS = False
+# Whether to run small problems with BLAS limited to one thread
+# (threadpoolctl, when installed), and the size n * p up to which we do.
+LIMIT_BLAS_THREADS = True
+_LIMIT_BELOW_SIZE = 1_000_000
 
 
 @dataclass
@@ -53,19 +55,36 @@ class SolverResult:
     message: str = ""
 
 
-def _blas_limits():
-    """Context limiting BLAS threads for the solver's own small-vector work.
+_CONTROLLER = []  # a cached threadpoolctl.ThreadpoolController (or None)
 
-    The matrix products of an evaluation are large and get all threads back
-    (see :func:`_threaded`); the optimizer's bookkeeping on vectors of length
-    p is faster on one thread (issue 4 measured L-BFGS-B 2-8x slower with all
-    threads). Only used when threadpoolctl is installed.
+
+def _blas_limits(objective):
+    """A context limiting BLAS to one thread for a small problem, or None.
+
+    The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
+    Cholesky of a small matrix) and, on a busy machine, OpenBLAS threads
+    waking up for it cost more than the work: measured on 2 cores under
+    load, ``check_estimator_sparse_matrix`` took 5-7 s with all threads and
+    0.7-0.9 s with one (issue 4 saw L-BFGS-B 2-8x slower). For a large X the
+    matrix products dominate and keep their threads. Only when threadpoolctl
+    is installed (an optional dependency).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional dependency
+    if not LIMIT_BLAS_THREADS:
         return None
-    return threadpool_limits
+    X = objective.X
+    if X.shape[0] * X.shape[1] > _LIMIT_BELOW_SIZE:
+        return None
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+        except ImportError:  # pragma: no cover - optional dependency
+            _CONTROLLER.append(None)
+    controller = _CONTROLLER[0]
+    if controller is None:  # pragma: no cover
+        return None
+    return controller.limit(limits=1, user_api="blas")
 
 
 class _Printer:
@@ -96,7 +115,15 @@ def _warn(solver, message):
 
 # ----------------------------------------------------------------- Newton
 def _newton_direction(H, g):
-    """Solve H d = -g; fall back to a pseudo-inverse for a singular H."""
+    """Solve H d = -g, robust to a singular or an indefinite H.
+
+    Positive definite: Cholesky. Otherwise the eigendecomposition: a
+    singular positive semi-definite H (a softmax intercept, huber with every
+    residual beyond delta and no L2 term) gets the minimum-norm step; an
+    indefinite one (a non-convex loss, e.g. focal or cauchy, away from a
+    minimum) gets ``|eigenvalues|``, which keeps a descent direction and
+    follows negative curvature.
+    """
     n = H.shape[0]
     if n == 0:
         return np.zeros(0)
@@ -105,9 +132,14 @@ def _newton_direction(H, g):
         c = scipy.linalg.cho_factor(H + ridge * np.eye(n), check_finite=False)
         return -scipy.linalg.cho_solve(c, g, check_finite=False)
     except (np.linalg.LinAlgError, ValueError):
-        # Singular (e.g. a softmax intercept, or huber with every residual
-        # beyond delta and no L2 term): the minimum-norm Newton step.
-        return -scipy.linalg.lstsq(H, g, cond=1e-12, check_finite=False)[0]
+        pass
+    lam, V = scipy.linalg.eigh(H, check_finite=False)
+    top = max(float(np.max(np.abs(lam))), 1e-300)
+    if lam[0] >= -1e-10 * top:
+        inv = np.where(lam > 1e-12 * top, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+    else:
+        inv = 1.0 / np.maximum(np.abs(lam), 1e-8 * top)
+    return -V @ (inv * (V.T @ g))
 
 
 def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
@@ -286,8 +318,7 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0):
         ``converged=False`` results have already raised a ConvergenceWarning.
     """
     printer = _Printer(solver, verbose)
-    limits = _blas_limits() if LIMIT_BLAS_THREADS else None
-    ctx = limits(limits=1, user_api="blas") if limits is not None else None
+    ctx = _blas_limits(objective)
     use_l1 = objective.l1 > 0
     try:
         if solver == "newton-cholesky" and not use_l1:
