@@ -839,6 +839,7 @@ def save_plot(report, path):
             f"{title} ({'lower' if lower else 'higher'} is better)", fontsize=9
         )
         ax.tick_params(labelsize=8)
+        ax.locator_params(axis="x", nbins=4)
     ax = fig.add_subplot(grid[1, :])
     data = [r["_residuals"] for r in results]
     if tuple(int(v) for v in matplotlib.__version__.split(".")[:2]) >= (3, 10):
@@ -882,6 +883,12 @@ def _compare(args, log):
         X, y, desc = default_regression_data(args.seed, args.outliers)
     else:
         X, y, desc = default_classification_data()
+    if args.task == "regression":
+        for _, loss in losses:  # e.g. Poisson on negative targets
+            try:
+                loss.y_true_domain.check(y, name="the target", loss_name=loss.name)
+            except ValueError as exc:
+                raise UsageError(f"--losses: {exc}") from None
     n_classes = len(np.unique(y)) if args.task == "classification" else 0
     if args.task == "classification" and n_classes < 2:
         raise UsageError("--target: a classification target needs at least 2 classes")

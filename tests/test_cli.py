@@ -288,6 +288,10 @@ BAD_ARGUMENTS = {
         ["compare", "--csv", "{text}", "--target", "city"],
         "is not numeric",
     ),
+    "target-outside-loss-domain": (
+        ["compare", "--csv", "{ok}", "--target", "a", "--losses", "poisson"],
+        "the target must lie in [0",
+    ),
     "empty-cells": (["compare", "--csv", "{holes}", "--target", "y"], "empty cells: b"),
     "too-many-folds": (
         ["compare", "--csv", "{ok}", "--target", "y", "--cv", "9"],
@@ -310,7 +314,7 @@ def test_bad_arguments_exit_2_with_one_line(case, tmp_path, capsys):
     argv, message = BAD_ARGUMENTS[case]
     files = {
         "tmp": str(tmp_path),
-        "ok": _write(tmp_path, "ok.csv", "a,b,y\n1,2,3\n2,3,5\n3,1,4\n4,4,9\n5,0,4\n"),
+        "ok": _write(tmp_path, "ok.csv", "a,b,y\n-1,2,3\n2,3,5\n3,1,4\n4,4,9\n5,0,4\n"),
         "text": _write(tmp_path, "t.csv", "a,city,y\n1,Rome,3\n2,Oslo,5\n3,Lima,4\n"),
         "holes": _write(tmp_path, "h.csv", "a,b,y\n1,,3\n2,3,5\n3,1,4\n"),
     }
@@ -361,3 +365,72 @@ def test_bad_argument_in_a_subprocess_exits_2():
 )
 def test_parse_specs(text, expected):
     assert parse_specs(text, "--losses") == expected
+
+
+# ------------------------------------------------------- run-time failure -> 1
+def test_a_failing_fit_is_reported_and_exits_1(regression_csv, capsys, monkeypatch):
+    import sklloss.cli as cli
+
+    real = cli.make_estimator
+
+    class Broken:
+        def get_params(self, deep=True):
+            return {}
+
+        def fit(self, X, y):
+            raise FloatingPointError("solver exploded")
+
+    def fake(task, loss, **kwargs):
+        return Broken() if loss.name == "absolute_error" else real(task, loss, **kwargs)
+
+    monkeypatch.setattr(cli, "make_estimator", fake)
+    argv = ["compare", "--csv", str(regression_csv[0]), "--target", "target"]
+    argv += ["--cv", "3", "--losses", "mse,mae"]
+    status, out, err = run(argv, capsys)
+    assert status == 1
+    row = next(line for line in out.splitlines() if line.startswith("absolute_error"))
+    assert row.split()[1:] == ["failed"] * 5
+    assert "absolute_error: failed: FloatingPointError: solver exploded" in err
+    # the other loss is still reported and marked best everywhere
+    row = next(line for line in out.splitlines() if line.startswith("squared_error"))
+    assert row.count("*") == 5
+
+
+def test_metrics_given_as_loss_specs(regression_csv, capsys):
+    from sklearn.metrics import mean_pinball_loss as sk_pinball
+
+    from sklloss.metrics import mean_huber_loss
+
+    path, X, y = regression_csv
+    argv = ["compare", "--csv", str(path), "--target", "target", "--cv", "3"]
+    argv += ["--losses", "mse", "--format", "json", "--no-scale-target"]
+    argv += ["--metrics", "huber:delta=2,quantile:quantile=0.9,mean_huber_loss"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    report = json.loads(out)
+    names = [m["name"] for m in report["metrics"]]
+    assert names == [
+        "mean_huber_loss(delta=2)",
+        "mean_pinball_loss(quantile=0.9)",
+        "mean_huber_loss",
+    ]
+    assert all(m["lower_is_better"] for m in report["metrics"])
+    # reference: fit each fold by hand, score with the metric functions
+    from sklloss.linear_model import LossRegressor
+
+    scores = report["results"][0]["scores"]
+    cv = KFold(3, shuffle=True, random_state=0)
+    for k, (tr, te) in enumerate(cv.split(X)):
+        model = make_pipeline(StandardScaler(), LossRegressor(loss="squared_error"))
+        pred = model.fit(X[tr], y[tr]).predict(X[te])
+        r = y[te] - pred
+        huber2 = np.mean(np.where(np.abs(r) <= 2, r**2 / 2, 2 * (np.abs(r) - 1)))
+        pinball = np.mean(np.maximum(0.9 * r, -0.1 * r))
+        assert scores["mean_huber_loss(delta=2)"]["folds"][k] == pytest.approx(huber2)
+        assert scores["mean_pinball_loss(quantile=0.9)"]["folds"][k] == pytest.approx(
+            pinball
+        )
+        assert scores["mean_huber_loss"]["folds"][k] == pytest.approx(
+            mean_huber_loss(y[te], pred)
+        )
+        assert pinball == pytest.approx(sk_pinball(y[te], pred, alpha=0.9))
