@@ -1,5 +1,6 @@
 """sklloss: loss functions as first-class citizens of scikit-learn."""
 
+from .linear_model import LossClassifier, LossRegressor
 from .losses import Loss, available_losses, get_loss
 from .scorers import get_scorer, get_scorer_names, make_loss_scorer
 
@@ -9,6 +10,8 @@ __all__ = [
     "Loss",
     "available_losses",
     "get_loss",
+    "LossRegressor",
+    "LossClassifier",
     "make_loss_scorer",
     "get_scorer",
     "get_scorer_names",
