@@ -415,3 +415,29 @@ def test_multimetric_on_folds_missing_a_class_through_a_pipeline():
             np.testing.assert_allclose(
                 result[f"test_{key}"][k], -value, rtol=1e-10, err_msg=key
             )
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "hinge"])
+def test_cross_validate_loss_classifier_scored_by_its_own_loss(loss):
+    linear_model = pytest.importorskip(
+        "sklloss.linear_model",
+        reason="sklloss.linear_model (LossClassifier) does not import yet",
+    )
+    if not hasattr(linear_model, "LossClassifier"):
+        pytest.skip("sklloss.linear_model.LossClassifier does not exist yet")
+    X, y = classification_data(n=90, seed=13)
+    names = np.array(["ant", "bee", "cat"])[y]
+    cv = KFold(3, shuffle=True, random_state=13)
+    model = linear_model.LossClassifier(loss=loss, alpha=0.01)
+    result = cross_validate(model, X, names, cv=cv, scoring=make_loss_scorer(loss))
+    for k, (train, test) in enumerate(cv.split(X)):
+        est = clone(model).fit(X[train], names[train])
+        if loss == "log_loss":
+            value = log_loss(
+                names[test], est.predict_proba(X[test]), labels=est.classes_
+            )
+        else:
+            value = hinge_loss(
+                names[test], est.decision_function(X[test]), labels=est.classes_
+            )
+        np.testing.assert_allclose(result["test_score"][k], -value, rtol=1e-10)
