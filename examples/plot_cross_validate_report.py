@@ -55,9 +55,12 @@ for label, row in report.items():
     print(f"{label:>16}{cells}")
 
 # %%
-# Each training loss wins the metric it optimises (up to fold noise): least
-# squares has the lowest MSE, the 0.9-quantile fit the lowest pinball(0.9)
-# loss. Choosing a training loss is choosing which metric you care about.
+# What the run measured: least squares has the lowest MSE (2977) and, on this
+# clean data, also the lowest MAE (44.3, against 45.6 for the absolute-error
+# fit: without outliers the median fit only adds variance); Huber is within
+# noise of least squares on every column; the 0.9-quantile fit wins its own
+# pinball(0.9) loss by a factor of 2.3 (9.7 against 22.2) and loses every
+# other column. The training loss decides which metric a model is good at.
 fig, axes = plt.subplots(1, len(scoring), figsize=(13, 3.5), constrained_layout=True)
 labels = list(report)
 for ax, m in zip(axes, scoring, strict=True):
