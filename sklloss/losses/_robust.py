@@ -95,8 +95,16 @@ class Cauchy(Loss):
         return log1p_u2
 
     def gradient(self, y_true, raw_prediction):
-        d = raw_prediction - y_true
-        return d * _cauchy_weight(d / float(self.c))
+        # d / (1 + u^2) for |u| < 1, c sign(u) / (|u| + 1/|u|) beyond (no underflow
+        # of 1 / (1 + u^2) at huge |u|), with u = d / c
+        c = float(self.c)
+        d = np.asarray(raw_prediction - y_true)
+        au = np.abs(d) / c
+        small = np.minimum(au, 1.0)
+        big = np.maximum(au, 1.0)
+        return np.where(
+            au < 1.0, d / (1.0 + small * small), np.sign(d) * c / (big + 1.0 / big)
+        )
 
     def hessian(self, y_true, raw_prediction):
         w = _cauchy_weight((raw_prediction - y_true) / float(self.c))
