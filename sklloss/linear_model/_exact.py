@@ -674,15 +674,16 @@ def _fit_highs(prob, *, verbose):
     n, p = prob.n, prob.p
     a, c = prob.slopes, prob.offsets
     K = len(a)
-    Xd = sp.csr_matrix(prob.X).multiply(prob.d[:, None]).tocsr()
-    blocks_w = [sp.csr_matrix(Xd) * a[k] for k in range(K)]
-    Aw = sp.vstack(blocks_w)
+    d = np.broadcast_to(prob.d, (n,))
+    e = np.broadcast_to(prob.e, (n,))
+    Xd = sp.diags(d) @ sp.csr_matrix(prob.X)
+    Aw = sp.vstack([Xd * a[k] for k in range(K)])
     cols = [Aw, -Aw] if prob.lam1 > 0 else [Aw]
     if prob.fit_intercept:
-        cols.append(sp.csr_matrix(np.concatenate([a[k] * prob.d for k in range(K)])).T)
+        cols.append(sp.csr_matrix(np.concatenate([a[k] * d for k in range(K)])).T)
     cols.append(-sp.vstack([sp.eye(n)] * K))
     A_ub = sp.hstack(cols).tocsc()
-    b_ub = np.concatenate([-c[k] - a[k] * prob.e for k in range(K)])
+    b_ub = np.concatenate([-c[k] - a[k] * e for k in range(K)])
     nw = 2 * p if prob.lam1 > 0 else p
     cost = np.concatenate(
         [np.full(nw, prob.lam1), np.zeros(int(prob.fit_intercept)), prob.cost]
