@@ -707,12 +707,19 @@ def _cell_values(report, name):
     return out
 
 
+_ASCII = {"±": "+/-", "↓": "(min)", "↑": "(max)"}
+
+
+def _sym(report, char):
+    return _ASCII[char] if report.get("_ascii") else char
+
+
 def _formatted_cells(report, star):
     """Text cells (header row, then one row per loss) with the best marked."""
     header = ["loss"]
     grid = [[r["loss"]] for r in report["results"]]
     for name, lower in _columns(report):
-        arrow = "↓" if lower else "↑"
+        arrow = _sym(report, "↓" if lower else "↑")
         header.append(
             f"{name} [s] {arrow}" if name == "fit_time" else f"{name} {arrow}"
         )
@@ -724,7 +731,8 @@ def _formatted_cells(report, star):
             elif c["mean"] is None:
                 text = "n/a"
             else:
-                text = f"{c['mean']:.{d}f} ± {c['std']:.{d}f}"
+                pm = _sym(report, "±")
+                text = f"{c['mean']:.{d}f} {pm} {c['std']:.{d}f}"
                 if r["loss"] in report["best"][name]:
                     text = star(text)
             row.append(text)
@@ -752,9 +760,11 @@ def format_table(report):
 
     out = [_title(report), "", line(header), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in grid]
+    pm, down, up = (_sym(report, c) for c in "±↓↑")
     out += [
         "",
-        "mean ± std over folds; * best of the column; ↓ lower / ↑ higher is better",
+        f"mean {pm} std over folds; * best of the column; "
+        f"{down} lower / {up} higher is better",
     ]
     if any(c["mean"] is None for r in report["results"] for c in r["scores"].values()):
         out.append("n/a: the model does not provide what the metric needs")
@@ -767,7 +777,10 @@ def format_markdown(report):
     out.append("| " + " | ".join(header) + " |")
     out.append("| --- |" + " ---: |" * (len(header) - 1))
     out += ["| " + " | ".join(r) + " |" for r in grid]
-    out += ["", "mean ± std over folds; **bold**: best of the column."]
+    out += [
+        "",
+        f"mean {_sym(report, '±')} std over folds; **bold**: best of the column.",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -917,12 +930,22 @@ def _compare(args, log):
         log=log,
     )
     report = {"dataset": desc, **report}
-    sys.stdout.write(FORMATTERS[args.format](report))
+    sys.stdout.write(_render(report, args.format, sys.stdout))
     sys.stdout.flush()
     if args.plot is not None:
         save_plot(report, args.plot)
         log(f"wrote {args.plot}")
     return 1 if any(r["error"] for r in report["results"]) else 0
+
+
+def _render(report, fmt, stream):
+    """The report in `fmt`; ASCII stand-ins for ± ↓ ↑ if `stream` cannot encode them."""
+    text = FORMATTERS[fmt](report)
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:
+        text = FORMATTERS[fmt]({**report, "_ascii": True})
+    return text
 
 
 def main(argv=None):

@@ -434,3 +434,21 @@ def test_metrics_given_as_loss_specs(regression_csv, capsys):
             mean_huber_loss(y[te], pred)
         )
         assert pinball == pytest.approx(sk_pinball(y[te], pred, alpha=0.9))
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_ascii_fallback_for_terminals_without_unicode(regression_csv, capsys, fmt):
+    from sklloss.cli import _render
+
+    argv = ["compare", "--csv", str(regression_csv[0]), "--target", "target"]
+    argv += ["--cv", "3", "--losses", "mse,mae", "--format", "json"]
+    status, out, _ = run(argv, capsys)
+    report = json.loads(out)
+
+    class AsciiStream:
+        encoding = "ascii"
+
+    text = _render(report, fmt, AsciiStream())
+    text.encode("ascii")  # no UnicodeEncodeError
+    assert "+/-" in text and "(min)" in text
+    assert "±" in _render(report, fmt, sys.stdout)
