@@ -141,6 +141,12 @@ def _check_multioutput(multioutput, n_outputs):
             )
         return multioutput
     weights = check_finite_array(multioutput, name="multioutput")
+    if n_outputs == 1:
+        # as scikit-learn: weights over a single output are a user error
+        raise ValueError(
+            "multioutput weights are useful only with several outputs; got "
+            f"multioutput={multioutput!r} for a single output."
+        )
     if weights.ndim != 1 or weights.shape[0] != n_outputs:
         raise ValueError(
             f"multioutput has shape {weights.shape} but there are {n_outputs} "
