@@ -225,6 +225,42 @@ def test_bad_input_is_a_clear_value_error(X, y, sw, match):
         LossRegressor(loss=loss).fit(Xd, yd, sample_weight=swd)
 
 
+def test_nan_label_is_refused():
+    X, y, _ = _data()
+    yc = (y > 0).astype(float)
+    yc[7] = np.nan
+    with dask.config.set(scheduler="sync"), pytest.raises(ValueError, match="NaN"):
+        LossClassifier().fit(*_dask(X, yc))
+
+
+def test_unknown_chunk_sizes_and_numpy_y():
+    """A boolean-masked X (chunk sizes unknown) with y and weights as numpy."""
+    X, y, sw = _data()
+    keep = np.arange(N) % 7 != 0
+    Xd = _dask(X)[0][da.from_array(keep, chunks=CHUNK)]
+    assert np.isnan(Xd.chunks[0][0])
+    ref = LossRegressor(loss="huber").fit(X[keep], y[keep], sample_weight=sw[keep])
+    with dask.config.set(scheduler="sync"):
+        est = LossRegressor(loss="huber").fit(Xd, y[keep], sample_weight=sw[keep])
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_predict_log_proba_is_stable_on_dask():
+    """log-probabilities of far-away points stay finite (no log(0))."""
+    from sklloss.linear_model import _dask as dask_impl
+
+    X, y, _ = _data()
+    yc = np.digitize(y, [-1.0, 1.0])
+    with dask.config.set(scheduler="sync"):
+        est = LossClassifier().fit(*_dask(X, yc))
+        far = _dask(X[:50] * 1e3)[0]
+        logp = dask_impl.predict_log_proba(est, far)
+        assert isinstance(logp, da.Array)
+        logp = logp.compute()
+    assert np.all(np.isfinite(logp))
+    assert_allclose(logp, est.predict_log_proba(X[:50] * 1e3), rtol=1e-12)
+
+
 def test_one_class_is_refused():
     X, y, _ = _data()
     with dask.config.set(scheduler="sync"), pytest.raises(ValueError, match="class"):

@@ -138,11 +138,12 @@ def _align_rows(v, row_chunks, name):
 def _block_summary(Xb, yb, swb, classify):
     """Per-block facts the fit checks once: finiteness, labels or y range, weights."""
     out = {"X_finite": bool(np.isfinite(Xb).all())}
+    numeric = np.issubdtype(yb.dtype, np.number) or yb.dtype == bool
+    out["y_finite"] = bool(np.isfinite(yb).all()) if numeric else True
     if classify:
         out["classes"], out["counts"] = np.unique(yb, return_counts=True)
     else:
         yb = yb.astype(np.float64)
-        out["y_finite"] = bool(np.isfinite(yb).all())
         out["y_min"], out["y_max"] = float(yb.min()), float(yb.max())
     if swb is not None:
         out["sw_finite"] = bool(np.isfinite(swb).all())
@@ -166,6 +167,8 @@ def _check_summaries(parts, classify, has_sw):
             raise ValueError(
                 f"sample_weight must be non-negative; got a weight of {sw_min!r}."
             )
+    if not all(p["y_finite"] for p in parts):
+        raise ValueError("Input y contains NaN or infinity.")
     result["sw_sum"] = float(sum(p["sw_sum"] for p in parts))
     if not result["sw_sum"] > 0:
         raise ValueError("sample_weight must not be all zero.")
@@ -176,8 +179,6 @@ def _check_summaries(parts, classify, has_sw):
             counts[np.searchsorted(classes, p["classes"])] += p["counts"]
         result["classes"], result["counts"] = classes, counts
     else:
-        if not all(p["y_finite"] for p in parts):
-            raise ValueError("Input y contains NaN or infinity.")
         result["y_range"] = np.array(
             [min(p["y_min"] for p in parts), max(p["y_max"] for p in parts)]
         )
@@ -675,8 +676,3 @@ def predict_proba(est, X):
 def predict_log_proba(est, X):
     """Lazy ``est.predict_log_proba`` over the row blocks of a dask ``X``."""
     return _map_rows(est, X, "predict_log_proba")
-
-
-def is_dask_collection(obj):
-    """True when ``obj`` is a dask collection (the estimators' dispatch test)."""
-    return type(obj).__module__.split(".")[0] == "dask"
