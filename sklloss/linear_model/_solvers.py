@@ -143,7 +143,14 @@ def _newton_direction(H, g):
 
 
 def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
-    """Damped (semismooth) Newton with Armijo backtracking.
+    """Damped (semismooth) Newton: Armijo backtracking + Levenberg-Marquardt.
+
+    The step solves ``(H + mu I) d = -g``. ``mu`` starts at 0 (pure Newton,
+    quadratic convergence near the optimum); when a step needs more than
+    ``_MAX_HALVINGS`` halvings (far from the optimum, or a nearly singular
+    H, e.g. huber with every residual beyond delta), ``mu`` grows tenfold
+    and the step is recomputed, which bends it towards the gradient; each
+    accepted full step divides ``mu`` by ten again.
 
     Parameters
     ----------
@@ -161,35 +168,28 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
     """
     x = x0.copy()
     f, g = fun_grad(x)
+    mu = 0.0
     for it in range(1, max_iter + 1):
         printer(it - 1, f, g)
         if not np.all(np.isfinite(g)):
             return SolverResult(x, it, False, "the gradient is not finite")
-        d = _newton_direction(hess(x), g)
-        slope = float(g @ d)
-        if not slope < 0:
-            if slope == 0 or np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)):
-                return SolverResult(x, it, True, "stationary point")
-            d, slope = -g, -float(g @ g)  # not a descent direction: gradient step
-        # Near the optimum the decrease -slope/2 falls below the rounding
-        # level of f: f can no longer judge the step, the quadratic model can
-        # (it is exact to rounding there), so the full step is taken.
-        tiny = -slope <= 64 * _EPS * max(abs(f), 1e-300)
-        t = 1.0
+        H = hess(x)
+        scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
         while True:
-            x_new = x + t * d
-            f_new, g_new = fun_grad(x_new)
-            if not np.isfinite(f_new):
-                pass
-            elif tiny or f_new <= f + 1e-4 * t * slope:
+            d, slope, t, accepted = _damped_step(fun_grad, x, f, g, H, mu)
+            if accepted is None:  # stationary to rounding level
+                return SolverResult(x, it, True, "stationary point")
+            if accepted:
                 break
-            t *= 0.5
-            if t < 1e-12:
+            mu = max(10 * mu, 1e-6 * scale)
+            if mu > 1e12 * scale:
                 return SolverResult(x, it, False, "the line search failed")
+        x_new, f_new, g_new, tiny = accepted
         if tiny and np.max(np.abs(g_new)) >= np.max(np.abs(g)):
             # no progress left at this precision: x is the optimum
             printer(it, f, g)
             return SolverResult(x, it, True, "gradient at rounding level")
+        mu = mu / 10 if (t == 1 and mu > 1e-6 * scale) else (0.0 if t == 1 else mu)
         step = t * np.max(np.abs(d))
         x, f, g = x_new, f_new, g_new
         if step <= tol * max(1.0, float(np.max(np.abs(x), initial=0.0))):
@@ -197,6 +197,37 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
             return SolverResult(x, it, True, "Newton step below tol")
     printer(max_iter, f, g)
     return SolverResult(x, max_iter, False, f"max_iter={max_iter} reached")
+
+
+_MAX_HALVINGS = 8
+
+
+def _damped_step(fun_grad, x, f, g, H, mu):
+    """One (damped) Newton direction and its backtracking line search.
+
+    Returns ``(d, slope, t, accepted)`` with ``accepted`` the tuple
+    ``(x_new, f_new, g_new, tiny)``, False when the search gave up, or None
+    when x is stationary to rounding level.
+    """
+    Hm = H + mu * np.eye(H.shape[0]) if mu else H
+    d = _newton_direction(Hm, g)
+    slope = float(g @ d)
+    if not slope < 0:
+        if slope == 0 or np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)):
+            return d, slope, 0.0, None
+        d, slope = -g, -float(g @ g)  # not a descent direction: gradient step
+    # Near the optimum the decrease -slope/2 falls below the rounding level
+    # of f: f can no longer judge the step, the quadratic model can (it is
+    # exact to rounding there), so the full step is taken.
+    tiny = -slope <= 64 * _EPS * max(abs(f), 1e-300)
+    t = 1.0
+    for _ in range(_MAX_HALVINGS + 1):
+        x_new = x + t * d
+        f_new, g_new = fun_grad(x_new)
+        if np.isfinite(f_new) and (tiny or f_new <= f + 1e-4 * t * slope):
+            return d, slope, t, (x_new, f_new, g_new, tiny)
+        t *= 0.5
+    return d, slope, t, False
 
 
 # ----------------------------------------------------------------- L-BFGS-B
@@ -255,6 +286,10 @@ def _trust_ncg(objective, x0, *, max_iter, tol, printer):
         options={"maxiter": max_iter, "gtol": tol},
     )
     ok = res.status == 0
+    if res.status == 2 and np.max(np.abs(res.jac), initial=0.0) <= 1e2 * tol:
+        # "A bad approximation caused failure to predict improvement": the
+        # trust region shrank at rounding level, next to the optimum.
+        ok = True
     return SolverResult(res.x, max(int(res.nit), 1), ok, str(res.message))
 
 
