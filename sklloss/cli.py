@@ -8,8 +8,8 @@ same cross-validation folds and prints one row per loss, one column per
 evaluation metric (mean ± std over the folds) and the fit time, with the best
 value of each column marked.
 
-Conventions (documented in ``--help`` too)
-------------------------------------------
+Conventions, documented in ``--help`` too:
+
 * Features are standardised inside a :class:`~sklearn.pipeline.Pipeline`
   (``StandardScaler`` then the linear model), so every fold scales with its
   own training part.
@@ -126,7 +126,13 @@ def _fraction(text):
 
 
 def build_parser():
-    """The argparse parser of the ``sklloss`` command."""
+    """The argparse parser of the ``sklloss`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose errors raise ``UsageError`` (one line, exit status 2).
+    """
     parser = _Parser(
         prog=PROG,
         description="Loss functions as first-class citizens of scikit-learn.",
@@ -845,6 +851,9 @@ def save_plot(report, path):
         stds = [0.0 if c["std"] is None else c["std"] for c in cells]
         colors = ["C1" if la in report["best"][name] else "C0" for la in labels]
         ax.barh(ypos, means, xerr=stds, color=colors, capsize=3)
+        for y_, m in zip(ypos, means, strict=True):
+            if np.isnan(m):
+                ax.text(0, y_, " n/a", va="center", fontsize=8)
         ax.set_yticks(ypos, labels if j == 0 else [""] * len(labels))
         ax.invert_yaxis()
         title = "fit time [s]" if name == "fit_time" else name
