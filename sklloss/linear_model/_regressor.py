@@ -96,8 +96,8 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
     >>> import numpy as np
     >>> from sklloss import LossRegressor
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(200, 3))
-    >>> y = X @ [1.0, -2.0, 0.5] + 3 + rng.standard_t(2, size=200)
+    >>> X = rng.normal(size=(1000, 3))
+    >>> y = X @ [1.0, -2.0, 0.5] + 3 + rng.standard_t(2, size=1000)
     >>> reg = LossRegressor(loss="huber").fit(X, y)
     >>> np.round(reg.coef_, 1)
     array([ 1. , -2. ,  0.5])
