@@ -265,6 +265,9 @@ def test_tweedie_raw_and_prediction_space_agree(power):
     np.testing.assert_allclose(
         loss.loss(y, np.log(mu)), loss.loss_from_prediction(y, mu), rtol=1e-10
     )
+    value, grad = loss.loss_gradient(y, np.log(mu))
+    np.testing.assert_allclose(value, loss.loss(y, np.log(mu)), rtol=1e-13)
+    np.testing.assert_allclose(grad, loss.gradient(y, np.log(mu)), rtol=1e-13)
 
 
 def test_poisson_and_gamma_are_tweedie_one_and_two():
@@ -342,6 +345,11 @@ def test_log_link_extremes_are_clear_values(loss):
         warnings.simplefilter("error")
         v, g = loss.loss(y, raw), loss.gradient(y, raw)
         h = loss.hessian(y, raw)
+        v2, g2 = loss.loss_gradient(y, raw)
+    np.testing.assert_array_equal(v2, v)
+    np.testing.assert_array_equal(g2, g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         mu = loss.inverse_link(raw)
     for arr in (v, g, h):
         assert not np.isnan(arr).any()

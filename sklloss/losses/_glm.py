@@ -102,6 +102,30 @@ def _hessian_raw(y, raw, p):
         return _nan_to(hess, np.inf)
 
 
+def _loss_gradient_raw(y, raw, p):
+    """``(deviance, gradient)`` sharing the exponentials between them."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if p == 1:
+            mu = np.exp(raw)
+            log_y = np.log(np.where(y > 0, y, 1.0))
+            return 2.0 * (y * (log_y - raw) - y + mu), 2.0 * (mu - y)
+        if p == 2:
+            t = np.log(y) - raw
+            e = np.expm1(t)
+            return 2.0 * (e - t), -2.0 * e
+        if p == 0:
+            mu = np.exp(raw)
+            d = mu - y
+            return d * d, 2.0 * mu * d
+        a, b = 1.0 - p, 2.0 - p
+        mu_b = np.exp(b * raw)
+        y_mu_a = _y_times_exp(y, a, raw)
+        y_pos = np.maximum(y, 0.0)
+        dev = 2.0 * (y_pos**b / (a * b) - y_mu_a / a + mu_b / b)
+        grad = 2.0 * (mu_b - y_mu_a)
+        return _nan_to(dev, np.inf), _nan_to(grad, np.copysign(np.inf, raw))
+
+
 def _deviance_mu(y, mu, p):
     """Unit deviance in prediction space, the expression sklearn averages.
 
@@ -163,6 +187,9 @@ class _LogLinkDeviance(Loss):
 
     def gradient(self, y_true, raw_prediction):
         return _gradient_raw(y_true, raw_prediction, self._power)
+
+    def loss_gradient(self, y_true, raw_prediction):
+        return _loss_gradient_raw(y_true, raw_prediction, self._power)
 
     def hessian(self, y_true, raw_prediction):
         return _hessian_raw(y_true, raw_prediction, self._power)
