@@ -245,6 +245,21 @@ def test_unknown_chunk_sizes_and_numpy_y():
     assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
 
 
+def test_empty_and_zero_weight_blocks_are_harmless():
+    """A block with all-zero weights, and an empty block, change nothing."""
+    X, y, _ = _data()
+    sw = np.ones(N)
+    sw[:CHUNK] = 0.0
+    ref = LossRegressor(loss="huber").fit(X[CHUNK:], y[CHUNK:])
+    keep = da.from_array(np.arange(N) >= CHUNK, chunks=CHUNK)
+    Xd, yd, swd = _dask(X, y, sw)
+    with dask.config.set(scheduler="sync"):
+        zero = LossRegressor(loss="huber").fit(Xd, yd, sample_weight=swd)
+        empty = LossRegressor(loss="huber").fit(Xd[keep], yd[keep])
+    assert_allclose(zero.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert_allclose(empty.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
 def test_predict_log_proba_is_stable_on_dask():
     """log-probabilities of far-away points stay finite (no log(0))."""
     from sklloss.linear_model import _dask as dask_impl

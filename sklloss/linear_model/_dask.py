@@ -59,6 +59,7 @@ import numbers
 import dask
 import dask.array as da
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -197,12 +198,14 @@ class _Data:
         self.X, self.y, self.sw = X, y, sw
         self.sw_sum = float(sw_sum)
         self.n_samples, self.n_features = X.shape
-        self.x_parts = list(X.to_delayed().ravel())
-        self.y_parts = list(y.to_delayed().ravel())
+        # Empty blocks (e.g. after boolean masking) carry nothing: skip them.
+        keep = [i for i, c in enumerate(X.chunks[0]) if c > 0]
+        self.x_parts = [X.to_delayed().ravel()[i] for i in keep]
+        self.y_parts = [y.to_delayed().ravel()[i] for i in keep]
         if sw is None:
-            self.sw_parts = [None] * len(self.x_parts)
+            self.sw_parts = [None] * len(keep)
         else:
-            self.sw_parts = list(sw.to_delayed().ravel())
+            self.sw_parts = [sw.to_delayed().ravel()[i] for i in keep]
 
     def normalised_weights(self):
         """Lazy ``sw / sum(sw)`` (for the estimators' start-point formulas)."""
@@ -296,13 +299,14 @@ def _block_objective(spec, Xb, yb, swb):
     obj = _BlockObjective(
         Xb,
         spec.targets(yb),
-        sw,
+        np.ones(len(Xb)),  # a block may have all-zero weights: set them below
         spec.loss,
         n_outputs=spec.K,
         softmax=spec.softmax,
         fit_intercept=spec.fit_intercept,
     )
     # Normalise by the sum over ALL blocks: partial sums then add up exactly.
+    obj.sample_weight_raw = sw
     obj.sample_weight = sw / spec.sw_sum
     return obj
 
@@ -489,7 +493,7 @@ def fit(est, X, y, sample_weight=None):
     """
     est._check_params()
     loss = est._resolve_loss()
-    classify = hasattr(est, "_check_label_smoothing")
+    classify = is_classifier(est)
     if classify:
         est._check_label_smoothing(loss)
     data, facts = _prepare(X, y, sample_weight, classify=classify)
