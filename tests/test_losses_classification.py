@@ -273,6 +273,15 @@ def test_focal_binary_equals_two_column_softmax(alpha):
     assert_allclose(one.hessian(y, z), two.hessian(Y, raw2)[:, 1, 1], atol=1e-14)
 
 
+def test_focal_is_convex_only_for_gamma0():
+    z = np.linspace(-8, 8, 33)
+    assert Focal(gamma=0.0).is_convex
+    assert np.all(Focal(gamma=0.0).hessian(np.ones_like(z), z) > 0)
+    assert not Focal(gamma=2.0).is_convex
+    assert np.any(Focal(gamma=2.0).hessian(np.ones_like(z), z) < 0)
+    assert not Focal().set_params(gamma=1.0).is_convex
+
+
 def test_focal_alpha_weighs_positive_class():
     raw = np.array([0.3, 0.3])
     y = np.array([1, 0])

@@ -452,7 +452,9 @@ class Focal(_ProbabilisticLoss):
 
     Gradient and Hessian with respect to the raw prediction are exact (their
     derivations are in the source), formed from log-sigmoids and a
-    log-softmax that stay accurate as :math:`p_t \to 1`.
+    log-softmax that stay accurate as :math:`p_t \to 1`. The loss is not
+    convex in the raw prediction for :math:`\gamma > 0` (``is_convex``
+    says so): badly misclassified samples have a negative curvature.
 
     Parameters
     ----------
@@ -493,6 +495,15 @@ class Focal(_ProbabilisticLoss):
                 f"gamma={g!r}."
             )
         _check_alpha(self)
+
+    @property
+    def is_convex(self):
+        """True only for ``gamma = 0`` (the log loss).
+
+        For ``gamma > 0`` the second derivative of the binary term is negative
+        for badly misclassified samples (about ``z < -2`` at ``gamma = 2``).
+        """
+        return self.gamma == 0
 
     def _class_weights(self, n_classes, dtype):
         """alpha as an array of n_classes weights, or None (all ones)."""
