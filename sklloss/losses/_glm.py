@@ -37,6 +37,7 @@ __all__ = ["Poisson", "Gamma", "Tweedie"]
 _POSITIVE = Interval(0.0, np.inf, closed="neither")
 _NON_NEGATIVE = Interval(0.0, np.inf, closed="left")
 _REAL = Interval()
+_FAST_EXPONENTS = (-1.0, 0.5, 2.0)  # numpy's scalar-power fast paths
 
 
 def _y_times_exp(y, k, raw):
@@ -155,10 +156,21 @@ def _deviance_mu(y, mu, p):
             return t
         a, b = 1.0 - p, 2.0 - p
         y_pos = np.maximum(y, 0.0) if p < 0 else y
+        # one power of mu instead of two (b = a + 1), and preferably the one
+        # NumPy computes by a fast path (sqrt, reciprocal, square)
+        if b in _FAST_EXPONENTS:
+            mu_b = np.asarray(mu**b)
+            mu_a = mu_b / mu
+        else:
+            mu_a = np.asarray(mu**a)
+            mu_b = mu_a * mu
         dev = np.asarray(y_pos**b)
         dev /= a * b
-        dev -= y * mu**a / a
-        dev += mu**b / b
+        mu_a *= y
+        mu_a /= a
+        dev -= mu_a
+        mu_b /= b
+        dev += mu_b
         dev *= 2.0
         return _nan_to(dev, np.inf)
 
