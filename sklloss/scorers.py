@@ -28,7 +28,9 @@ Three things make these scorers more than ``make_scorer(metric)``:
   ``sample_weight`` by default, so the test-fold weights reach the metric in
   this mode too and both modes give the same number. To score without
   weights while fitting with them, call
-  ``scorer.set_score_request(sample_weight=False)``.
+  ``scorer.set_score_request(sample_weight=False)``. Note that scikit-learn's
+  ``cross_validate(..., params={"sample_weight": w})`` forwards the weights to
+  the scorer only under metadata routing; without it only ``fit`` sees them.
 
 Scorer names are ``"neg_" + metric function name``. Where scikit-learn has a
 scorer of the same name (``neg_mean_squared_error``, ``neg_log_loss``,
