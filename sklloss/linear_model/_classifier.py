@@ -301,7 +301,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         self.coef_ = W.astype(dtype)
         self.intercept_ = (b if self.fit_intercept else np.zeros_like(b)).astype(dtype)
         self.n_iter_ = max(int(n_iter), 1)
-        self.n_evals_ = int(n_evals)
+        self.n_evals_ = round(n_evals)
         return self
 
     def _warm_start_rows(self, n_problems, p):

@@ -214,7 +214,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         self.coef_ = np.asarray(W, dtype=dtype).reshape(-1)
         self.intercept_ = float(b[0]) if self.fit_intercept else 0.0
         self.n_iter_ = max(int(n_iter), 1)
-        self.n_evals_ = int(n_evals)
+        self.n_evals_ = round(n_evals)
         return self
 
     def _intercept_init(self, objective, loss):

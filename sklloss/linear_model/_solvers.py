@@ -39,10 +39,10 @@ SOLVERS = ("lbfgs", "newton-cholesky", "trust-ncg")
 
 _EPS = np.finfo(np.float64).eps
 
-# Whether to run small problems with BLAS limited to one thread
-# (threadpoolctl, when installed), and the size n * p up to which we do.
+# Whether to run the solvers with BLAS limited to one thread (threadpoolctl,
+# when installed), and the size n * p up to which we do.
 LIMIT_BLAS_THREADS = True
-_LIMIT_BELOW_SIZE = 1_000_000
+_LIMIT_BELOW_SIZE = np.inf
 
 
 @dataclass
@@ -59,15 +59,17 @@ _CONTROLLER = []  # a cached threadpoolctl.ThreadpoolController (or None)
 
 
 def _blas_limits(objective):
-    """A context limiting BLAS to one thread for a small problem, or None.
+    """A context limiting BLAS to one thread during a solve, or None.
 
     The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
     Cholesky of a small matrix) and, on a busy machine, OpenBLAS threads
-    waking up for it cost more than the work: measured on 2 cores under
-    load, ``check_estimator_sparse_matrix`` took 5-7 s with all threads and
-    0.7-0.9 s with one (issue 4 saw L-BFGS-B 2-8x slower). For a large X the
-    matrix products dominate and keep their threads. Only when threadpoolctl
-    is installed (an optional dependency).
+    waking up for it cost more than the work: measured on 2 shared cores,
+    ``check_estimator_sparse_matrix`` took 5-7 s with all threads and
+    0.7-0.9 s with one (issue 4 saw L-BFGS-B 2-8x slower), and a huber fit on
+    1e5 x 100 took 2.0 s with two threads against 1.0 s with one (the
+    matrix-vector products are memory bound). Problems with ``n * p`` above
+    ``_LIMIT_BELOW_SIZE`` keep their threads. Only when threadpoolctl is
+    installed (an optional dependency).
     """
     if not LIMIT_BLAS_THREADS:
         return None
