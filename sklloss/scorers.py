@@ -20,6 +20,9 @@ Three things make these scorers more than ``make_scorer(metric)``:
   ``labels``, the scorer passes ``labels=estimator.classes_``, so a test fold
   that misses a class is still scored against the columns the estimator
   actually predicts (scikit-learn's own ``neg_log_loss`` raises there).
+  Metrics without ``labels`` (the divergences, ``cross_entropy``,
+  ``entropy``) get ``y`` encoded as positions in ``classes_`` instead, so
+  string labels work too.
 * **Sample weights, without metadata routing.** The metric functions have an
   explicit ``sample_weight`` parameter, so ``GridSearchCV.fit(X, y,
   sample_weight=w)`` forwards the test-fold weights to them.
