@@ -10,7 +10,11 @@ For each loss the script
 2. fits the same estimator on the same rows in memory, in a subprocess
    (numpy X, all BLAS threads), and reports the time and the largest
    difference between the two sets of coefficients;
-3. reports the client process's peak resident memory (``ru_maxrss``) during
+3. reports CPU seconds next to wall time (worker processes for dask, the
+   process for the in-memory fit; the client's own CPU covers the solver
+   and, for a LocalCluster, the scheduler), which a loaded machine distorts
+   less than wall time;
+4. reports the client process's peak resident memory (``ru_maxrss``) during
    the dask fits against the size of X: it must stay far below it.
 
 Usage::
@@ -91,6 +95,12 @@ def estimator(loss):
     return LossRegressor(loss=loss), "reg"
 
 
+def cpu_seconds():
+    """User + system CPU time of this process so far."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_mb():
     """Peak resident set size of this process (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -102,11 +112,12 @@ def run_in_memory(args):
     X, y_reg, y_cls = numpy_data(args.rows, args.features, args.chunk, args.seed)
     est, kind = estimator(args.losses)
     y = y_reg if kind == "reg" else y_cls
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     est.fit(X, y)
     dt = time.perf_counter() - t0
     out = {
         "time": dt,
+        "cpu": cpu_seconds() - c0,
         "coef": np.ravel(est.coef_).tolist(),
         "intercept": float(np.ravel(est.intercept_)[0]),
         "n_iter": int(est.n_iter_),
@@ -150,7 +161,7 @@ def dask_fit(loss, n_workers, args):
             dashboard_address=None,
             memory_limit=args.memory_limit,
         ) as cluster,
-        Client(cluster),
+        Client(cluster) as client,
     ):
         X, y_reg, y_cls = dask_data(args.rows, args.features, args.chunk, args.seed)
         est, kind = estimator(loss)
@@ -159,12 +170,17 @@ def dask_fit(loss, n_workers, args):
         X, y = dask.persist(X, y)
         wait([X, y])
         t_gen = time.perf_counter() - t0
+        w0, c0 = sum(client.run(cpu_seconds).values()), cpu_seconds()
         t0 = time.perf_counter()
         est.fit(X, y)
         t_fit = time.perf_counter() - t0
+        workers_cpu = sum(client.run(cpu_seconds).values()) - w0
+        print(f"{loss}, {n_workers} worker(s): fit {t_fit:.2f} s", file=sys.stderr)
         return {
             "generate": t_gen,
             "time": t_fit,
+            "cpu": workers_cpu,
+            "client_cpu": cpu_seconds() - c0,
             "coef": np.ravel(est.coef_),
             "intercept": float(np.ravel(est.intercept_)[0]),
             "n_iter": int(est.n_iter_),
@@ -230,9 +246,10 @@ def main(argv=None):
         f"on {args.mem_rows:,} rows in a subprocess (all BLAS threads); each dask "
         "worker is one process with one thread.",
         "",
-        "| loss | fit | rows | generate + persist (s) | fit (s) | solver | "
+        "| loss | fit | rows | generate + persist (s) | fit wall (s) | "
+        "fit CPU, workers or process (s) | fit CPU, client (s) | solver | "
         "n_iter | gradient passes | max abs coef diff vs in memory |",
-        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     ref = {loss: r for loss, how, r in rows if how.startswith("numpy")}
     for loss, how, r in rows:
@@ -241,9 +258,11 @@ def main(argv=None):
         if how.startswith("dask") and args.mem_rows == args.rows:
             diff = f"{np.max(np.abs(r['coef'] - np.asarray(ref[loss]['coef']))):.1e}"
         gen = f"{r['generate']:.2f}" if "generate" in r else "-"
+        client_cpu = f"{r['client_cpu']:.2f}" if "client_cpu" in r else "-"
         lines.append(
-            f"| {loss} | {how} | {n:,} | {gen} | {r['time']:.2f} | {r['solver']} | "
-            f"{r['n_iter']} | {r.get('n_evals', '-')} | {diff} |"
+            f"| {loss} | {how} | {n:,} | {gen} | {r['time']:.2f} | {r['cpu']:.2f} | "
+            f"{client_cpu} | {r['solver']} | {r['n_iter']} | "
+            f"{r.get('n_evals', '-')} | {diff} |"
         )
     mem_peaks = ", ".join(
         f"{loss}: {r['peak_rss_mb']:,.0f} MiB" for loss, r in ref.items()
