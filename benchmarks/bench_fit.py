@@ -585,6 +585,16 @@ def _warm_up(est, case, seed):
         pass
 
 
+def _reference_timing(timings, n, p):
+    """The timing to extrapolate from: same p and largest n, else largest n*p."""
+    smaller = [t for t in timings if t[0] * t[1] < n * p or (t[1] == p and t[0] < n)]
+    if not smaller:
+        return None
+    same_p = [t for t in smaller if t[1] == p]
+    pool = same_p or smaller
+    return max(pool, key=lambda t: (t[0] * t[1], t[0]))
+
+
 def run_case(case, n, p, args, history, log):
     ctx = _make_ctx(case, n, p, args.seed)
     k = ctx.n_classes
@@ -596,7 +606,7 @@ def run_case(case, n, p, args, history, log):
         else ctx.X.nbytes
     ) / 2**20
 
-    active, skipped = [], {}
+    active, skipped, estimates = [], {}, {}
     sklloss_ok = _sklloss_classes()[0] is not None
     for est in case.estimators:
         if est.jit and args.quick:
@@ -605,12 +615,13 @@ def run_case(case, n, p, args, history, log):
         if est.sklloss and not sklloss_ok:
             skipped[est.name] = "sklloss.linear_model not importable"
             continue
-        prev = history.get((case.name, est.name))
+        prev = _reference_timing(history.get((case.name, est.name), []), n, p)
         if prev is not None:
             n0, p0, t0 = prev
-            guess = t0 * (n / n0) ** est.cost_power * max(p / p0, 1.0)
+            guess = t0 * (n / n0) ** est.cost_power * (p / p0)
             if guess > args.budget:
                 skipped[est.name] = f"skipped (est. > {guess:.0f} s)"
+                estimates[est.name] = guess
                 continue
         elif est.max_n_unmeasured is not None and n > est.max_n_unmeasured:
             skipped[est.name] = (
@@ -673,7 +684,13 @@ def run_case(case, n, p, args, history, log):
     for e in case.estimators:
         if e.name in skipped:
             rows.append([case.name, size, e.name, skipped[e.name], *["-"] * 8])
-            records.append({"name": e.name, "skipped": skipped[e.name]})
+            records.append(
+                {
+                    "name": e.name,
+                    "skipped": skipped[e.name],
+                    "estimate": estimates.get(e.name),
+                }
+            )
             continue
         if e.name in errors:
             rows.append([case.name, size, e.name, errors[e.name], *["-"] * 8])
@@ -682,7 +699,7 @@ def run_case(case, n, p, args, history, log):
         if e.name not in times:
             continue
         t = statistics.median(times[e.name])
-        history[(case.name, e.name)] = (n, p, t)
+        history.setdefault((case.name, e.name), []).append((n, p, t))
         mem = memory.get(e.name, {})
         gap = relative_gap(objectives[e.name], best)
         rss = mem.get("rss_mb")
@@ -691,7 +708,7 @@ def run_case(case, n, p, args, history, log):
                 case.name,
                 size,
                 ("**" + e.name + "**") if e.sklloss else e.name,
-                fmt_time(t),
+                f"{fmt_time(t)} ({fmt_time(min(times[e.name]))})",
                 len(times[e.name]),
                 fmt_float(t / best_peer, ".3g") if best_peer else "-",
                 f"{gap:.1e}",
@@ -707,6 +724,7 @@ def run_case(case, n, p, args, history, log):
                 "sklloss": e.sklloss,
                 "exact": e.exact,
                 "time": t,
+                "time_min": min(times[e.name]),
                 "objective": objectives[e.name],
                 "gap": gap,
                 "gap_vs_best_peer": (
@@ -737,7 +755,7 @@ HEADER = [
     "case",
     "n x p",
     "estimator",
-    "time (median)",
+    "time median (min)",
     "reps",
     "ratio to best peer",
     "rel. objective gap",
@@ -775,6 +793,20 @@ def goals_table(infos, history):
     def ratio_goal(case, n, p, peer, limit, label):
         s, r = _skl(infos, case, n, p), _rec(infos, case, n, p, peer)
         if s is None or "time" not in s:
+            return
+        if r is not None and r.get("estimate"):
+            ratio = s["time"] / r["estimate"]
+            gap = s["gap_vs_best_peer"]
+            rows.append(
+                [
+                    label,
+                    f"{case} {n:.0e}x{p}",
+                    f"{fmt_time(s['time'])} / {peer} skipped, est. "
+                    f"{r['estimate']:.0f} s = {ratio:.2g} (est.)",
+                    f"{gap:.1e}" if gap is not None else "-",
+                    ("met (est.)" if ratio <= limit else "MISSED (est.)"),
+                ]
+            )
             return
         if r is None or "time" not in r:
             why = (r or {}).get("skipped") or (r or {}).get("error") or "not run"
@@ -890,6 +922,18 @@ def main(argv=None):
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="log each fit (stderr)")
     args = parser.parse_args(argv)
+    if (
+        argv is None
+        and not args.no_memory
+        and sys.platform.startswith("linux")
+        and "MALLOC_MMAP_THRESHOLD_" not in os.environ
+    ):
+        # glibc raises its mmap threshold after each large free (up to 32 MB),
+        # after which freed arrays stay in the heap and a later fit reuses
+        # them without touching new pages: the RSS peak would read ~0. A fixed
+        # threshold returns every large array to the OS on free.
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     if args.quick:
         args.cases = args.cases or QUICK_CASES
         args.sizes = args.sizes or QUICK_SIZES
