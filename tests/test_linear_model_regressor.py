@@ -76,6 +76,12 @@ def test_exact_solver_refused_for_smooth_loss():
         LossRegressor(loss="huber", solver="exact").fit(X, y)
 
 
+def test_newton_solver_refused_without_hessian():
+    X, y = _data()
+    with pytest.raises(ValueError, match="Hessian"):
+        LossRegressor(loss="absolute_error", solver="newton-cholesky").fit(X, y)
+
+
 def test_target_outside_domain_is_a_value_error():
     X, y = _data()
     with pytest.raises(ValueError, match="poisson"):

@@ -138,6 +138,12 @@ class _LossLinearModel(BaseEstimator):
                     f"quantile, epsilon_insensitive, hinge); got loss="
                     f"{loss._display_name!r}."
                 )
+            if self.solver in ("newton-cholesky", "trust-ncg") and not loss.has_hessian:
+                raise ValueError(
+                    f"solver={self.solver!r} needs the loss's Hessian, and loss="
+                    f"{loss._display_name!r} defines none; use solver='lbfgs' or "
+                    "'auto'."
+                )
             return self.solver
         if loss.is_piecewise_linear and hasattr(loss, "convex_pieces"):
             return "exact"
