@@ -624,3 +624,13 @@ def test_no_warning_at_all_at_extreme_raw():
             for case in cases:
                 y, raw = make_case(case)
                 loss.loss_gradient(y, raw * 1e4)
+
+
+@pytest.mark.parametrize("loss", ALL_LOSSES)
+def test_float_labels_equal_integer_labels_for_2d_raw(loss):
+    """Estimators pass label codes as float64; they must mean the same."""
+    y, raw = make_case("labels")
+    if isinstance(loss, Focal) and isinstance(loss.alpha, float):
+        pytest.skip("a float alpha is binary only")
+    assert_allclose(loss.loss(y.astype(float), raw), loss.loss(y, raw), rtol=0)
+    assert_allclose(loss.gradient(y.astype(float), raw), loss.gradient(y, raw), rtol=0)

@@ -37,6 +37,9 @@ __all__ = ["LogLoss", "Focal"]
 
 
 # ----------------------------------------------------------- shared helpers
+UNIT_INTERVAL = Interval(0, 1)  # probabilities, soft targets
+
+
 def _float(raw_prediction):
     """``raw_prediction`` as a float32 / float64 array (never a copy if it is one)."""
     raw = np.asarray(raw_prediction)
@@ -94,15 +97,15 @@ def _check_rows_sum_to_one(arr, *, name, loss_name):
 
 def _check_labels(y, n_classes, *, name, loss_name):
     """1-D `y` must hold integer labels 0..n_classes-1; return them as intp."""
-    idx = y.astype(np.intp)
-    bad = (idx != y) | (idx < 0) | (idx >= n_classes)
+    bad = (y < 0) | (y > n_classes - 1) | (y != np.floor(y))  # before any cast
     if np.any(bad):
         i = int(np.argmax(bad))
         raise ValueError(
             f"{name} must hold integer labels in 0..{n_classes - 1} (one per "
-            f"column of y_pred) for loss {loss_name!r}; got {name}[{i}] = {y[i]!r}."
+            f"column of y_pred) for loss {loss_name!r}; got {name}[{i}] = "
+            f"{y[i].item()!r}."
         )
-    return idx
+    return y.astype(np.intp)
 
 
 def _check_targets(y_true, y_pred, *, soft, loss_name):
@@ -133,10 +136,18 @@ def _check_targets(y_true, y_pred, *, soft, loss_name):
             f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
             f"soft targets need one column per class for loss {loss_name!r}."
         )
-    Interval(0, 1).check(y_true, name="y_true", loss_name=loss_name)
+    UNIT_INTERVAL.check(y_true, name="y_true", loss_name=loss_name)
     if y_true.ndim == 2:
         _check_rows_sum_to_one(y_true, name="y_true", loss_name=loss_name)
     return y_true
+
+
+def _softmax_cov(p):
+    """``diag(p) - p p^T`` per row: the Hessian of logsumexp, shape (n, K, K)."""
+    h = -p[:, :, None] * p[:, None, :]
+    k = np.arange(p.shape[1])
+    h[:, k, k] += p
+    return h
 
 
 def _clip_proba(p):
@@ -162,8 +173,8 @@ class _ProbabilisticLoss(Loss):
     kind = "probabilistic"
     link = "logit"
     multiclass = "softmax"
-    y_true_domain = Interval(0, 1)
-    y_pred_domain = Interval(0, 1)
+    y_true_domain = UNIT_INTERVAL
+    y_pred_domain = UNIT_INTERVAL
 
     def inverse_link(self, raw_prediction):
         """Sigmoid of a 1-D raw prediction, softmax over the rows of a 2-D one."""
@@ -316,10 +327,7 @@ class LogLoss(_ProbabilisticLoss):
         if raw.ndim == 1:
             return expit(raw) * expit(-raw)
         p, s = self._softmax_scale(y, raw)
-        h = -p[:, :, None] * p[:, None, :]
-        k = np.arange(raw.shape[1])
-        h[:, k, k] += p
-        return h * (s[:, :, None] if y.ndim == 2 else 1)
+        return _softmax_cov(p) * (s[:, :, None] if y.ndim == 2 else 1)
 
     def hessian_product(self, y_true, raw_prediction, v):
         """Hessian times ``v`` without forming it: ``p*v - p*(p.v)`` per sample."""
@@ -586,48 +594,44 @@ class Focal(_ProbabilisticLoss):
         a = w * dphi
         return (w * phi).sum(axis=1), a - p * a.sum(axis=1, keepdims=True)
 
+    def _curvature(self, y, raw):
+        """``-sum_k w_k phi_k'`` and the pairs (w_k psi_k, nu_k) of the Hessian.
+
+        One pair per row for labels (the true class), K pairs for soft targets.
+        """
+        _, dphi, psi, p, u, m, others = self._softmax_terms(raw)
+        w = self._weights(y, raw.shape[1], raw.dtype)
+        if y.ndim == 1:
+            pairs = [(psi[_rows(len(y)), y], _focal_nu(y, p, u, m, others))]
+        else:
+            pairs = [
+                (w[:, k] * psi[:, k], _focal_nu(np.full(len(y), k), p, u, m, others))
+                for k in range(raw.shape[1])
+            ]
+        return -(w * dphi).sum(axis=1, keepdims=True), p, pairs
+
     def hessian(self, y_true, raw_prediction):
         """Exact second derivative: (n,) for 1-D, (n, K, K) for 2-D raw."""
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 2)
-        K = raw.shape[1]
-        _, dphi, psi, p, u, m, others = self._softmax_terms(raw)
-        w = self._weights(y, K, raw.dtype)
-        cov = -p[:, :, None] * p[:, None, :]
-        cov[:, np.arange(K), np.arange(K)] += p
-        h = -(w * dphi).sum(axis=1)[:, None, None] * cov
-        for k in self._active_classes(y, K):
-            nu = _focal_nu(np.full(len(raw), k), p, u, m, others)
-            c = w[:, k] * psi[:, k]
+        scale, p, pairs = self._curvature(y, raw)
+        h = scale[:, :, None] * _softmax_cov(p)
+        for c, nu in pairs:
             h += c[:, None, None] * nu[:, :, None] * nu[:, None, :]
         return h
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Hessian times ``v`` in O(n K) per class with a non-zero target."""
+        """Hessian times ``v`` in O(n K) per (w_k psi_k, nu_k) pair."""
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 2) * v
-        K = raw.shape[1]
-        _, dphi, psi, p, u, m, others = self._softmax_terms(raw)
-        w = self._weights(y, K, raw.dtype)
+        scale, p, pairs = self._curvature(y, raw)
         pv = p * v
-        out = -(w * dphi).sum(axis=1, keepdims=True) * (
-            pv - p * pv.sum(axis=1, keepdims=True)
-        )
-        if y.ndim == 1:  # only the true class: one nu per row
-            nu = _focal_nu(y, p, u, m, others)
-            c = psi[_rows(len(y)), y]
-            return out + (c * (nu * v).sum(axis=1))[:, None] * nu
-        for k in range(K):
-            nu = _focal_nu(np.full(len(raw), k), p, u, m, others)
-            c = w[:, k] * psi[:, k]
+        out = scale * (pv - p * pv.sum(axis=1, keepdims=True))
+        for c, nu in pairs:
             out += (c * (nu * v).sum(axis=1))[:, None] * nu
         return out
-
-    @staticmethod
-    def _active_classes(y, K):
-        return np.unique(y) if y.ndim == 1 else range(K)
 
     def loss_from_prediction(self, y_true, y_pred):
         """Per-sample focal loss of probabilities clipped to [eps, 1 - eps]."""

@@ -24,11 +24,11 @@ import warnings
 import numpy as np
 
 from .._validation import (
-    Interval,
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
 )
+from ..losses._base import weighted_mean
 from ..losses._distribution import Entropy, JSDivergence, KLDivergence
 from ..losses._margin import (
     Exponential,
@@ -38,6 +38,7 @@ from ..losses._margin import (
     ZeroOne,
 )
 from ..losses._probabilistic import (
+    UNIT_INTERVAL,
     Focal,
     LogLoss,
     _check_rows_sum_to_one,
@@ -59,7 +60,6 @@ __all__ = [
 ]
 
 _LOG_LOSS = LogLoss()
-_PROBA = Interval(0, 1)
 
 
 # ------------------------------------------------------------ label encoding
@@ -205,9 +205,7 @@ def _require_two_classes(classes, labels):
 def _weighted(values, sample_weight, normalize=True):
     """Weighted mean (or weighted sum if not `normalize`) as a Python float."""
     if normalize:
-        if sample_weight is None:
-            return float(np.mean(values, dtype=np.float64))
-        return float(np.dot(sample_weight, values) / np.sum(sample_weight))
+        return weighted_mean(values, sample_weight)
     if sample_weight is None:
         return float(np.sum(values, dtype=np.float64))
     return float(np.dot(sample_weight, values))
@@ -221,7 +219,7 @@ def _check_proba(y_proba, loss_name, name="y_proba"):
         p = p[:, 0]
     # min / max first: the element-wise check runs only to word the error.
     if p.min() < 0 or p.max() > 1:
-        _PROBA.check(p, name=name, loss_name=loss_name)
+        UNIT_INTERVAL.check(p, name=name, loss_name=loss_name)
     return p
 
 
@@ -242,7 +240,7 @@ def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
                 f"y_true has {targets.shape[1]} columns but y_proba describes "
                 f"{K} classes."
             )
-        _PROBA.check(targets, name="y_true", loss_name=loss_name)
+        UNIT_INTERVAL.check(targets, name="y_true", loss_name=loss_name)
         _check_rows_sum_to_one(targets, name="y_true", loss_name=loss_name)
         targets = targets if p.ndim == 2 else targets[:, 1]
     else:
