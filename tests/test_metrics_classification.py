@@ -98,6 +98,16 @@ def test_log_loss_with_labels_equals_sklearn(weighted):
     )
 
 
+def test_huge_float_labels():
+    """Integral floats beyond int64 (sklearn itself warns on a cast there)."""
+    y01 = draw(np.array([0, 1]))
+    y = np.where(y01 == 1, 1e30, -3e30)
+    p = RNG.uniform(size=N)
+    assert_allclose(m.log_loss(y, p), m.log_loss(y01, p), rtol=0)
+    assert_allclose(m.hinge_loss(y, p - 0.5), m.hinge_loss(y01, p - 0.5), rtol=0)
+    assert m.zero_one_loss(y, y[::-1]) == m.zero_one_loss(y01, y01[::-1])
+
+
 def test_log_loss_unsorted_labels_warn_like_sklearn():
     y, p = np.array([0, 1, 1]), RNG.uniform(size=3)
     with pytest.warns(UserWarning, match="lexicographically"):

@@ -92,10 +92,10 @@ def _integer_view(y, name):
         return None
     bad = ~np.isfinite(y)
     if not np.any(bad):
-        as_int = y.astype(np.int64)
-        bad = as_int != y
+        bad = y != np.floor(y)
         if not np.any(bad):
-            return as_int
+            # Beyond 2**62 a float is an integer that int64 may not hold.
+            return y.astype(np.int64) if np.abs(y).max() < 2.0**62 else y
     i = int(np.argmax(bad))
     raise ValueError(
         f"{name} must hold class labels (integers or strings); got "
