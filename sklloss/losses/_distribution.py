@@ -20,9 +20,9 @@ from ._probabilistic import (
     _check_targets,
     _clip_proba,
     _float,
+    _one_hot,
     _prepare,
     _ProbabilisticLoss,
-    _rows,
 )
 from ._registry import register
 
@@ -41,9 +41,7 @@ def _as_columns(y, raw):
         raw = np.column_stack([np.zeros_like(raw), raw])
         y = np.column_stack([1 - y, y])
     elif y.ndim == 1:
-        onehot = np.zeros_like(raw)
-        onehot[_rows(len(y)), y] = 1
-        y = onehot
+        y = _one_hot(y, raw.shape[1], raw.dtype)
     return y, raw
 
 
@@ -55,9 +53,7 @@ def _distribution_columns(y_true, y_pred):
         y = y.astype(q.dtype, copy=False)
         return np.column_stack([1 - y, y]), np.column_stack([1 - q, q])
     if y.ndim == 1:
-        onehot = np.zeros_like(q)
-        onehot[_rows(len(y)), y] = 1
-        return onehot, q
+        return _one_hot(y, q.shape[1], q.dtype), q
     return y, q
 
 
@@ -204,11 +200,16 @@ class JSDivergence(_DistributionLoss):
         """Map a 2-D result back to a 1-D raw prediction (its second column)."""
         return out2d[:, 1] if np.ndim(raw_prediction) == 1 else out2d
 
+    @staticmethod
+    def _value(y, q, lp, lm, g):
+        """JS per sample: (1/2) sum y log(y/m) + sum q g, with 0 log 0 = 0."""
+        y_log_ratio = np.subtract(lp, lm, out=np.zeros_like(lm), where=y > 0)
+        return 0.5 * (y * y_log_ratio).sum(axis=1) + (q * g).sum(axis=1)
+
     def loss(self, y_true, raw_prediction):
         """Per-sample JS divergence between ``y_true`` and softmax(raw)."""
-        y, q, lq, lp, lm, g = self._parts(y_true, raw_prediction)
-        y_log = np.subtract(lp, lm, out=np.zeros_like(lq), where=y > 0)
-        return 0.5 * (y * y_log).sum(axis=1) + (q * g).sum(axis=1)
+        y, q, _, lp, lm, g = self._parts(y_true, raw_prediction)
+        return self._value(y, q, lp, lm, g)
 
     def gradient(self, y_true, raw_prediction):
         """``q_j (g_j - sum_k q_k g_k)`` with ``g = log(q / m) / 2``."""
@@ -216,11 +217,10 @@ class JSDivergence(_DistributionLoss):
 
     def loss_gradient(self, y_true, raw_prediction):
         """Per-sample loss and gradient from one log-softmax."""
-        y, q, lq, lp, lm, g = self._parts(y_true, raw_prediction)
-        y_log = np.subtract(lp, lm, out=np.zeros_like(lq), where=y > 0)
-        qg = (q * g).sum(axis=1)
-        value = 0.5 * (y * y_log).sum(axis=1) + qg
-        return value, self._back(raw_prediction, q * (g - qg[:, None]))
+        y, q, _, lp, lm, g = self._parts(y_true, raw_prediction)
+        qg = (q * g).sum(axis=1, keepdims=True)
+        grad = self._back(raw_prediction, q * (g - qg))
+        return self._value(y, q, lp, lm, g), grad
 
     # Second derivative: dg_j/dz_i = b_j (delta_ij - q_i) with
     # b_j = p_j / (2 (p_j + q_j)); with t = g + b, G = sum q g, B = sum q b,

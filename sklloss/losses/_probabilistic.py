@@ -64,6 +64,13 @@ def _rows(n):
     return np.arange(n)
 
 
+def _one_hot(y, n_classes, dtype):
+    """(n, n_classes) indicator rows of integer labels ``y``."""
+    out = np.zeros((len(y), n_classes), dtype=dtype)
+    out[_rows(len(y)), y] = 1
+    return out
+
+
 def _row_sums(arr):
     # einsum is several times faster than arr.sum(axis=1) on narrow rows.
     return np.einsum("ij->i", arr)
@@ -563,12 +570,9 @@ class Focal(_ProbabilisticLoss):
         psi = a * g * p * ug * u * ((g - 1) * p * r - r * u + 2)
         return phi, dphi, psi, p, u, m, others
 
-    def _weights(self, y, K, dtype):
-        if y.ndim == 2:
-            return y
-        w = np.zeros((len(y), K), dtype=dtype)
-        w[_rows(len(y)), y] = 1
-        return w
+    @staticmethod
+    def _weights(y, K, dtype):
+        return y if y.ndim == 2 else _one_hot(y, K, dtype)
 
     def loss(self, y_true, raw_prediction):
         """Per-sample focal loss at the raw prediction."""
