@@ -384,6 +384,8 @@ def test_bad_parameters():
     X, y = make_regression(20, 2)
     with pytest.raises(ValueError, match="alpha"):
         fit(ABSOLUTE, X, y, alpha=-1.0)
+    with pytest.raises(ValueError, match="0/1 labels"):
+        fit(HINGE, X, np.sign(y))
     with pytest.raises(ValueError, match="kind"):
         fit(_PWLoss("probabilistic", ((1.0, 0.0),), "bad"), X, y)
 
@@ -399,17 +401,25 @@ def test_input_not_modified():
 
 
 # ---------------------------------------------------- the real catalogue
-def test_registered_piecewise_linear_losses_if_available():
+REAL = [
+    ("quantile", {"quantile": 0.2}, quantile(0.2)),
+    ("absolute_error", {}, ABSOLUTE),
+    ("epsilon_insensitive", {"epsilon": 0.3}, EPS_INS),
+    ("hinge", {}, HINGE),
+]
+
+
+@pytest.mark.parametrize(
+    "name, params, stand_in", REAL, ids=[name for name, _, _ in REAL]
+)
+def test_registered_losses_match_stand_ins(name, params, stand_in):
     losses = pytest.importorskip("sklloss.losses")
-    get = getattr(losses, "get_loss", None)
-    if get is None:
-        pytest.skip("sklloss.losses.get_loss not available yet")
     try:
-        loss = get("quantile")
-        loss.set_params(quantile=0.3)
-    except Exception as exc:  # the catalogue is written in parallel
-        pytest.skip(f"quantile loss not available yet: {exc}")
-    X, y = make_regression(100, 3, seed=28)
-    coef, b, _ = fit(loss, X, y, alpha=0.01)
-    ref = QuantileRegressor(quantile=0.3, alpha=0.01, solver="highs").fit(X, y)
-    np.testing.assert_allclose(coef, ref.coef_, atol=1e-7)
+        loss = losses.get_loss(name, **params)
+    except (AttributeError, ValueError) as exc:  # catalogue written in parallel
+        pytest.skip(f"{name} not available: {exc}")
+    assert loss.is_piecewise_linear
+    X, y = data_for(stand_in, n=80, p=3, seed=28)
+    ours = fit(loss, X, y, alpha=0.01, l1_ratio=0.5)
+    ref = fit(stand_in, X, y, alpha=0.01, l1_ratio=0.5)
+    np.testing.assert_allclose(ours[0], ref[0], atol=1e-12)

@@ -185,6 +185,11 @@ class _Problem:
             self.sigma = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
             self.e = y / self.sigma
         elif loss.kind == "margin":
+            if not np.all((y == 0) | (y == 1)):
+                raise ValueError(
+                    "y must hold 0/1 labels for a margin loss; got values "
+                    f"{np.unique(y)[:5]!r}."
+                )
             self.d = 2.0 * y - 1.0
             self.sigma = 1.0
             self.e = 0.0
