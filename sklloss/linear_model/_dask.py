@@ -10,7 +10,7 @@ How a fit runs
    row blocks, and the three are persisted: the blocks are computed once and
    stay in the workers' memory for the whole fit. One pass over the persisted
    blocks then checks that everything is finite, that the weights are
-   non-negative, and collects the class labels with their counts (classifier)
+   non-negative, and collects the class labels with their total weights (classifier)
    or the range of ``y`` (regressor, checked against the loss's domain). The
    classifier encodes ``y`` block by block (``np.searchsorted`` on the sorted
    classes) and persists the codes.
@@ -54,16 +54,17 @@ scorers accept dask arrays (they compute the predictions when the metric
 reads them) and return floats.
 """
 
+import copy
 import numbers
 
 import dask
 import dask.array as da
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from . import _objective as _objective_module
 from ._objective import LinearObjective
 
 __all__ = [
@@ -142,7 +143,13 @@ def _block_summary(Xb, yb, swb, classify):
     numeric = np.issubdtype(yb.dtype, np.number) or yb.dtype == bool
     out["y_finite"] = bool(np.isfinite(yb).all()) if numeric else True
     if classify:
-        out["classes"], out["counts"] = np.unique(yb, return_counts=True)
+        out["classes"], inverse = np.unique(yb, return_inverse=True)
+        k = len(out["classes"])
+        out["totals"] = (
+            np.bincount(inverse, minlength=k).astype(np.float64)
+            if swb is None
+            else np.bincount(inverse, weights=swb, minlength=k)
+        )
     else:
         yb = yb.astype(np.float64)
         out["y_min"], out["y_max"] = float(yb.min()), float(yb.max())
@@ -175,10 +182,10 @@ def _check_summaries(parts, classify, has_sw):
         raise ValueError("sample_weight must not be all zero.")
     if classify:
         classes = np.unique(np.concatenate([p["classes"] for p in parts]))
-        counts = np.zeros(len(classes), dtype=np.int64)
+        totals = np.zeros(len(classes))
         for p in parts:
-            counts[np.searchsorted(classes, p["classes"])] += p["counts"]
-        result["classes"], result["counts"] = classes, counts
+            totals[np.searchsorted(classes, p["classes"])] += p["totals"]
+        result["classes"], result["totals"] = classes, totals
     else:
         result["y_range"] = np.array(
             [min(p["y_min"] for p in parts), max(p["y_max"] for p in parts)]
@@ -389,6 +396,33 @@ class _DaskObjective(LinearObjective):
         return dask.compute(_tree_sum(parts))[0]
 
     def _column_stats(self):
+        """The in-memory statistics, on the rows the in-memory code would use.
+
+        Above ``_STATS_ROWS`` rows, :class:`LinearObjective` estimates the
+        preconditioner on the evenly strided rows ``0, step, 2 step, ...``
+        (``step = n // _STATS_ROWS``); those few rows are brought to the
+        client and handed to its own ``_column_stats``, so the dask fit runs
+        in exactly the same coordinates. Without that constant (a future
+        version computing on all rows), the statistics are summed over the
+        blocks instead.
+        """
+        d = self._data
+        stats_rows = getattr(_objective_module, "_STATS_ROWS", None)
+        if stats_rows is None:
+            return self._column_stats_all_rows()
+        step = max(d.n_samples // stats_rows, 1)
+        Xs, ss = dask.compute(d.X[::step], None if d.sw is None else d.sw[::step])
+        ss = np.ones(len(Xs)) if ss is None or not np.any(ss > 0) else ss
+        local = LinearObjective(
+            np.asarray(Xs, dtype=np.float64),
+            np.zeros(len(Xs)),
+            ss,
+            self._spec.loss,
+            fit_intercept=self.fit_intercept,
+        )
+        return local.mean, local.scale
+
+    def _column_stats_all_rows(self):
         d = self._data
         spec = dask.delayed(self._spec)
         parts = [
@@ -396,7 +430,7 @@ class _DaskObjective(LinearObjective):
             for xb, sb in zip(d.x_parts, d.sw_parts, strict=True)
         ]
         mean, sq = dask.compute(_tree_sum(parts))[0]
-        # From here on identical to LinearObjective._column_stats.
+        # The weighted standard deviation, as LinearObjective._column_stats.
         if not self.fit_intercept:
             mean = np.zeros(self.n_features)
         var = np.maximum(sq - mean * mean, 0.0)
@@ -404,6 +438,25 @@ class _DaskObjective(LinearObjective):
         tiny = scale <= 1e-10 * (np.abs(mean) + 1e-300)
         scale[tiny | (scale == 0)] = 1.0
         return mean, scale
+
+    def _every_nth_row(self, step):
+        """The same objective on the rows ``0, step, 2 step, ...`` (persisted).
+
+        What the estimators' subsample start of large L-BFGS-B fits solves
+        first; None when those rows' weights are all zero.
+        """
+        d = self._data
+        X, y = d.X[::step], d.y[::step]
+        sw = None if d.sw is None else d.sw[::step]
+        X, y, sw = dask.persist(X, y, sw)
+        sw_sum = float(X.shape[0]) if sw is None else float(sw.sum().compute())
+        if not sw_sum > 0:
+            return None
+        spec = copy.copy(self._spec)
+        spec.sw_sum = sw_sum
+        return _DaskObjective(
+            _Data(X, y, sw, sw_sum), spec, alpha=self.alpha, l1_ratio=self.l1_ratio
+        )
 
     def _data_loss_gradient(self, W, b):
         self.n_evals += 1
@@ -570,18 +623,18 @@ def _huber_start(est, data, objective, spec_for):
 
 
 def _fit_classifier(est, loss, data, facts, dtype):
-    classes, counts = facts["classes"], facts["counts"]
+    classes, totals = facts["classes"], facts["totals"]
     check_classification_targets(classes)
-    if len(classes) < 2:
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, but "
-            f"the data contains only one class: {classes[0]!r}."
-        )
+    K = len(classes)
+    # The estimator's own class weighting, applied to one "row" per class
+    # whose weight is that class's total weight: it validates the classes
+    # (at least two with positive weight) and returns totals * class_weight.
+    weighted = est._class_weighted(totals, classes, classes, np.arange(K))
     # Encode y block by block, with class weights folded into the weights.
     codes = data.y.map_blocks(_encode, classes, dtype=np.intp)
     sw = data.sw
     if est.class_weight is not None:
-        cw = _class_weight(est.class_weight, classes, counts)
+        cw = np.divide(weighted, totals, out=np.zeros(K), where=totals > 0)
         w = codes.map_blocks(_take, cw, dtype=np.float64)
         sw = w if sw is None else sw * w
     codes, sw = dask.persist(codes, sw)
@@ -592,7 +645,6 @@ def _fit_classifier(est, loss, data, facts, dtype):
             raise ValueError("sample_weight times class_weight must not be all zero.")
     enc = _Data(data.X, codes, sw, sw_sum)
     est.classes_ = classes
-    K = len(classes)
     ls = float(est.label_smoothing)
     common = dict(fit_intercept=est.fit_intercept, sw_sum=sw_sum)
     if K == 2:
@@ -621,14 +673,6 @@ def _encode(yb, classes):
 
 def _take(codes, values):
     return values[codes]
-
-
-def _class_weight(class_weight, classes, counts):
-    """sklearn's ``compute_class_weight`` from the class counts (no full y)."""
-    if isinstance(class_weight, str) and class_weight == "balanced":
-        # n_samples / (n_classes * bincount(y)), as sklearn documents it.
-        return counts.sum() / (len(classes) * counts.astype(np.float64))
-    return compute_class_weight(class_weight, classes=classes, y=classes)
 
 
 # =================================================================== predict
