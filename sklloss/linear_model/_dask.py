@@ -9,17 +9,19 @@ How a fit runs
    (row blocks are kept), ``y`` and ``sample_weight`` are aligned to the same
    row blocks, and the three are persisted: the blocks are computed once and
    stay in the workers' memory for the whole fit. One pass over the persisted
-   blocks then checks that everything is finite, that the weights are
-   non-negative, and collects the class labels with their total weights (classifier)
-   or the range of ``y`` (regressor, checked against the loss's domain). The
-   classifier encodes ``y`` block by block (``np.searchsorted`` on the sorted
-   classes) and persists the codes.
+   blocks then checks that everything is finite and the weights
+   non-negative, and collects the class labels with their total weights
+   (classifier) or the range of ``y`` (regressor, checked against the
+   loss's domain). The classifier encodes ``y`` block by block
+   (``np.searchsorted`` on the sorted classes), folds the class weights
+   into the sample weights and persists both.
 2. **The same objective, block by block.** :class:`_DaskObjective` is a
-   :class:`~sklloss.linear_model._objective.LinearObjective` whose four data
-   methods (column statistics, loss and gradient, Hessian-vector product,
-   dense Hessian) map the in-memory implementation over the row blocks and
-   add up the partial sums. Sample weights are normalised by their global
-   sum, so the partial sums add up exactly:
+   :class:`~sklloss.linear_model._objective.LinearObjective` whose data
+   methods (loss and gradient, Hessian-vector product, dense Hessian) map
+   the in-memory implementation over the row blocks and add up the partial
+   sums; the preconditioner's column statistics are computed by the
+   in-memory code on the same strided rows it would use. Sample weights are
+   normalised by their global sum, so the partial sums add up exactly:
 
    .. math::
 
@@ -32,7 +34,11 @@ How a fit runs
 3. **The same solvers.** The estimator's own ``_solve`` runs
    :mod:`scipy.optimize` on the client exactly as in memory, and its own
    attribute-setting step stores the result. On data that fits in memory, a
-   dask fit and a numpy fit agree to the solver tolerance.
+   dask fit and a numpy fit agree to the solver tolerance (in the tests and
+   the benchmark, to rounding). Non-convex losses (cauchy, tukey_biweight)
+   start, as in memory, from a Huber fit; its scale (the MAD of ``y``) comes
+   from approximate block-merged quantiles, so their local optimum may
+   differ slightly from the in-memory one.
 
 Piecewise-linear losses
 -----------------------
@@ -50,8 +56,9 @@ Prediction
 ``predict``, ``decision_function``, ``predict_proba`` and
 ``predict_log_proba`` return lazy dask arrays: the fitted estimator is
 applied to each row block with ``map_blocks``. ``score`` and sklloss
-scorers accept dask arrays (they compute the predictions when the metric
-reads them) and return floats.
+scorers accept dask arrays and return floats: the metric computes the
+predictions and reads them, with ``y``, on the client (two columns of
+length n; X stays on the workers).
 """
 
 import copy
