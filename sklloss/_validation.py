@@ -58,13 +58,18 @@ class Interval:
         """Raise a ValueError naming `name`, `loss_name` and the first bad value."""
         if self.is_unbounded:
             return
+        values = np.asarray(values)
+        # An interval is convex: when the min and the max lie inside, every
+        # value does. Two reductions instead of a full boolean mask.
+        if values.size and np.all(self._inside(np.array([values.min(), values.max()]))):
+            return
         inside = self._inside(values)
         if not np.all(inside):
             idx = np.unravel_index(np.argmin(inside), np.shape(values))
             where = ", ".join(str(int(i)) for i in idx)
             raise ValueError(
                 f"{name} must lie in {self!r} for loss {loss_name!r}; "
-                f"got {name}[{where}] = {np.asarray(values)[idx]!r}."
+                f"got {name}[{where}] = {values[idx].item()!r}."
             )
 
 
@@ -131,7 +136,8 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     if np.any(sw < 0):
         i = int(np.argmin(sw))
         raise ValueError(
-            f"sample_weight must be non-negative; got sample_weight[{i}] = {sw[i]!r}."
+            "sample_weight must be non-negative; got "
+            f"sample_weight[{i}] = {sw[i].item()!r}."
         )
     if not np.any(sw > 0):
         raise ValueError("sample_weight must not be all zero.")

@@ -188,7 +188,12 @@ class Loss(BaseEstimator):
 
 
 def weighted_mean(values, sample_weight=None):
-    """Mean of `values` weighted by `sample_weight`, as a Python float."""
+    """Mean of `values` weighted by `sample_weight`, as a Python float.
+
+    Rows are samples; 2-D values (several outputs) are averaged over outputs
+    uniformly after the weighted mean over samples.
+    """
     if sample_weight is None:
         return float(np.mean(values, dtype=np.float64))
-    return float(np.dot(sample_weight, values) / np.sum(sample_weight))
+    per_output = np.dot(sample_weight, values) / np.sum(sample_weight)
+    return float(np.mean(per_output))

@@ -19,6 +19,12 @@ _ALIASES = {}  # alias -> key
 
 def register(cls):
     """Class decorator: add a Loss subclass to the registry under ``cls.name``."""
+    previous = _REGISTRY.get(cls.name)
+    if previous is not None and _same_class(previous, cls):
+        # The same module imported twice (pytest's importlib mode): replace.
+        for alias in previous.aliases:
+            _ALIASES.pop(alias, None)
+        del _REGISTRY[cls.name]
     if cls.name in _REGISTRY or cls.name in _ALIASES:
         raise RuntimeError(f"loss name {cls.name!r} registered twice")
     _REGISTRY[cls.name] = cls
@@ -27,6 +33,10 @@ def register(cls):
             raise RuntimeError(f"loss alias {alias!r} registered twice")
         _ALIASES[alias] = cls.name
     return cls
+
+
+def _same_class(a, b):
+    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
 def loss_names(*, trainable=None, kind=None):
