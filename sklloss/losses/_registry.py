@@ -126,7 +126,14 @@ def available_losses():
     ({'delta': 1.0}, 'regression', True)
     """
     out = {}
-    for key, cls in _REGISTRY.items():
+    kinds = ("regression", "probabilistic", "margin", "distribution")
+    # Grouped by kind, in registration order within a kind (import order of
+    # the family modules must not decide what users read first).
+    ordered = sorted(
+        _REGISTRY.items(),
+        key=lambda kv: kinds.index(kv[1].kind) if kv[1].kind in kinds else len(kinds),
+    )
+    for key, cls in ordered:
         sig = inspect.signature(cls)
         out[key] = {
             "aliases": tuple(cls.aliases),
