@@ -138,7 +138,11 @@ def test_unknown_parameter_names_the_accepted_ones():
 
 def test_available_losses_content():
     info = available_losses()
-    assert list(info) == ALL
+    assert sorted(info) == sorted(ALL)
+    # grouped by kind: regression first, then probabilistic, margin, distribution
+    order = ["regression", "probabilistic", "margin", "distribution"]
+    kinds = [order.index(e["kind"]) for e in info.values()]
+    assert kinds == sorted(kinds)
     for name, entry in info.items():
         cls = _REGISTRY[name]
         assert entry["aliases"] == tuple(cls.aliases)
