@@ -297,6 +297,28 @@ def test_highs_path_agrees_with_interior_point(monkeypatch, loss):
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=_ids(LOSSES))
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_b"])
+def test_wide_woodbury_path_agrees_with_dense(monkeypatch, loss, fit_intercept):
+    X, y = data_for(loss, n=30, p=60, seed=30)
+    X[np.abs(X) < 0.5] = 0.0
+    kw = dict(alpha=0.05, l1_ratio=0.3, fit_intercept=fit_intercept)
+    dense = fit(loss, X, y, **kw)
+    monkeypatch.setattr(_exact, "_MAX_DENSE_NORMAL", 10)
+    assert _exact._Problem(X, y, np.ones(30), loss, 0.05, 0.3, fit_intercept).wide
+    for Xw in (X, sp.csr_matrix(X)):
+        wide = fit(loss, Xw, y, **kw)
+        np.testing.assert_allclose(wide[0], dense[0], atol=1e-8)
+        assert wide[1] == pytest.approx(dense[1], abs=1e-8)
+
+
+def test_too_large_normal_matrix_is_refused(monkeypatch):
+    monkeypatch.setattr(_exact, "_MAX_NORMAL_SIDE", 3)
+    X, y = make_regression(20, 5)
+    with pytest.raises(ValueError, match="dense matrix"):
+        fit(ABSOLUTE, X, y, alpha=0.1, l1_ratio=0.0)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=_ids(LOSSES))
 def test_float32_in_float32_out(loss):
     X, y = data_for(loss, n=100, p=4, seed=17)
     coef64, b64, _ = fit(loss, X, y, alpha=0.01, l1_ratio=0.5)

@@ -88,8 +88,13 @@ __all__ = ["fit_piecewise_linear"]
 # Rows per block when forming X^T diag(q) X for a dense X: bounds the
 # temporary to ~ _CHUNK x p floats instead of a copy of X.
 _CHUNK = 8192
-# Beyond this many columns a sparse X goes to HiGHS when the problem is an LP.
+# Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
+# and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
+# Largest dense normal matrix (side) the interior-point method will form.
+_MAX_NORMAL_SIDE = 12000
+# Largest KKT system of the exact active-set finish.
+_MAX_POLISH = 4000
 
 
 _CONTROLLER = []
@@ -203,6 +208,8 @@ class _Problem:
         self.breaks = breaks / self.sigma
         self.lam1 = self.n * alpha * l1_ratio
         self.lam2 = self.n * alpha * (1.0 - l1_ratio) * self.sigma
+        # n x n (Woodbury) instead of p x p normal matrix for wide X with L2
+        self.wide = self.lam2 > 0 and self.n < self.p and self.p > _MAX_DENSE_NORMAL
 
     # l = d * (X w + b) (without the offset e)
     def matvec(self, theta):
@@ -241,6 +248,53 @@ class _Problem:
             G[p, :p] = G[:p, p]
             G[p, p] = q.sum()
         return G
+
+    def normal_solver(self, q, diag):
+        """Return ``rhs -> N^{-1} rhs`` for ``N = diag + [X 1]^T diag(q) [X 1]``.
+
+        ``diag`` holds the L2 and L1 terms (zero for the intercept). Dense
+        path: form N ((p + 1)^2 memory) and factor it. Wide path (more
+        columns than rows, an L2 part so that ``diag > 0`` on w): Woodbury
+        on the n x n matrix ``I + S X D^{-1} X^T S`` (``S = sqrt(q)``), with
+        the unpenalised intercept eliminated by its Schur complement.
+        """
+        if not self.wide:
+            N = self.gram(q)
+            N[np.diag_indices(self.n_theta)] += diag
+            fac = _factor(N)
+            return lambda rhs: _solve(fac, rhs)
+        p, X = self.p, self.X
+        dinv = 1.0 / diag[:p]
+        sq = np.sqrt(q)
+        XD = X @ sp.diags(dinv) if self.sparse else X * dinv
+        Kmat = XD @ X.T
+        Kmat = Kmat.toarray() if sp.issparse(Kmat) else np.asarray(Kmat)
+        Kmat *= sq[:, None]
+        Kmat *= sq[None, :]
+        Kmat[np.diag_indices(self.n)] += 1.0
+        del XD
+        fac = _factor(Kmat)
+
+        def minv(v):  # (D + X^T Q X)^{-1} v
+            t = dinv * v
+            u = _solve(fac, sq * (X @ t))
+            return t - dinv * (X.T @ (sq * u))
+
+        if not self.fit_intercept:
+            return minv
+        xq = X.T @ q
+        y1 = minv(xq)
+        schur = float(q.sum() - xq @ y1)
+
+        def solve(rhs):
+            y2 = minv(rhs[:p])
+            b = (rhs[p] - xq @ y2) / schur
+            out = np.empty(self.n_theta)
+            out[:p] = y2 - y1 * b
+            out[p] = b
+            return out
+
+        return solve
 
     def rows(self, idx, cols):
         """Dense d_i [x_i, 1] for the rows idx, restricted to theta's cols."""
@@ -458,21 +512,20 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
         if not np.isfinite(pobj) or not np.isfinite(mu) or abs(pobj) > 1e30:
             status, message = 2, "numerical breakdown (problem unbounded?)"
             break
-        N = prob.gram(groups[0].prepare())
-        N[np.diag_indices(nt)] += qdiag
+        diag = qdiag.copy()
         for g in groups[1:]:
-            N[np.diag_indices(nt)] += g.rmatvec(g.prepare())  # unit-vector rows
+            diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
         try:
-            fac = _factor(N)
+            normal_solve = prob.normal_solver(groups[0].prepare(), diag)
         except linalg.LinAlgError:
             status, message = 2, "normal matrix not positive definite"
             break
 
-        def direction(r_cs, r_theta=r_theta, fac=fac):
+        def direction(r_cs, r_theta=r_theta, normal_solve=normal_solve):
             rhs = -r_theta - sum(
                 g.rhs(r_c) for g, r_c in zip(groups, r_cs, strict=True)
             )
-            dtheta = _solve(fac, rhs)
+            dtheta = normal_solve(rhs)
             return dtheta, [
                 g.back(dtheta, r_c) for g, r_c in zip(groups, r_cs, strict=True)
             ]
@@ -596,7 +649,7 @@ def _polish(prob, theta_ipm, groups):
         first[kink] = near[kink]  # lower piece of the kink
     else:
         kink = np.array([], dtype=np.intp)
-    if len(kink) > max(3 * nt, 50):
+    if len(kink) > max(3 * nt, 50) or len(cols) + len(kink) > _MAX_POLISH:
         return None
     nf, nk = len(cols), len(kink)
 
@@ -799,6 +852,14 @@ def fit_piecewise_linear(
     gap_tol = min(float(tol), 1e-10)
     use_highs = prob.lam2 == 0 and prob.sparse and prob.p > _MAX_DENSE_NORMAL
 
+    side = min(prob.n, prob.n_theta) if prob.wide else prob.n_theta
+    if not use_highs and side > _MAX_NORMAL_SIDE:
+        raise ValueError(
+            f"The exact solver would factor a {side} x {side} dense matrix "
+            f"(n_samples={prob.n}, n_features={prob.p}); it handles up to "
+            f"{_MAX_NORMAL_SIDE}. Use l1_ratio=1 (a linear program, solved by "
+            "HiGHS for sparse X) or reduce the number of features."
+        )
     theta, n_iter = None, 0
     if not use_highs:
         # One BLAS thread: the products are thin (n x p times n x p with p
