@@ -159,6 +159,9 @@ def dask_fit(loss, n_workers, args):
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            # no dashboard; the scheduler's health endpoint on a free port, not
+            # on 8787 (which another cluster may hold: a UserWarning)
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             memory_limit=args.memory_limit,
         ) as cluster,
         Client(cluster) as client,
