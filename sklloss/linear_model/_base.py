@@ -42,9 +42,9 @@ _ALL_SOLVERS = ("auto", "exact", *SOLVERS)
 
 # Newton-Cholesky forms a P x P Hessian in O(n P^2) per iteration, against
 # O(n P) for a gradient pass; it is chosen when that is affordable (every
-# problem of check_estimator; 1e5 x 20; not 1e5 x 100 nor 1e6 x 20, where
+# problem of check_estimator, 1e4 x 30; not 1e5 x 20, where
 # L-BFGS-B is measured faster at the same optimum).
-_NEWTON_MAX_WORK = 2e8
+_NEWTON_MAX_WORK = 1e7
 # Above this many rows, L-BFGS-B starts from the solution on a 10% subsample.
 _SUBSAMPLE_MIN_ROWS = 50_000
 
