@@ -280,15 +280,15 @@ class _BlockSpec:
     def targets(self, yb):
         kind = self.target[0]
         if kind == "regression":
-            return yb.astype(np.float64)
+            return yb.astype(np.float64, copy=False)
         if kind == "binary":
-            t, ls = yb.astype(np.float64), self.target[1]
+            t, ls = yb.astype(np.float64, copy=False), self.target[1]
         elif kind == "ovr":
             t, ls = (yb == self.target[1]).astype(np.float64), self.target[2]
         else:  # softmax
             K, ls = self.target[1], self.target[2]
             if not ls:
-                return yb.astype(np.float64)
+                return yb.astype(np.float64, copy=False)
             Y = np.full((len(yb), K), ls / K)
             Y[np.arange(len(yb)), yb] += 1 - ls
             return Y
@@ -313,7 +313,9 @@ def _block_objective(spec, Xb, yb, swb):
     obj = _BlockObjective(
         Xb,
         spec.targets(yb),
-        np.ones(len(Xb)),  # a block may have all-zero weights: set them below
+        # (a block's weights may all be zero: the constructor must not divide
+        # by their sum; the global normalisation is set below in any case)
+        sw if swb is None or np.any(sw > 0) else np.ones(len(Xb)),
         spec.loss,
         n_outputs=spec.K,
         softmax=spec.softmax,
