@@ -27,9 +27,11 @@ not ``is_convex`` (regression)                 huber start, then as above
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 
 from ..losses import get_loss, loss_names
 from ..losses._base import Loss
@@ -178,7 +180,8 @@ class _LossLinearModel(BaseEstimator):
         if solver == "lbfgs" and warm is None:
             theta0, n_iter = self._subsample_start(objective, loss, theta0, n_iter)
         if solver == "newton-cholesky" and not loss.is_convex:
-            # Non-convex: L-BFGS-B finds a local minimum, Newton polishes it.
+            # Non-convex: L-BFGS-B finds a local minimum, Newton polishes it
+            # (at most 50 steps; kept only if it converges).
             res = run_solver(
                 objective,
                 theta0,
@@ -187,15 +190,29 @@ class _LossLinearModel(BaseEstimator):
                 tol=self.tol,
                 verbose=self.verbose,
             )
-            theta0, n_iter = res.theta, n_iter + res.n_iter
-        res = run_solver(
-            objective,
-            theta0,
-            solver=solver,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-        )
+            n_iter += res.n_iter
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                polished = run_solver(
+                    objective,
+                    res.theta,
+                    solver=solver,
+                    max_iter=min(self.max_iter, 50),
+                    tol=self.tol,
+                    verbose=self.verbose,
+                )
+            if polished.converged:
+                res = polished
+                n_iter += polished.n_iter
+        else:
+            res = run_solver(
+                objective,
+                theta0,
+                solver=solver,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+            )
         W, b = objective.unpack(res.theta)
         return W, b, n_iter + res.n_iter
 
