@@ -17,13 +17,18 @@ helper (``_dask.py``) reuses:
 loss                                           solver
 =============================================  ===============================
 ``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
-Hessian, moderate size (see ``_newton_ok``)    ``"newton-cholesky"``
-Hessian, many parameters                       ``"lbfgs"`` (standardised)
+Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
+Hessian, larger problems                       ``"lbfgs"`` (standardised)
 gradient only (a user's loss without Hessian)  ``"lbfgs"``
 ``l1_ratio > 0``                               ``"lbfgs"`` on the split
                                                ``W = u - v`` + Newton polish
-not ``is_convex`` (regression)                 huber start, then as above
+                                               on the active set
+not ``is_convex``                              huber start (identity link),
+                                               L-BFGS-B, bounded Newton polish
 =============================================  ===============================
+
+Above 50,000 rows L-BFGS-B starts from the solution on every 10th row
+(``_subsample_start``): the same optimum in about half the full passes.
 """
 
 import numbers
