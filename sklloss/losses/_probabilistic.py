@@ -309,9 +309,15 @@ class LogLoss(_ProbabilisticLoss):
         """Per-sample loss and gradient in one pass over the softmax."""
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
-            # sigma(z) - y written as (1-y) sigma(z) - y sigma(-z): exact relatively.
-            grad = (1 - y) * expit(raw) - y * expit(-raw)
-            return _binary_log_loss(y, raw), grad
+            # One exp and one log1p: t = e^{-|z|} in (0, 1] never overflows.
+            # loss = log1p(t) + (max(z, 0) - y z); the bracket is exactly 0 for
+            # y = 1, z > 0 (no cancellation). The gradient sigma(z) - y is
+            # ((1-y) - y t) / (1+t) for z >= 0 and ((1-y) t - y) / (1+t) below.
+            t = np.exp(-np.abs(raw))
+            inv = 1 / (1 + t)
+            loss = np.log1p(t) + (np.maximum(raw, 0) - y * raw)
+            grad = np.where(raw >= 0, (1 - y) - y * t, (1 - y) * t - y) * inv
+            return loss, grad
         logp = log_softmax(raw, axis=1)
         p = np.exp(logp)
         if y.ndim == 1:
