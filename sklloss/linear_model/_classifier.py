@@ -425,7 +425,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         if _is_dask(X):
             from . import _dask
 
-            return np.log(_dask.predict_proba(self, X))
+            return _dask.predict_log_proba(self, X)
         raw = self.decision_function(X)
         if raw.ndim == 1:
             # log sigmoid(+-raw) = -logaddexp(0, -+raw)

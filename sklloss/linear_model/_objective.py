@@ -244,6 +244,28 @@ class LinearObjective:
                     ].T
         return H
 
+    def _every_nth_row(self, step):
+        """The same objective on rows ``0, step, 2 step, ...``.
+
+        None when those rows' weights are all zero. Used for the subsample
+        start of large L-BFGS-B fits; the dask objective overrides it.
+        """
+        rows = np.arange(0, self.X.shape[0], step)
+        sw = self.sample_weight_raw[rows]
+        if not np.any(sw > 0):
+            return None
+        return LinearObjective(
+            self.X[rows],
+            self.y[rows],
+            sw,
+            self.loss,
+            n_outputs=self.K,
+            softmax=self.softmax,
+            alpha=self.alpha,
+            l1_ratio=self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+        )
+
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
         """Map ``theta`` (standardised) to ``(W, b)`` of the original features."""
