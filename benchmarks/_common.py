@@ -69,6 +69,18 @@ def environment_header(title, argv=None, threads=None):
         tp = threadpoolctl.__version__
     except ImportError:  # pragma: no cover
         tp = "not installed"
+    try:
+        import subprocess
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        commit = subprocess.run(
+            ["git", "-C", here, "log", "-1", "--format=%h %cI"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):  # pragma: no cover
+        commit = ""
     lines = [
         f"# {title}",
         "",
@@ -77,6 +89,7 @@ def environment_header(title, argv=None, threads=None):
         f"- python {platform.python_version()}, numpy {np.__version__}, "
         f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
         f"threadpoolctl {tp}",
+        f"- sklloss commit: {commit or 'unknown'}",
         f"- machine: {platform.machine()}, nproc = {os.cpu_count()}, "
         f"load average (1 min) at start: {loadavg()}",
     ]
