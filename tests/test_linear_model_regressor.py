@@ -250,3 +250,16 @@ def test_nonconvex_loss_is_robust_to_outliers():
     clean = LossRegressor().fit(X[20:], y[20:])
     est = LossRegressor(loss="tukey_biweight").fit(X, y_out)
     np.testing.assert_allclose(est.coef_, clean.coef_, atol=0.15)
+
+
+@pytest.mark.parametrize("loss", ["tukey_biweight", "cauchy"])
+def test_redescending_loss_starts_inside_its_scale(loss):
+    # 95 targets at 1000 and 5 at 10: the objective's global minimum is at
+    # b = 1000 (for Tukey: only the 5 outliers pay, c^2/6 each; moving b
+    # makes the 95 inliers pay too). A Huber start with a scale taken from y
+    # put every residual beyond Tukey's c, a flat region where the gradient
+    # is zero, and the fit stopped at 984.7.
+    y = np.r_[np.full(95, 1000.0), np.full(5, 10.0)]
+    X = np.zeros((100, 1))
+    reg = LossRegressor(loss=loss).fit(X, y)
+    assert reg.intercept_ == pytest.approx(1000.0, abs=1e-3)
