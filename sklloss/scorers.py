@@ -241,6 +241,15 @@ def make_loss_scorer(loss, **params):
     loss_keys = set(get_loss(loss).get_params(deep=False))
     loss_params = {k: v for k, v in params.items() if k in loss_keys}
     loss = get_loss(loss, **loss_params)
+    if loss.metric_name is None:
+        # A user's own loss: its __call__ is the metric, parameters bound.
+        extra = {k: v for k, v in params.items() if k not in loss_keys}
+        if extra:
+            raise ValueError(
+                f"Unknown parameter(s) {sorted(extra)} for the scorer of loss "
+                f"{loss!r}; valid ones are its parameters {sorted(loss_keys)}."
+            )
+        return _build(_LossMetric(loss), loss.response_method, {})
     metric = _metric_function(loss.metric_name)
     metric_kwargs = {**loss.get_params(deep=False)}
     accepted = _metric_params(metric)
@@ -259,6 +268,24 @@ def make_loss_scorer(loss, **params):
             f"metric parameters {sorted(set(accepted) - loss_keys)}."
         )
     return _build(metric, loss.response_method, {**metric_kwargs, **extra})
+
+
+class _LossMetric:
+    """The metric of a loss with no function in :mod:`sklloss.metrics`.
+
+    Calls the loss object itself (its weighted mean in prediction space); a
+    class rather than a closure so that scorers built on it pickle.
+    """
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.__name__ = f"mean_{type(loss).__name__}"
+
+    def __call__(self, y_true, y_pred, *, sample_weight=None):
+        return self.loss(y_true, y_pred, sample_weight=sample_weight)
+
+    def __repr__(self):
+        return self.__name__
 
 
 def _build(metric, response_method, kwargs):
