@@ -6,33 +6,20 @@ so even ``check_sample_weight_equivalence_*`` (which sklearn's own
 HuberRegressor and LinearSVC fail) passes for every loss.
 """
 
-import importlib.util
-
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklloss.linear_model import LossClassifier, LossRegressor
 from sklloss.losses import get_loss, loss_names
-
-_HAS_EXACT = importlib.util.find_spec("sklloss.linear_model._exact") is not None
-
-
-def _usable(name):
-    # the piecewise-linear losses need the exact LP/QP solver module
-    return _HAS_EXACT or not get_loss(name).is_piecewise_linear
 
 
 def _estimators():
     ests = [
         LossRegressor(loss=name)
         for name in loss_names(trainable=True, kind="regression")
-        if _usable(name)
     ]
     for kind in ("probabilistic", "distribution", "margin"):
         ests += [
-            LossClassifier(loss=name)
-            for name in loss_names(trainable=True, kind=kind)
-            if _usable(name)
+            LossClassifier(loss=name) for name in loss_names(trainable=True, kind=kind)
         ]
     # variants: elastic net, class weights, label smoothing, extreme quantile
     ests += [
@@ -44,12 +31,9 @@ def _estimators():
         LossClassifier(loss="squared_hinge", class_weight="balanced"),
         LossClassifier(loss="log_loss", label_smoothing=0.1),
         LossClassifier(loss="focal", label_smoothing=0.1),
+        LossRegressor(loss=get_loss("quantile", quantile=0.9)),
+        LossClassifier(loss="hinge", class_weight="balanced"),
     ]
-    if _HAS_EXACT:
-        ests += [
-            LossRegressor(loss=get_loss("quantile", quantile=0.9)),
-            LossClassifier(loss="hinge", class_weight="balanced"),
-        ]
     return ests
 
 
@@ -61,6 +45,4 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_every_trainable_loss_is_checked():
     names = {est.loss for est in _estimators() if isinstance(est.loss, str)}
     missing = [n for n in loss_names(trainable=True) if n not in names]
-    if missing and not _HAS_EXACT:
-        pytest.skip(f"exact solver missing for {missing}")
     assert not missing
