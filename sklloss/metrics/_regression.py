@@ -50,6 +50,9 @@ __all__ = [
     "mean_tukey_biweight_loss",
 ]
 
+# The shared parameter, Returns and Raises text of every metric. Each docstring
+# writes it out in full (``numpydoc lint`` reads the source, not ``__doc__``);
+# ``_fill_doc`` checks at import time that none of them has drifted from it.
 _COMMON_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Ground truth target values.
     y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -57,10 +60,11 @@ _COMMON_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_o
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights, not all zero."""
 
-_MULTIOUTPUT = """multioutput : {"raw_values", "uniform_average"} or array-like of \
-shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: return them all
-        (``"raw_values"``), average them, or average them with these weights.
+_MULTIOUTPUT = """multioutput : str or array-like of shape (n_outputs,), \
+default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
 
     Returns
     -------
@@ -75,10 +79,27 @@ shape (n_outputs,), default="uniform_average"
         names the argument and the value."""
 
 
+def _normalize_whitespace(text):
+    return " ".join(text.split())
+
+
 def _fill_doc(func):
-    func.__doc__ = func.__doc__.replace("<<COMMON>>", _COMMON_PARAMS).replace(
-        "<<MULTIOUTPUT>>", _MULTIOUTPUT
-    )
+    """Check that ``func``'s docstring holds the shared text, word for word.
+
+    The docstrings used to hold the placeholders ``<<COMMON>>`` and
+    ``<<MULTIOUTPUT>>``; they are now written out in full, and this raises at
+    import time if one of them no longer matches ``_COMMON_PARAMS`` and
+    ``_MULTIOUTPUT`` (whitespace aside). Docstrings stripped by ``-OO`` pass.
+    """
+    if func.__doc__ is None:
+        return func
+    doc = _normalize_whitespace(func.__doc__)
+    for block in (_COMMON_PARAMS, _MULTIOUTPUT):
+        if "<<" in doc or _normalize_whitespace(block) not in doc:
+            raise RuntimeError(
+                f"The docstring of {func.__name__} no longer matches the shared "
+                "parameter text of sklloss.metrics._regression."
+            )
     return func
 
 
@@ -193,8 +214,28 @@ def mean_squared_error(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -220,8 +261,28 @@ def root_mean_squared_error(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -249,8 +310,28 @@ def mean_absolute_error(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -279,10 +360,30 @@ def mean_huber_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     delta : float, default=1.0
         Threshold between the quadratic and the linear part, > 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -311,10 +412,30 @@ def mean_smooth_l1_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     beta : float, default=1.0
         Threshold between the quadratic and the linear part, > 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -343,10 +464,30 @@ def mean_pinball_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     quantile : float, default=0.5
         The level, in (0, 1).
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -374,8 +515,28 @@ def mean_log_cosh_loss(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -401,10 +562,30 @@ def mean_epsilon_insensitive_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     epsilon : float, default=0.0
         Half-width of the insensitive tube, >= 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -431,10 +612,30 @@ def mean_squared_epsilon_insensitive_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     epsilon : float, default=0.0
         Half-width of the insensitive tube, >= 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -462,8 +663,28 @@ def mean_poisson_deviance(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -489,8 +710,28 @@ def mean_gamma_deviance(
 
     Parameters
     ----------
-    <<COMMON>>
-    <<MULTIOUTPUT>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -523,10 +764,30 @@ def mean_tweedie_deviance(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     power : float, default=0.0
         Tweedie power, not in the open interval (0, 1).
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -553,10 +814,30 @@ def mean_cauchy_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     c : float, default=2.3849
         Scale of the residual, > 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
@@ -583,10 +864,30 @@ def mean_tukey_biweight_loss(
 
     Parameters
     ----------
-    <<COMMON>>
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Estimated target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights, not all zero.
     c : float, default=4.685
         Rejection threshold, > 0.
-    <<MULTIOUTPUT>>
+    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
+        How to combine the errors of several outputs: ``"raw_values"`` returns
+        them all, ``"uniform_average"`` averages them, an array-like of weights
+        averages them with these weights.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        A Python float, or one value per output for ``"raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite input, mismatched shapes, empty input, negative or
+        all-zero weights, or a value outside the loss's domain; the message
+        names the argument and the value.
 
     Examples
     --------
