@@ -298,12 +298,7 @@ def test_grid_search_logistic_multimetric_classification():
 
 # ------------------------------------------------------ our own estimator
 def test_grid_search_loss_regressor_huber_delta():
-    linear_model = pytest.importorskip(
-        "sklloss.linear_model",
-        reason="sklloss.linear_model (LossRegressor) does not import yet",
-    )
-    if not hasattr(linear_model, "LossRegressor"):
-        pytest.skip("sklloss.linear_model.LossRegressor does not exist yet")
+    from sklloss import linear_model
     from sklloss.losses import Huber
 
     X, y, _ = regression_data(n=60, p=3, seed=9)
@@ -419,12 +414,8 @@ def test_multimetric_on_folds_missing_a_class_through_a_pipeline():
 
 @pytest.mark.parametrize("loss", ["log_loss", "hinge"])
 def test_cross_validate_loss_classifier_scored_by_its_own_loss(loss):
-    linear_model = pytest.importorskip(
-        "sklloss.linear_model",
-        reason="sklloss.linear_model (LossClassifier) does not import yet",
-    )
-    if not hasattr(linear_model, "LossClassifier"):
-        pytest.skip("sklloss.linear_model.LossClassifier does not exist yet")
+    from sklloss import linear_model
+
     X, y = classification_data(n=90, seed=13)
     names = np.array(["ant", "bee", "cat"])[y]
     cv = KFold(3, shuffle=True, random_state=13)
