@@ -1,7 +1,14 @@
 """The Loss base class: the one object every other layer of sklloss reads.
 
-Conventions (read these once; every loss follows them)
--------------------------------------------------------
+A loss declares what it is through class attributes (``kind``,
+``is_smooth``, ``has_hessian``, ``is_piecewise_linear``, ``is_convex``,
+``trainable``, ``multiclass``); estimators read these flags and never switch
+on the loss's type.
+
+Notes
+-----
+Conventions (read these once; every loss follows them):
+
 * ``raw_prediction`` is the decision value of a linear model, ``X @ w + b``:
   shape (n,) for regression and binary classification, (n, K) for a softmax
   over K classes. ``y_pred`` is the prediction a user sees, obtained through
@@ -19,11 +26,6 @@ Conventions (read these once; every loss follows them)
 * ``__call__(y_true, y_pred, sample_weight=None)`` validates its input and
   returns the weighted mean of ``loss_from_prediction`` as a Python float.
 * Computations keep float32 input in float32.
-
-A loss declares what it is through class attributes (``kind``,
-``is_smooth``, ``has_hessian``, ``is_piecewise_linear``, ``is_convex``,
-``trainable``, ``multiclass``); estimators read these flags and never switch
-on the loss's type.
 """
 
 import numpy as np
@@ -100,36 +102,148 @@ class Loss(BaseEstimator):
     # ------------------------------------------------------------------ flags
     @property
     def has_hessian(self):
-        """True when the subclass implements :meth:`hessian`."""
+        """True when the subclass implements :meth:`hessian`.
+
+        Returns
+        -------
+        bool
+            Whether ``hessian`` is overridden (not the base class's).
+        """
         return type(self).hessian is not Loss.hessian
 
     @property
     def response_method(self):
-        """The estimator method whose output a scorer passes as ``y_pred``."""
+        """The estimator method whose output a scorer passes as ``y_pred``.
+
+        Returns
+        -------
+        str
+            ``"predict"`` (regression), ``"predict_proba"`` (probabilistic and
+            distribution losses) or ``"decision_function"`` (margin losses).
+        """
         return _RESPONSE_METHOD[self.kind]
 
     # ------------------------------------------------------------ derivatives
     def loss(self, y_true, raw_prediction):
-        """Per-sample loss at the raw prediction."""
+        """Per-sample loss at the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss at its documented scale; an element-wise regression
+            loss given 2-D input returns shape (n_samples, n_outputs).
+
+        Raises
+        ------
+        NotImplementedError
+            Always: a subclass implements it.
+        """
         raise NotImplementedError
 
     def gradient(self, y_true, raw_prediction):
-        """Derivative of :meth:`loss` with respect to ``raw_prediction``."""
+        """Derivative of :meth:`loss` with respect to ``raw_prediction``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample derivative, of the shape of ``raw_prediction``.
+
+        Raises
+        ------
+        NotImplementedError
+            Always: a subclass implements it.
+        """
         raise NotImplementedError
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Return ``(loss, gradient)``; subclasses may share work between them."""
+        """Return ``(loss, gradient)``; subclasses may share work between them.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss, as :meth:`loss`.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample derivative, as :meth:`gradient`.
+        """
         return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
     def hessian(self, y_true, raw_prediction):
         """Second derivative of :meth:`loss` with respect to ``raw_prediction``.
 
-        Shape (n,) for 1-D raw predictions, (n, K, K) for 2-D ones.
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes, n_classes)
+            Per-sample second derivative: shape (n,) for 1-D raw predictions,
+            (n, K, K) for 2-D ones.
+
+        Raises
+        ------
+        NotImplementedError
+            When the loss has no Hessian (``has_hessian`` is False).
         """
         raise NotImplementedError(f"{type(self).__name__} does not define a Hessian.")
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Per-sample Hessian times ``v`` (same shape as ``raw_prediction``)."""
+        """Per-sample Hessian times ``v`` (same shape as ``raw_prediction``).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+        v : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Direction, of the shape of ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            ``hessian * v`` (1-D) or the product of each sample's (K, K)
+            Hessian with its row of ``v`` (2-D).
+        """
         h = self.hessian(y_true, raw_prediction)
         if np.ndim(raw_prediction) == 1:
             return h * v
@@ -137,15 +251,53 @@ class Loss(BaseEstimator):
 
     # ------------------------------------------------------------------ links
     def inverse_link(self, raw_prediction):
-        """Prediction from raw prediction (identity unless overridden)."""
+        """Prediction from raw prediction (identity unless overridden).
+
+        Parameters
+        ----------
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, the decision value ``X @ w + b`` (2-D for a softmax over
+            n_classes classes).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The prediction ``y_pred``; here ``raw_prediction`` itself.
+        """
         return raw_prediction
 
     def link_function(self, y_pred):
-        """Raw prediction from prediction (identity unless overridden)."""
+        """Raw prediction from prediction (identity unless overridden).
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Prediction in prediction space.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The raw prediction; here ``y_pred`` itself.
+        """
         return y_pred
 
     def loss_from_prediction(self, y_true, y_pred):
-        """Per-sample loss in prediction space (what the metric averages)."""
+        """Per-sample loss in prediction space (what the metric averages).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets: real values for a regression loss; labels (0 / 1, or
+            0..n_classes-1 with a 2-D ``raw_prediction``) or soft targets for a
+            classification loss.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Prediction in prediction space (see :meth:`inverse_link`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            :meth:`loss` at ``link_function(y_pred)``.
+        """
         return self.loss(y_true, self.link_function(y_pred))
 
     # ----------------------------------------------------------------- metric
@@ -178,6 +330,7 @@ class Loss(BaseEstimator):
         Returns
         -------
         float
+            The weighted mean of :meth:`loss_from_prediction`.
         """
         y_true = self._check_y_true(y_true)
         y_pred = self._check_y_pred(y_pred)
@@ -192,6 +345,18 @@ def weighted_mean(values, sample_weight=None):
 
     Rows are samples; 2-D values (several outputs) are averaged over outputs
     uniformly after the weighted mean over samples.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Per-sample values.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the samples; ``None`` weighs every sample 1.
+
+    Returns
+    -------
+    float
+        The weighted mean, computed in float64.
     """
     if sample_weight is None:
         return float(np.mean(values, dtype=np.float64))

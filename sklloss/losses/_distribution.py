@@ -135,17 +135,66 @@ class KLDivergence(_DistributionLoss, LogLoss):
         return _neg_entropy(y)
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample KL divergence of softmax(raw) from ``y_true``."""
+        """Per-sample KL divergence of softmax(raw) from ``y_true``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         shift = self._entropy_shift(y_true, raw_prediction)
         return super().loss(y_true, raw_prediction) + shift
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Per-sample KL divergence and its gradient ``q - y``."""
+        """Per-sample KL divergence and its gradient ``q - y``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         value, grad = super().loss_gradient(y_true, raw_prediction)
         return value + self._entropy_shift(y_true, raw_prediction), grad
 
     def loss_from_prediction(self, y_true, y_pred):
-        """``sum_k rel_entr(y_k, q_k)`` with q clipped to [eps, 1 - eps]."""
+        """``sum_k rel_entr(y_k, q_k)`` with q clipped to [eps, 1 - eps].
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``y_pred``, or labels 0..n_classes-1 with a 2-D
+            one.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted distributions (1-D: Bernoulli probabilities).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, q = _distribution_columns(y_true, y_pred)
         return rel_entr(y.astype(q.dtype, copy=False), _clip_proba(q)).sum(axis=1)
 
@@ -207,16 +256,66 @@ class JSDivergence(_DistributionLoss):
         return 0.5 * (y * y_log_ratio).sum(axis=1) + (q * g).sum(axis=1)
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample JS divergence between ``y_true`` and softmax(raw)."""
+        """Per-sample JS divergence between ``y_true`` and softmax(raw).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, q, _, lp, lm, g = self._parts(y_true, raw_prediction)
         return self._value(y, q, lp, lm, g)
 
     def gradient(self, y_true, raw_prediction):
-        """``q_j (g_j - sum_k q_k g_k)`` with ``g = log(q / m) / 2``."""
+        """``q_j (g_j - sum_k q_k g_k)`` with ``g = log(q / m) / 2``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         return self.loss_gradient(y_true, raw_prediction)[1]
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Per-sample loss and gradient from one log-softmax."""
+        """Per-sample loss and gradient from one log-softmax.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         y, q, _, lp, lm, g = self._parts(y_true, raw_prediction)
         qg = (q * g).sum(axis=1, keepdims=True)
         grad = self._back(raw_prediction, q * (g - qg))
@@ -234,7 +333,23 @@ class JSDivergence(_DistributionLoss):
         return q, t, G, B
 
     def hessian(self, y_true, raw_prediction):
-        """Exact Hessian: (n,) for 1-D raw, (n, K, K) for 2-D raw."""
+        """Exact Hessian: (n,) for 1-D raw, (n, K, K) for 2-D raw.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes, n_classes)
+            Per-sample second derivative (1-D raw) or Hessian matrix (2-D raw).
+        """
         q, t, G, B = self._hessian_parts(y_true, raw_prediction)
         K = q.shape[1]
         c = (t - G - 0.5 * B)[:, :, None]
@@ -243,7 +358,25 @@ class JSDivergence(_DistributionLoss):
         return h[:, 1, 1] if np.ndim(raw_prediction) == 1 else h
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Hessian times ``v`` in O(n K)."""
+        """Hessian times ``v`` in O(n K).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``raw_prediction``, or labels 0..n_classes-1 with a
+            2-D one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+        v : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Direction, of the shape of ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Each sample's Hessian times its row of ``v``.
+        """
         if np.ndim(raw_prediction) == 1:
             return self.hessian(y_true, raw_prediction) * v
         q, t, G, B = self._hessian_parts(y_true, raw_prediction)
@@ -252,7 +385,22 @@ class JSDivergence(_DistributionLoss):
         return q * (t - G) * v - q * (qtv + (t - 2 * G - B) * qv)
 
     def loss_from_prediction(self, y_true, y_pred):
-        """``(rel_entr(y, m) + rel_entr(q, m)).sum() / 2`` with ``m = (y + q) / 2``."""
+        """``(rel_entr(y, m) + rel_entr(q, m)).sum() / 2`` with ``m = (y + q) / 2``.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target distributions (rows summing to 1), Bernoulli parameters in
+            [0, 1] with a 1-D ``y_pred``, or labels 0..n_classes-1 with a 2-D
+            one.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted distributions (1-D: Bernoulli probabilities).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, q = _distribution_columns(y_true, y_pred)
         y = y.astype(q.dtype, copy=False)
         m = 0.5 * (y + q)
@@ -296,18 +444,59 @@ class Entropy(_DistributionLoss):
         return np.exp(lq), lq
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample entropy of softmax(raw); ``y_true`` is ignored."""
+        """Per-sample entropy of softmax(raw); ``y_true`` is ignored.
+
+        Parameters
+        ----------
+        y_true : object
+            Ignored (any value, ``None`` included).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         q, lq = self._columns(raw_prediction)
         return -(q * lq).sum(axis=1)
 
     def gradient(self, y_true, raw_prediction):
-        """``-q_j (log q_j + H)``; ``y_true`` is ignored."""
+        """``-q_j (log q_j + H)``; ``y_true`` is ignored.
+
+        Parameters
+        ----------
+        y_true : object
+            Ignored (any value, ``None`` included).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the predicted distribution is its softmax (2-D) or the
+            Bernoulli pair of its sigmoid (1-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         q, lq = self._columns(raw_prediction)
         grad = -q * (lq - (q * lq).sum(axis=1, keepdims=True))
         return grad[:, 1] if np.ndim(raw_prediction) == 1 else grad
 
     def loss_from_prediction(self, y_true, y_pred):
-        """``sum_k entr(q_k)`` per sample; ``y_true`` is ignored."""
+        """``sum_k entr(q_k)`` per sample; ``y_true`` is ignored.
+
+        Parameters
+        ----------
+        y_true : object
+            Ignored (any value, ``None`` included).
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted distributions (1-D: Bernoulli probabilities).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         q = _float(y_pred)
         if q.ndim == 1:
             return entr(q) + entr(1 - q)

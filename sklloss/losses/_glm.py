@@ -186,12 +186,34 @@ class _LogLinkDeviance(Loss):
         raise NotImplementedError
 
     def inverse_link(self, raw_prediction):
-        """``mu = exp(raw_prediction)`` (``+inf`` beyond the float range, silently)."""
+        """``mu = exp(raw_prediction)`` (``+inf`` beyond the float range, silently).
+
+        Parameters
+        ----------
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Raw prediction, the log of the mean.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted mean ``mu``.
+        """
         with np.errstate(over="ignore"):
             return np.exp(raw_prediction)
 
     def link_function(self, y_pred):
-        """``raw_prediction = log(mu)``."""
+        """``raw_prediction = log(mu)``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted mean ``mu``, > 0.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            ``log(y_pred)``.
+        """
         return np.log(y_pred)
 
     def loss(self, y_true, raw_prediction):
@@ -341,17 +363,35 @@ class Tweedie(_LogLinkDeviance):
 
     @property
     def is_convex(self):
-        """True for ``1 <= power <= 2``: only there the deviance is convex in ``z``."""
+        """True for ``1 <= power <= 2``: only there the deviance is convex in ``z``.
+
+        Returns
+        -------
+        bool
+            ``1 <= power <= 2``.
+        """
         return 1 <= self.power <= 2
 
     @property
     def y_true_domain(self):
-        """Valid ``y_true``: real (p <= 0), >= 0 (1 <= p < 2), > 0 (p >= 2)."""
+        """Valid ``y_true``: real (p <= 0), >= 0 (1 <= p < 2), > 0 (p >= 2).
+
+        Returns
+        -------
+        Interval
+            The interval of valid targets for this ``power``.
+        """
         if self.power <= 0:
             return _REAL
         return _NON_NEGATIVE if self.power < 2 else _POSITIVE
 
     @property
     def y_pred_domain(self):
-        """Valid ``y_pred``: any real for ``p = 0`` (as sklearn), else ``> 0``."""
+        """Valid ``y_pred``: any real for ``p = 0`` (as sklearn), else ``> 0``.
+
+        Returns
+        -------
+        Interval
+            The interval of valid predictions for this ``power``.
+        """
         return _REAL if self.power == 0 else _POSITIVE

@@ -55,16 +55,63 @@ class _MarginLoss(Loss):
         return out
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample ``phi(m)`` at the margin of the raw prediction."""
+        """Per-sample ``phi(m)`` at the margin of the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,)
+            Labels: 0 / 1 with a 1-D ``raw_prediction``, 0..n_classes-1 with a 2-D
+            one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values: one per sample (binary) or one per class (2-D, scored
+            through the Crammer-Singer margin).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, raw = self._prepare(y_true, raw_prediction)
         return self._phi(self._margin(y, raw)[0])
 
     def gradient(self, y_true, raw_prediction):
-        """``phi'(m)`` times the derivative of the margin (a subgradient at kinks)."""
+        """``phi'(m)`` times the derivative of the margin (a subgradient at kinks).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,)
+            Labels: 0 / 1 with a 1-D ``raw_prediction``, 0..n_classes-1 with a 2-D
+            one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values: one per sample (binary) or one per class (2-D, scored
+            through the Crammer-Singer margin).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         return self.loss_gradient(y_true, raw_prediction)[1]
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Per-sample loss and gradient from one margin computation."""
+        """Per-sample loss and gradient from one margin computation.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,)
+            Labels: 0 / 1 with a 1-D ``raw_prediction``, 0..n_classes-1 with a 2-D
+            one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values: one per sample (binary) or one per class (2-D, scored
+            through the Crammer-Singer margin).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         y, raw = self._prepare(y_true, raw_prediction)
         m, where = self._margin(y, raw)
         return self._phi(m), self._spread(self._dphi(m), raw, where)
@@ -102,7 +149,23 @@ class _SmoothMarginLoss(_MarginLoss):
     """A margin loss with a (generalized) second derivative ``_d2phi``."""
 
     def hessian(self, y_true, raw_prediction):
-        """``phi''(m)`` (1-D) or ``phi''(m) (e_y - e_j*)(e_y - e_j*)^T`` (2-D)."""
+        """``phi''(m)`` (1-D) or ``phi''(m) (e_y - e_j*)(e_y - e_j*)^T`` (2-D).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,)
+            Labels: 0 / 1 with a 1-D ``raw_prediction``, 0..n_classes-1 with a 2-D
+            one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values: one per sample (binary) or one per class (2-D, scored
+            through the Crammer-Singer margin).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes, n_classes)
+            Per-sample generalized second derivative (1-D raw) or Hessian
+            matrix (2-D raw).
+        """
         y, raw = self._prepare(y_true, raw_prediction)
         m, where = self._margin(y, raw)
         h = self._d2phi(m)
@@ -112,7 +175,24 @@ class _SmoothMarginLoss(_MarginLoss):
         return h[:, None, None] * e[:, :, None] * e[:, None, :]
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Hessian times ``v`` without forming the (n, K, K) array."""
+        """Hessian times ``v`` without forming the (n, K, K) array.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,)
+            Labels: 0 / 1 with a 1-D ``raw_prediction``, 0..n_classes-1 with a 2-D
+            one.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values: one per sample (binary) or one per class (2-D, scored
+            through the Crammer-Singer margin).
+        v : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Direction, of the shape of ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Each sample's Hessian times its row of ``v``.
+        """
         y, raw = self._prepare(y_true, raw_prediction)
         m, where = self._margin(y, raw)
         h = self._d2phi(m)
@@ -152,7 +232,14 @@ class Hinge(_MarginLoss):
 
     @property
     def convex_pieces(self):
-        """``((0, 0), (-1, 1))``: hinge(u) = max(0, 1 - u), u = (2y - 1) raw."""
+        """``((0, 0), (-1, 1))``: hinge(u) = max(0, 1 - u), u = (2y - 1) raw.
+
+        Returns
+        -------
+        tuple of (float, float)
+            The pieces ``(slope, offset)``: the loss is
+            ``max_k(slope_k * u + offset_k)`` in the margin ``u``.
+        """
         return ((0.0, 0.0), (-1.0, 1.0))
 
     def _phi(self, m):
@@ -313,7 +400,13 @@ class ZeroOne(_MarginLoss):
 
     @property
     def response_method(self):
-        """``"predict"``: the zero-one loss scores predicted labels."""
+        """``"predict"``: the zero-one loss scores predicted labels.
+
+        Returns
+        -------
+        str
+            ``"predict"``.
+        """
         return "predict"
 
     def _phi(self, m):
@@ -323,7 +416,21 @@ class ZeroOne(_MarginLoss):
         return np.zeros_like(m)
 
     def loss_from_prediction(self, y_true, y_pred):
-        """1 where the predicted label differs (any column of a 2-D indicator)."""
+        """1 where the predicted label differs (any column of a 2-D indicator).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels, of any type (or 2-D label indicators).
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels, of the same form.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            1.0 for a wrong label (a row with any differing entry), else 0.0;
+            always float64.
+        """
         wrong = np.asarray(y_true) != np.asarray(y_pred)
         if wrong.ndim == 2:
             wrong = wrong.any(axis=1)

@@ -184,12 +184,36 @@ class _ProbabilisticLoss(Loss):
     y_pred_domain = UNIT_INTERVAL
 
     def inverse_link(self, raw_prediction):
-        """Sigmoid of a 1-D raw prediction, softmax over the rows of a 2-D one."""
+        """Sigmoid of a 1-D raw prediction, softmax over the rows of a 2-D one.
+
+        Parameters
+        ----------
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Probability of the positive class (1-D) or of each class (2-D).
+        """
         raw = _float(raw_prediction)
         return expit(raw) if raw.ndim == 1 else softmax(raw, axis=1)
 
     def link_function(self, y_pred):
-        """Logit of 1-D probabilities, log of (n, K) ones (a softmax preimage)."""
+        """Logit of 1-D probabilities, log of (n, K) ones (a softmax preimage).
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Probability of the positive class (1-D) or of each class (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction whose sigmoid (1-D) or softmax (2-D) is ``y_pred``;
+            a zero probability gives ``-inf``.
+        """
         p = _float(y_pred)
         if p.ndim == 1:
             return logit(p)
@@ -224,6 +248,16 @@ def warn_if_rows_do_not_sum_to_one(y_proba):
     """Warn like sklearn's log_loss when rows of `y_proba` do not sum to 1.
 
     The test is sklearn's: ``isclose(sum, 1, rtol=sqrt(eps), atol=1e-8)``.
+
+    Parameters
+    ----------
+    y_proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities, one row per sample.
+
+    Warns
+    -----
+    UserWarning
+        If a row does not sum to 1 within the tolerance.
     """
     sums = _row_sums(y_proba)
     tol = 1e-8 + np.sqrt(np.finfo(y_proba.dtype).eps)
@@ -292,7 +326,23 @@ class LogLoss(_ProbabilisticLoss):
     metric_name = "log_loss"
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample log loss at the raw prediction."""
+        """Per-sample log loss at the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return _binary_log_loss(y, raw)
@@ -302,11 +352,45 @@ class LogLoss(_ProbabilisticLoss):
         return -(y * logp).sum(axis=1)
 
     def gradient(self, y_true, raw_prediction):
-        """Derivative of :meth:`loss` with respect to the raw prediction."""
+        """Derivative of :meth:`loss` with respect to the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         return self.loss_gradient(y_true, raw_prediction)[1]
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Per-sample loss and gradient in one pass over the softmax."""
+        """Per-sample loss and gradient in one pass over the softmax.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             # One exp and one log1p: t = e^{-|z|} in (0, 1] never overflows.
@@ -335,7 +419,23 @@ class LogLoss(_ProbabilisticLoss):
         return p, s
 
     def hessian(self, y_true, raw_prediction):
-        """``sigma(z) sigma(-z)`` (1-D) or ``diag(p) - p p^T`` per sample (2-D)."""
+        """``sigma(z) sigma(-z)`` (1-D) or ``diag(p) - p p^T`` per sample (2-D).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes, n_classes)
+            Per-sample second derivative (1-D raw) or Hessian matrix (2-D raw).
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return expit(raw) * expit(-raw)
@@ -343,7 +443,25 @@ class LogLoss(_ProbabilisticLoss):
         return _softmax_cov(p) * (s[:, :, None] if y.ndim == 2 else 1)
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Hessian times ``v`` without forming it: ``p*v - p*(p.v)`` per sample."""
+        """Hessian times ``v`` without forming it: ``p*v - p*(p.v)`` per sample.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+        v : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Direction, of the shape of ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Each sample's Hessian times its row of ``v``.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self.hessian(y, raw) * v
@@ -352,7 +470,22 @@ class LogLoss(_ProbabilisticLoss):
         return s * (pv - p * pv.sum(axis=1, keepdims=True))
 
     def loss_from_prediction(self, y_true, y_pred):
-        """Per-sample log loss of probabilities clipped to [eps, 1 - eps]."""
+        """Per-sample log loss of probabilities clipped to [eps, 1 - eps].
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``y_pred``: 0 / 1 labels or soft targets in [0, 1]. With
+            a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Probability of the positive class (1-D) or of each class (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y_pred = _float(y_pred)
         y = np.asarray(y_true)
         hard = y.dtype.kind in "iub"
@@ -523,6 +656,11 @@ class Focal(_ProbabilisticLoss):
 
         For ``gamma > 0`` the second derivative of the binary term is negative
         for badly misclassified samples (about ``z < -2`` at ``gamma = 2``).
+
+        Returns
+        -------
+        bool
+            ``gamma == 0``.
         """
         return self.gamma == 0
 
@@ -581,7 +719,23 @@ class Focal(_ProbabilisticLoss):
         return y if y.ndim == 2 else _one_hot(y, K, dtype)
 
     def loss(self, y_true, raw_prediction):
-        """Per-sample focal loss at the raw prediction."""
+        """Per-sample focal loss at the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 0)
@@ -591,11 +745,45 @@ class Focal(_ProbabilisticLoss):
         return (y * phi).sum(axis=1)
 
     def gradient(self, y_true, raw_prediction):
-        """Derivative of :meth:`loss` with respect to the raw prediction."""
+        """Derivative of :meth:`loss` with respect to the raw prediction.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         return self.loss_gradient(y_true, raw_prediction)[1]
 
     def loss_gradient(self, y_true, raw_prediction):
-        """Per-sample loss and gradient from one softmax evaluation."""
+        """Per-sample loss and gradient from one softmax evaluation.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            Per-sample loss.
+        gradient : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample gradient, of the shape of ``raw_prediction``.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 0), self._binary(y, raw, 1)
@@ -621,7 +809,23 @@ class Focal(_ProbabilisticLoss):
         return -(w * dphi).sum(axis=1, keepdims=True), p, pairs
 
     def hessian(self, y_true, raw_prediction):
-        """Exact second derivative: (n,) for 1-D, (n, K, K) for 2-D raw."""
+        """Exact second derivative: (n,) for 1-D, (n, K, K) for 2-D raw.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes, n_classes)
+            Per-sample second derivative (1-D raw) or Hessian matrix (2-D raw).
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 2)
@@ -632,7 +836,25 @@ class Focal(_ProbabilisticLoss):
         return h
 
     def hessian_product(self, y_true, raw_prediction, v):
-        """Hessian times ``v`` in O(n K) per (w_k psi_k, nu_k) pair."""
+        """Hessian times ``v`` in O(n K) per (w_k psi_k, nu_k) pair.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+        v : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Direction, of the shape of ``raw_prediction``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Each sample's Hessian times its row of ``v``.
+        """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return self._binary(y, raw, 2) * v
@@ -644,7 +866,22 @@ class Focal(_ProbabilisticLoss):
         return out
 
     def loss_from_prediction(self, y_true, y_pred):
-        """Per-sample focal loss of probabilities clipped to [eps, 1 - eps]."""
+        """Per-sample focal loss of probabilities clipped to [eps, 1 - eps].
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``y_pred``: 0 / 1 labels or soft targets in [0, 1]. With
+            a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Probability of the positive class (1-D) or of each class (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Per-sample loss.
+        """
         y_pred = _float(y_pred)
         y = np.asarray(y_true)
         g = float(self.gamma)

@@ -18,7 +18,23 @@ _ALIASES = {}  # alias -> key
 
 
 def register(cls):
-    """Class decorator: add a Loss subclass to the registry under ``cls.name``."""
+    """Class decorator: add a Loss subclass to the registry under ``cls.name``.
+
+    Parameters
+    ----------
+    cls : type
+        A subclass of :class:`Loss`; its ``aliases`` are registered too.
+
+    Returns
+    -------
+    type
+        ``cls`` itself, unchanged.
+
+    Raises
+    ------
+    RuntimeError
+        If the name or an alias is already registered by another class.
+    """
     previous = _REGISTRY.get(cls.name)
     if previous is not None and _same_class(previous, cls):
         # The same module imported twice (pytest's importlib mode): replace.
@@ -40,7 +56,21 @@ def _same_class(a, b):
 
 
 def loss_names(*, trainable=None, kind=None):
-    """Registry keys, optionally only the trainable ones or one kind."""
+    """Registry keys, optionally only the trainable ones or one kind.
+
+    Parameters
+    ----------
+    trainable : bool, default=None
+        If given, keep only the losses whose ``trainable`` flag equals it.
+    kind : str, default=None
+        If given, keep only the losses of this kind: ``"regression"``,
+        ``"probabilistic"``, ``"margin"`` or ``"distribution"``.
+
+    Returns
+    -------
+    list of str
+        The keys, in registration order.
+    """
     return [
         name
         for name, cls in _REGISTRY.items()

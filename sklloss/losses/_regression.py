@@ -160,7 +160,14 @@ class AbsoluteError(Loss):
 
     @property
     def convex_pieces(self):
-        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``."""
+        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``.
+
+        Returns
+        -------
+        tuple of (float, float)
+            The pieces ``(slope, offset)`` of the loss as a function of the
+            residual ``u = y_true - raw_prediction``.
+        """
         return ((1.0, 0.0), (-1.0, 0.0))
 
     def loss(self, y_true, raw_prediction):
@@ -340,7 +347,14 @@ class Quantile(Loss):
 
     @property
     def convex_pieces(self):
-        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``."""
+        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``.
+
+        Returns
+        -------
+        tuple of (float, float)
+            The pieces ``(slope, offset)`` of the loss as a function of the
+            residual ``u = y_true - raw_prediction``.
+        """
         q = float(self.quantile)
         return ((q, 0.0), (q - 1.0, 0.0))
 
@@ -452,7 +466,14 @@ class EpsilonInsensitive(Loss):
 
     @property
     def convex_pieces(self):
-        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``."""
+        """``((slope, offset), ...)`` with loss ``= max_k(slope_k * u + offset_k)``.
+
+        Returns
+        -------
+        tuple of (float, float)
+            The pieces ``(slope, offset)`` of the loss as a function of the
+            residual ``u = y_true - raw_prediction``.
+        """
         e = float(self.epsilon)
         return ((0.0, 0.0), (1.0, -e), (-1.0, -e))
 
