@@ -3,8 +3,10 @@ r"""Fit, predict and score :class:`LossRegressor` / :class:`LossClassifier` on d
 The estimators delegate here when ``X`` is a dask collection; nothing else in
 sklloss imports this module, so ``import sklloss`` never imports dask.
 
-How a fit runs
---------------
+Notes
+-----
+.. rubric:: How a fit runs
+
 1. **Validate and persist once.** ``X`` is rechunked to one block of columns
    (row blocks are kept), ``y`` and ``sample_weight`` are aligned to the same
    row blocks, and the three are persisted: the blocks are computed once and
@@ -40,8 +42,8 @@ How a fit runs
    from approximate block-merged quantiles, so their local optimum may
    differ slightly from the in-memory one.
 
-Piecewise-linear losses
------------------------
+.. rubric:: Piecewise-linear losses
+
 In memory, ``absolute_error``, ``quantile``, ``epsilon_insensitive`` and
 ``hinge`` are solved exactly by an interior-point / LP method that keeps
 per-sample dual variables; it is not available on dask arrays. With
@@ -51,8 +53,8 @@ ValueError that says so and names the supported losses; an explicit
 gives an approximate optimum and usually a ConvergenceWarning. The objective
 is never silently changed.
 
-Prediction
-----------
+.. rubric:: Prediction
+
 ``predict``, ``decision_function``, ``predict_proba`` and
 ``predict_log_proba`` return lazy dask arrays: the fitted estimator is
 applied to each row block with ``map_blocks``. ``score`` and sklloss
@@ -222,7 +224,14 @@ class _Data:
             self.sw_parts = [sw.to_delayed().ravel()[i] for i in keep]
 
     def normalised_weights(self):
-        """Lazy ``sw / sum(sw)`` (for the estimators' start-point formulas)."""
+        """Lazy ``sw / sum(sw)`` (for the estimators' start-point formulas).
+
+        Returns
+        -------
+        dask.array.Array of shape (n_samples,)
+            The normalised sample weights (``1 / n_samples`` each without weights),
+            in the row blocks of ``X``.
+        """
         if self.sw is None:
             return da.full(
                 (self.n_samples,),
@@ -716,20 +725,72 @@ def _map_rows(est, X, method):
 
 
 def decision_function(est, X):
-    """Lazy ``est.decision_function`` over the row blocks of a dask ``X``."""
+    """Lazy ``est.decision_function`` over the row blocks of a dask ``X``.
+
+    Parameters
+    ----------
+    est : LossRegressor or LossClassifier
+        A fitted estimator with a ``decision_function`` method.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Input data, with as many features as the estimator was fitted on.
+
+    Returns
+    -------
+    dask.array.Array of shape (n_samples,) or (n_samples, n_classes)
+        ``est.decision_function`` of each row block, lazy (nothing is computed here).
+    """
     return _map_rows(est, X, "decision_function")
 
 
 def predict(est, X):
-    """Lazy ``est.predict`` over the row blocks of a dask ``X``."""
+    """Lazy ``est.predict`` over the row blocks of a dask ``X``.
+
+    Parameters
+    ----------
+    est : LossRegressor or LossClassifier
+        A fitted estimator with a ``predict`` method.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Input data, with as many features as the estimator was fitted on.
+
+    Returns
+    -------
+    dask.array.Array of shape (n_samples,)
+        ``est.predict`` of each row block, lazy (nothing is computed here).
+    """
     return _map_rows(est, X, "predict")
 
 
 def predict_proba(est, X):
-    """Lazy ``est.predict_proba`` over the row blocks of a dask ``X``."""
+    """Lazy ``est.predict_proba`` over the row blocks of a dask ``X``.
+
+    Parameters
+    ----------
+    est : LossClassifier
+        A fitted classifier with a ``predict_proba`` method.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Input data, with as many features as the estimator was fitted on.
+
+    Returns
+    -------
+    dask.array.Array of shape (n_samples, n_classes)
+        ``est.predict_proba`` of each row block, lazy (nothing is computed here).
+    """
     return _map_rows(est, X, "predict_proba")
 
 
 def predict_log_proba(est, X):
-    """Lazy ``est.predict_log_proba`` over the row blocks of a dask ``X``."""
+    """Lazy ``est.predict_log_proba`` over the row blocks of a dask ``X``.
+
+    Parameters
+    ----------
+    est : LossClassifier
+        A fitted classifier with a ``predict_log_proba`` method.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Input data, with as many features as the estimator was fitted on.
+
+    Returns
+    -------
+    dask.array.Array of shape (n_samples, n_classes)
+        ``est.predict_log_proba`` of each row block, lazy (nothing is computed here).
+    """
     return _map_rows(est, X, "predict_log_proba")

@@ -1,7 +1,9 @@
 """Exact solver for linear models with a convex piecewise-linear loss.
 
-The problem
------------
+Notes
+-----
+.. rubric:: The problem
+
 For a loss that declares ``convex_pieces = ((a_1, c_1), ..., (a_K, c_K))``, so
 that the per-sample loss is ``f(u) = max_k (a_k * u + c_k)``, this module
 minimises exactly
@@ -18,8 +20,8 @@ with ``u_i = y_i - x_i w - b`` for ``loss.kind == "regression"`` and
 ``d_i = 2 y_i - 1, e_i = 0`` (margin). Only ``kind`` and ``convex_pieces``
 are read from the loss.
 
-The method: a primal-dual interior-point method on the epigraph form
----------------------------------------------------------------------
+.. rubric:: The method: a primal-dual interior-point method on the epigraph form
+
 Every term of ``J`` is a convex piecewise-linear function of one linear form
 of ``theta = (w, b)``: ``f(u_i)`` of ``u_i``, and ``|w_j|`` (pieces
 ``(1, 0), (-1, 0)``) of ``w_j``. Each such term ``phi_m(l_m)`` gets an
@@ -53,8 +55,8 @@ absolute error: 2; epsilon-insensitive: 3). Internally the objective is
 multiplied by ``n / sum(sw)`` and, for regression, ``y`` is divided by its
 RMS (see :class:`_Problem`); neither changes the minimiser.
 
-Exact finish
-------------
+.. rubric:: Exact finish
+
 From a relative duality gap of 1e-4 on, every iteration reads the active
 set from the iterate: which samples sit on a kink of the loss (for a linear
 program, the ``n_free`` rows nearest a breakpoint, a vertex; with an L2 part,
@@ -70,8 +72,8 @@ them. In degenerate cases where no check passes, the interior point runs on
 to a relative duality gap of ``min(tol, 1e-10)`` and its iterate is returned,
 with the coefficients whose both L1 pieces are active set to exactly zero.
 
-Cost and memory
----------------
+.. rubric:: Cost and memory
+
 Per iteration: one ``X @ v``, two ``X.T @ v``, the weighted Gram matrix in
 row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
 iterations. BLAS is limited to one thread inside the solver (on a shared
@@ -81,8 +83,8 @@ one copy of X at p = 20 for two pieces; float32 X is converted once to
 float64). For wide X (``n < p``, ``p > 2000``) with an L2 part the normal
 system is solved through Woodbury's identity on an ``n x n`` matrix.
 
-Fallback
---------
+.. rubric:: Fallback
+
 Without an L2 part the problem is a linear program; for sparse X with many
 columns (where a dense ``p x p`` normal matrix is too costly) and whenever
 the interior-point method fails, it is handed to
@@ -243,7 +245,18 @@ class _Problem:
         return out
 
     def gram(self, q):
-        """[X, 1]^T diag(q) [X, 1] (d_i^2 = 1), in row blocks for dense X."""
+        """[X, 1]^T diag(q) [X, 1] (d_i^2 = 1), in row blocks for dense X.
+
+        Parameters
+        ----------
+        q : ndarray of shape (n,)
+            Non-negative row weights.
+
+        Returns
+        -------
+        ndarray of shape (n_theta, n_theta)
+            The weighted Gram matrix (the column of ones only with an intercept).
+        """
         p = self.p
         G = np.empty((self.n_theta, self.n_theta))
         X = self.X
@@ -273,6 +286,24 @@ class _Problem:
         columns than rows, an L2 part so that ``diag > 0`` on w): Woodbury
         on the n x n matrix ``I + S X D^{-1} X^T S`` (``S = sqrt(q)``), with
         the unpenalised intercept eliminated by its Schur complement.
+
+        Parameters
+        ----------
+        q : ndarray of shape (n,)
+            Non-negative row weights of the reduced system.
+        diag : ndarray of shape (n_theta,)
+            Diagonal added to the weighted Gram matrix.
+
+        Returns
+        -------
+        callable
+            Maps a right-hand side of shape (n_theta,) to ``N^{-1} rhs``, of the
+            same shape.
+
+        Raises
+        ------
+        scipy.linalg.LinAlgError
+            If the matrix to factor is not positive definite, even regularised.
         """
         if not self.wide:
             N = self.gram(q)
@@ -313,7 +344,21 @@ class _Problem:
         return solve
 
     def rows(self, idx, cols):
-        """Dense d_i [x_i, 1] for the rows idx, restricted to theta's cols."""
+        """Dense d_i [x_i, 1] for the rows idx, restricted to theta's cols.
+
+        Parameters
+        ----------
+        idx : ndarray of int
+            Row indices.
+        cols : ndarray of int
+            Indices into the ``n_theta`` entries of ``theta`` (``p`` is the
+            intercept's column).
+
+        Returns
+        -------
+        ndarray of shape (len(idx), len(cols))
+            The selected rows of ``d * [X, 1]``.
+        """
         Xr = self.X[idx]
         Xr = Xr.toarray() if self.sparse else np.asarray(Xr)
         if self.fit_intercept:
@@ -321,7 +366,19 @@ class _Problem:
         return _at(self.d, idx)[:, None] * Xr[:, cols]
 
     def objective(self, theta):
-        """Scaled objective (sum of costs times losses plus penalties)."""
+        """Scaled objective (sum of costs times losses plus penalties).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters ``(w, b)`` (``b`` only with an intercept).
+
+        Returns
+        -------
+        float
+            ``cost @ f(u) + lam1 * ||w||_1 + lam2 / 2 * ||w||^2`` in the scaled
+            problem.
+        """
         u = self.matvec(theta) + self.e
         f = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
         w = theta[: self.p]
@@ -330,7 +387,22 @@ class _Problem:
         )
 
     def unscale(self, theta):
-        """Map scaled theta back to (coef, intercept) and the true objective."""
+        """Map scaled theta back to (coef, intercept) and the true objective.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters ``(w, b)`` (``b`` only with an intercept).
+
+        Returns
+        -------
+        coef : ndarray of shape (p,)
+            Coefficients of the original problem.
+        intercept : float
+            Intercept of the original problem (0.0 without one).
+        obj : float
+            Objective ``J`` of the original problem at this point.
+        """
         obj = self.objective(theta) * self.sigma / self.n
         theta = theta * self.sigma
         coef = theta[: self.p]
@@ -371,7 +443,13 @@ class _Group:
         self.z[:] = self.cost / self.K
 
     def value(self):
-        """Sum of cost_m * phi(l_m) at the current l."""
+        """Sum of cost_m * phi(l_m) at the current l.
+
+        Returns
+        -------
+        float
+            The group's primal objective term.
+        """
         return float(self.cost @ np.max(self.pieces(self.ell), axis=0))
 
     def dual_value(self):
@@ -380,12 +458,26 @@ class _Group:
         return float(np.sum(ze * self.e) + self.z.sum(axis=1) @ self.c)
 
     def residuals(self):
-        """Dual residuals: ``cost - sum_k z`` (stored) and ``L^T (a . z)``."""
+        """Dual residuals: ``cost - sum_k z`` (stored) and ``L^T (a . z)``.
+
+        Returns
+        -------
+        ndarray of shape (n_theta,)
+            ``L^T (a . z)``, the group's part of the dual residual in ``theta``;
+            ``cost - sum_k z`` is stored as ``self.r_t``.
+        """
         self.r_t = self.cost - self.z.sum(axis=0)
         return self.rmatvec(self.a @ self.z)
 
     def prepare(self):
-        """Row sums of W = z / s and the row weights q of the reduced system."""
+        """Row sums of W = z / s and the row weights q of the reduced system.
+
+        Returns
+        -------
+        ndarray of shape (m,)
+            The weights ``q_m`` of the group's rows in the reduced system; the row
+            sums ``P0``, ``P1`` are stored for :meth:`rhs` and :meth:`back`.
+        """
         W = self.z / self.s
         self.P0 = W.sum(axis=0)
         self.P1 = self.a @ W
@@ -398,7 +490,20 @@ class _Group:
         return q
 
     def rhs(self, r_c):
-        """Right-hand side contribution; r_c None means r_c = s * z."""
+        """Right-hand side contribution; r_c None means r_c = s * z.
+
+        Parameters
+        ----------
+        r_c : ndarray of shape (K, m) or None
+            Complementarity residual of the group's constraints; ``None`` means
+            ``r_c = s * z``.
+
+        Returns
+        -------
+        ndarray of shape (n_theta,)
+            The group's contribution to the right-hand side of the reduced
+            system.
+        """
         if r_c is None:
             Rk = self.z  # r_c / s
         else:
@@ -411,6 +516,21 @@ class _Group:
         """Directions (ds, dz) of the slacks and duals for the step dtheta.
 
         ``r_c`` (when given) is overwritten: its buffer becomes ``dz``.
+
+        Parameters
+        ----------
+        dtheta : ndarray of shape (n_theta,)
+            Step in ``theta``, the solution of the reduced system.
+        r_c : ndarray of shape (K, m) or None
+            Complementarity residual of the group's constraints; ``None`` means
+            ``r_c = s * z``.
+
+        Returns
+        -------
+        ds : ndarray of shape (K, m)
+            Direction of the slacks.
+        dz : ndarray of shape (K, m)
+            Direction of the duals.
         """
         dl = self.matvec(dtheta)
         dt = (self.P1 * dl + self.R0 - self.r_t) / self.P0

@@ -5,8 +5,10 @@ everything it needs from the loss goes through the loss's ``loss_gradient``,
 ``hessian`` and ``hessian_product``. Solvers (``_solvers.py``) see a function
 of one flat float64 vector ``theta`` and nothing else.
 
-Internal entry points (the dask helper overrides exactly these)
----------------------------------------------------------------
+Notes
+-----
+Internal entry points (the dask helper overrides exactly these):
+
 * ``_column_stats(self)`` -> ``(mean, scale)``, each of shape (p,): the
   weighted column means (zeros without an intercept) and scales used for the
   implicit standardisation below. One pass over X.
@@ -44,8 +46,33 @@ class LinearObjective:
 
     with :math:`\rho` = ``l1_ratio``; the intercept is not penalised.
 
-    Conventions
-    -----------
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features), float64
+        Training data; never centred, scaled or copied.
+    y : ndarray of shape (n_samples,) or (n_samples, K)
+        Encoded targets, passed unchanged to the loss.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights, not all zero.
+    loss : Loss
+        The loss; its ``loss_gradient``, ``hessian`` and ``hessian_product``
+        are evaluated at the raw prediction.
+    n_outputs : int, default=1
+        ``K``; ``softmax=True`` makes the raw prediction 2-D.
+    softmax : bool, default=False
+        Whether the loss receives the 2-D raw prediction of shape (n, K)
+        (a softmax loss); otherwise it receives the 1-D column ``raw[:, 0]``.
+    alpha : float, default=1e-4
+        Penalty strength :math:`\alpha`, >= 0.
+    l1_ratio : float, default=0.0
+        Share :math:`\rho` of the L1 term in the penalty, in [0, 1].
+    fit_intercept : bool, default=True
+        Whether to fit the (unpenalised) intercept ``b``; without it ``b`` is 0.
+
+    Notes
+    -----
+    Conventions:
+
     * ``W`` always has shape ``(K, p)`` and ``b`` shape ``(K,)``: ``K = 1``
       for regression, binary classification and each one-vs-rest problem
       (the raw prediction handed to the loss is then 1-D, shape ``(n,)``),
@@ -66,20 +93,6 @@ class LinearObjective:
       is exposed as per-coefficient weights :attr:`l1_weights` (``alpha *
       l1_ratio / scale``) that a solver handles exactly (bound-constrained
       split, see :meth:`split_loss_gradient`).
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features), float64
-    y : ndarray of shape (n_samples,) or (n_samples, K)
-        Encoded targets, passed unchanged to the loss.
-    sample_weight : ndarray of shape (n_samples,)
-        Non-negative weights, not all zero.
-    loss : Loss
-    n_outputs : int
-        ``K``; ``softmax=True`` makes the raw prediction 2-D.
-    softmax : bool
-    alpha, l1_ratio : float
-    fit_intercept : bool
     """
 
     def __init__(
@@ -124,7 +137,13 @@ class LinearObjective:
 
     @property
     def l1_weights(self):
-        """Weights of ``|W_s|`` in the penalty, flat, one per coefficient."""
+        """Weights of ``|W_s|`` in the penalty, flat, one per coefficient.
+
+        Returns
+        -------
+        ndarray of shape (K * n_features,)
+            ``alpha * l1_ratio / scale``, repeated for each of the ``K`` outputs.
+        """
         return np.tile(self.l1 / self.scale, self.K)
 
     # --------------------------------------------------------- data access
@@ -268,7 +287,20 @@ class LinearObjective:
 
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
-        """Map ``theta`` (standardised) to ``(W, b)`` of the original features."""
+        """Map ``theta`` (standardised) to ``(W, b)`` of the original features.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters in standardised coordinates (see :meth:`pack`).
+
+        Returns
+        -------
+        W : ndarray of shape (K, n_features)
+            Coefficients of the original (unscaled) features.
+        b : ndarray of shape (K,)
+            Intercepts (zeros without ``fit_intercept``).
+        """
         W = theta[: self.n_coef].reshape(self.K, self.n_features) / self.scale
         if self.fit_intercept:
             b = theta[self.n_coef :] - W @ self.mean
@@ -277,7 +309,21 @@ class LinearObjective:
         return W, b
 
     def pack(self, W, b):
-        """Inverse of :meth:`unpack` (``W`` of shape (K, p), ``b`` (K,))."""
+        """Inverse of :meth:`unpack` (``W`` of shape (K, p), ``b`` (K,)).
+
+        Parameters
+        ----------
+        W : array-like of shape (K, n_features)
+            Coefficients of the original features (reshaped to (K, p)).
+        b : array-like of shape (K,)
+            Intercepts; ignored without ``fit_intercept``.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+            ``theta``: ``W * scale`` flattened row-major, then ``b + W @ mean``
+            (only with an intercept).
+        """
         W = np.asarray(W, dtype=np.float64).reshape(self.K, self.n_features)
         parts = [(W * self.scale).ravel()]
         if self.fit_intercept:
@@ -294,7 +340,20 @@ class LinearObjective:
 
     # ----------------------------------------------------- smooth objective
     def loss_gradient(self, theta):
-        """Smooth objective (data term + L2) and its gradient in theta."""
+        """Smooth objective (data term + L2) and its gradient in theta.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters in standardised coordinates (see :meth:`pack`).
+
+        Returns
+        -------
+        value : float
+            Weighted mean loss plus ``l2 / 2 * ||W||^2`` (the L1 term excluded).
+        grad : ndarray of shape (n_params,)
+            Gradient of ``value`` with respect to ``theta``.
+        """
         W, b = self.unpack(theta)
         value, gW, gb = self._data_loss_gradient(W, b)
         grad = self._to_theta(gW + self.l2 * W, gb)
@@ -302,7 +361,20 @@ class LinearObjective:
         return value, grad
 
     def hessp(self, theta, v):
-        """Hessian of the smooth objective at theta times v."""
+        """Hessian of the smooth objective at theta times v.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters in standardised coordinates (see :meth:`pack`).
+        v : ndarray of shape (n_params,)
+            Direction, in the coordinates of ``theta``.
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+            The Hessian of :meth:`loss_gradient`'s value at ``theta`` times ``v``.
+        """
         W, b = self.unpack(theta)
         V, vb = self.unpack(v)
         hW, hb = self._data_hessp(W, b, V, vb)
@@ -322,7 +394,18 @@ class LinearObjective:
         return J
 
     def hessian(self, theta):
-        """Dense Hessian of the smooth objective in theta (moderate sizes)."""
+        """Dense Hessian of the smooth objective in theta (moderate sizes).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters in standardised coordinates (see :meth:`pack`).
+
+        Returns
+        -------
+        ndarray of shape (n_params, n_params)
+            Hessian of :meth:`loss_gradient`'s value (data term + L2) in ``theta``.
+        """
         W, b = self.unpack(theta)
         J = self._jacobian()
         H = J.T @ self._data_hessian(W, b) @ J
@@ -339,6 +422,19 @@ class LinearObjective:
         On this domain ``|W_s| = u + v`` at any optimum, so the L1 term is the
         linear ``l1_weights @ (u + v)``: smooth, and its bound-constrained
         minimiser has exact zeros.
+
+        Parameters
+        ----------
+        z : ndarray of shape (2 * n_coef + n_intercepts,)
+            ``[u, v, b_s]`` with ``u, v`` of ``n_coef = K * n_features`` entries
+            each and ``b_s`` of ``K`` entries (none without an intercept).
+
+        Returns
+        -------
+        value : float
+            Smooth objective plus ``l1_weights @ (u + v)``.
+        grad : ndarray of shape (2 * n_coef + n_intercepts,)
+            Gradient of ``value`` with respect to ``z``.
         """
         m = self.n_coef
         theta = np.concatenate([z[:m] - z[m : 2 * m], z[2 * m :]])
@@ -349,7 +445,18 @@ class LinearObjective:
         return value, g
 
     def objective(self, theta):
-        """Full objective value including the L1 term (for reporting)."""
+        """Full objective value including the L1 term (for reporting).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            Flat parameters in standardised coordinates (see :meth:`pack`).
+
+        Returns
+        -------
+        float
+            Smooth objective plus ``l1_weights @ |W_s|``.
+        """
         value, _ = self.loss_gradient(theta)
         return value + float(self.l1_weights @ np.abs(theta[: self.n_coef]))
 

@@ -6,8 +6,10 @@ optimizer that stops early is reported as a
 :class:`~sklearn.exceptions.ConvergenceWarning` naming the reason, never as an
 exception.
 
-Solvers
--------
+Notes
+-----
+Solvers:
+
 ``"newton-cholesky"``
     Damped Newton with the full Hessian (Cholesky of a p x p matrix, p the
     number of parameters), Armijo backtracking. Exact for smooth losses and,
@@ -157,16 +159,24 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
     Parameters
     ----------
     fun_grad : callable, x -> (f, g)
+        Objective value (float) and gradient (ndarray like ``x``) at ``x``.
     hess : callable, x -> dense Hessian
+        Dense Hessian at ``x``, of shape ``(x.size, x.size)``.
     x0 : ndarray
+        Starting point (not modified).
     max_iter : int
+        Maximum number of Newton iterations.
     tol : float
         Stop when ``max|step| <= tol * max(1, max|x|)``.
     printer : callable (iteration, f, g)
+        Called with the iteration number, objective value and gradient to
+        report progress (it prints only in verbose mode).
 
     Returns
     -------
     SolverResult
+        The last point, the number of iterations, whether it converged and
+        why it stopped. Unlike :func:`run_solver`, no warning is raised here.
     """
     x = x0.copy()
     f, g = fun_grad(x)
@@ -343,11 +353,20 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0):
     Parameters
     ----------
     objective : LinearObjective
+        The objective; with an L1 term (``objective.l1 > 0``) every solver
+        runs L-BFGS-B on its split form, followed by a Newton polish on the
+        active set unless ``solver="lbfgs"`` or the loss has no Hessian.
     theta0 : ndarray of shape (objective.n_params,)
+        Starting point, in the objective's standardised coordinates.
     solver : {"lbfgs", "newton-cholesky", "trust-ncg"}
+        The solver (see the module notes).
     max_iter : int
+        Maximum number of iterations of the solver.
     tol : float
+        Tolerance: the Newton step for ``"newton-cholesky"``, the gradient for
+        ``"lbfgs"`` and ``"trust-ncg"`` (scipy's ``gtol``).
     verbose : int
+        If non-zero, print one progress line per iteration.
 
     Returns
     -------
