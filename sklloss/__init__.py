@@ -1,4 +1,4 @@
-"""sklloss: loss functions as first-class citizens of scikit-learn."""
+"""Loss functions as first-class citizens of scikit-learn: the sklloss package."""
 
 from .linear_model import LossClassifier, LossRegressor
 from .losses import Loss, available_losses, get_loss

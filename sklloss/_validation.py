@@ -55,7 +55,23 @@ class Interval:
         return np.logical_and(left_ok, right_ok)
 
     def check(self, values, *, name, loss_name):
-        """Raise a ValueError naming `name`, `loss_name` and the first bad value."""
+        """Raise a ValueError naming `name`, `loss_name` and the first bad value.
+
+        Parameters
+        ----------
+        values : array-like
+            Values to check (any shape).
+        name : str
+            Name of the argument, for the message (e.g. ``"y_true"``).
+        loss_name : str
+            Name of the loss, for the message.
+
+        Raises
+        ------
+        ValueError
+            If a value lies outside the interval; the message gives the index and
+            the value of the first one.
+        """
         if self.is_unbounded:
             return
         values = np.asarray(values)
@@ -78,6 +94,28 @@ def check_finite_array(values, *, name, ensure_2d=False, allow_nd=False):
 
     Integer and boolean input becomes float64; float32 stays float32. The input
     is never modified (a copy is made whenever a conversion is needed).
+
+    Parameters
+    ----------
+    values : array-like
+        Input to validate.
+    name : str
+        Name of the argument, used in the error messages.
+    ensure_2d : bool, default=False
+        Whether to require a 2-D input.
+    allow_nd : bool, default=False
+        Whether to accept more than two dimensions.
+
+    Returns
+    -------
+    ndarray
+        The validated float32 or float64 array (at least 1-D).
+
+    Raises
+    ------
+    ValueError
+        On NaN, infinite or empty input, a scalar, or a wrong number of
+        dimensions; the message names the argument.
     """
     try:
         arr = check_array(
@@ -105,6 +143,12 @@ def check_same_length(*named_arrays):
     Parameters
     ----------
     *named_arrays : tuple of (str, array)
+        Pairs ``(name, array)``; an array that is None is skipped.
+
+    Raises
+    ------
+    ValueError
+        If two arrays have different lengths; the message gives every length.
     """
     lengths = {name: len(arr) for name, arr in named_arrays if arr is not None}
     if len(set(lengths.values())) > 1:
@@ -117,7 +161,26 @@ def check_same_length(*named_arrays):
 def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     """Validate `sample_weight` for a mean loss: finite, >= 0, 1-D, not all zero.
 
-    Returns None when `sample_weight` is None (uniform weights).
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        The weights; a number is repeated for every sample.
+    n_samples : int
+        Number of samples the weights must match.
+    dtype : dtype, default=np.float64
+        Dtype of the array built from a scalar ``sample_weight``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+        The validated weights (float32 or float64); None when `sample_weight`
+        is None (uniform weights).
+
+    Raises
+    ------
+    ValueError
+        If the weights are not finite, not 1-D, of the wrong length, negative
+        somewhere or all zero.
     """
     if sample_weight is None:
         return None

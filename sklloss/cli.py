@@ -258,6 +258,25 @@ def parse_specs(text, option):
 
     A comma-separated item of the form ``key=value`` belongs to the item
     before it, so parameters can be separated by ',' or ':'.
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+    option : str
+        The option's name (e.g. ``"--losses"``), for the error messages.
+
+    Returns
+    -------
+    list of (str, dict)
+        One ``(name, params)`` pair per item; values are parsed into int,
+        float, bool or None where they look like one, else kept as str.
+
+    Raises
+    ------
+    UsageError
+        On an empty item, a parameter before any name, or a malformed
+        ``key=value``.
     """
     specs = []
     for token in text.split(","):
@@ -295,7 +314,27 @@ def _valid_loss_names(task):
 
 
 def resolve_losses(text, task):
-    """List of (label, Loss) for ``--losses``; a UsageError for a bad name."""
+    """List of (label, Loss) for ``--losses``; a UsageError for a bad name.
+
+    Parameters
+    ----------
+    text : str or None
+        The value of ``--losses``; None selects the task's default losses.
+    task : {"regression", "classification"}
+        The kind of problem.
+
+    Returns
+    -------
+    list of (str, Loss)
+        One ``(label, loss)`` pair per loss, the label showing the parameters
+        given (e.g. ``"huber(delta=2.0)"``).
+
+    Raises
+    ------
+    UsageError
+        For an unknown name, invalid parameters, a loss that cannot be trained
+        or is not of the task's kind, or a loss listed twice.
+    """
     from .losses import available_losses, get_loss
 
     valid = _valid_loss_names(task)
@@ -371,7 +410,29 @@ def _lookup_scorer(name):
 
 
 def resolve_metrics(text, task, n_classes=2):
-    """List of _Metric for ``--metrics``; a UsageError for an unknown name."""
+    """List of _Metric for ``--metrics``; a UsageError for an unknown name.
+
+    Parameters
+    ----------
+    text : str or None
+        The value of ``--metrics``; None selects the task's default metrics.
+    task : {"regression", "classification"}
+        The kind of problem.
+    n_classes : int, default=2
+        Number of classes; with more than two the default ``roc_auc`` becomes
+        ``roc_auc_ovr``.
+
+    Returns
+    -------
+    list of _Metric
+        One evaluation column per metric: a scorer and whether lower values
+        are better.
+
+    Raises
+    ------
+    UsageError
+        For an unknown metric name or invalid loss parameters.
+    """
     if text is None:
         names = list(DEFAULT_METRICS[task])
         if task == "classification" and n_classes > 2:
@@ -429,7 +490,21 @@ def _loss_metric(name, params):
 def default_regression_data(seed=0, outliers=0.1):
     """Diabetes data with a seeded share of targets shifted up by 4-8 std.
 
-    Returns ``X, y, description``.
+    Parameters
+    ----------
+    seed : int, default=0
+        Seed of the random choice of the shifted targets and of their shifts.
+    outliers : float, default=0.1
+        Share of the targets to shift, in [0, 1].
+
+    Returns
+    -------
+    X : ndarray of shape (442, 10)
+        The diabetes features.
+    y : ndarray of shape (442,)
+        The targets, some shifted up by 4 to 8 standard deviations.
+    description : str
+        One line describing the data and the shift.
     """
     from sklearn.datasets import load_diabetes
 
@@ -445,7 +520,17 @@ def default_regression_data(seed=0, outliers=0.1):
 
 
 def default_classification_data():
-    """Breast cancer data (569 x 30, binary). Returns ``X, y, description``."""
+    """Breast cancer data (569 x 30, binary). Returns ``X, y, description``.
+
+    Returns
+    -------
+    X : ndarray of shape (569, 30)
+        The breast cancer features.
+    y : ndarray of shape (569,)
+        The 0 / 1 labels.
+    description : str
+        ``"breast_cancer"``.
+    """
     from sklearn.datasets import load_breast_cancer
 
     X, y = load_breast_cancer(return_X_y=True)
@@ -461,7 +546,35 @@ def _float_or_none(text):
 
 
 def load_csv(path, target, task):
-    """Numeric feature matrix and target from a CSV file with a header row."""
+    """Numeric feature matrix and target from a CSV file with a header row.
+
+    Parameters
+    ----------
+    path : str
+        Path of the CSV file (UTF-8, an optional BOM is skipped).
+    target : str or None
+        Name of the target column; every other column is a feature.
+    task : {"regression", "classification"}
+        The kind of problem. A regression target must be numeric; a
+        classification target is kept as integers when every value is one,
+        else as strings.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The feature columns, float64.
+    y : ndarray of shape (n_samples,)
+        The target column: float64, int64 or object.
+    description : str
+        The path and the target column, for the report.
+
+    Raises
+    ------
+    UsageError
+        If the file cannot be read, has no data row, rows of different
+        lengths, no or an unknown target, empty cells, non-numeric features,
+        or a non-numeric regression target.
+    """
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
@@ -535,7 +648,27 @@ def load_csv(path, target, task):
 
 # ------------------------------------------------------------------- fitting
 def make_estimator(task, loss, *, alpha, scale_target=True):
-    """The pipeline that ``compare`` cross-validates for one training loss."""
+    """The pipeline that ``compare`` cross-validates for one training loss.
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        The kind of problem.
+    loss : Loss
+        The training loss.
+    alpha : float
+        Penalty strength of the linear model.
+    scale_target : bool, default=True
+        For regression, standardise the target too (without centring it for
+        a log-link loss), through a TransformedTargetRegressor.
+
+    Returns
+    -------
+    estimator
+        ``StandardScaler`` then :class:`LossClassifier` or
+        :class:`LossRegressor`, as a pipeline (wrapped in a
+        TransformedTargetRegressor when the target is scaled).
+    """
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -555,7 +688,22 @@ def make_estimator(task, loss, *, alpha, scale_target=True):
 
 
 def make_splitter(task, cv, seed):
-    """The folds ``compare`` uses (shuffled, seeded)."""
+    """The folds ``compare`` uses (shuffled, seeded).
+
+    Parameters
+    ----------
+    task : {"regression", "classification"}
+        The kind of problem: stratified folds for classification.
+    cv : int
+        Number of folds.
+    seed : int
+        Seed of the shuffle.
+
+    Returns
+    -------
+    KFold or StratifiedKFold
+        The splitter.
+    """
     from sklearn.model_selection import KFold, StratifiedKFold
 
     cls = StratifiedKFold if task == "classification" else KFold
@@ -576,7 +724,44 @@ def _margins(estimator, X, y):
 
 
 def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale_target, log):
-    """Cross-validate every loss on the same folds; return the results dict."""
+    """Cross-validate every loss on the same folds; return the results dict.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Features.
+    y : ndarray of shape (n_samples,)
+        Targets.
+    losses : list of (str, Loss)
+        The training losses and their labels, as from :func:`resolve_losses`.
+    metrics : list of _Metric
+        The evaluation columns, as from :func:`resolve_metrics`.
+    task : {"regression", "classification"}
+        The kind of problem.
+    cv : int
+        Number of folds.
+    alpha : float
+        Penalty strength of the linear models.
+    seed : int
+        Seed of the folds' shuffle.
+    scale_target : bool
+        For regression, whether to standardise the target (see
+        :func:`make_estimator`).
+    log : callable
+        Called like ``print`` (it accepts ``end=``) with progress lines.
+
+    Returns
+    -------
+    dict
+        The report: the task, data size, cv settings, the metrics, one entry
+        per loss (scores per fold with mean and std, fit times, warnings,
+        error) and the best loss per column.
+
+    Raises
+    ------
+    UsageError
+        If the folds cannot be made (e.g. too many folds for a class).
+    """
     from sklearn.base import clone
 
     splitter = make_splitter(task, cv, seed)
@@ -830,7 +1015,15 @@ FORMATTERS = {
 
 # ---------------------------------------------------------------------- plot
 def save_plot(report, path):
-    """PNG: one bar chart per metric (mean ± std) and the residual distributions."""
+    """PNG: one bar chart per metric (mean ± std) and the residual distributions.
+
+    Parameters
+    ----------
+    report : dict
+        The report of :func:`run_compare`; losses that failed are left out.
+    path : str
+        Where to write the PNG file.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

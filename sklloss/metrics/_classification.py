@@ -298,6 +298,8 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     Returns
     -------
     float
+        The (weighted) mean log loss, or the (weighted) sum with
+        ``normalize=False``.
 
     Examples
     --------
@@ -345,6 +347,7 @@ def focal_loss(
     Returns
     -------
     float
+        The (weighted) mean focal loss.
 
     Examples
     --------
@@ -385,6 +388,7 @@ def cross_entropy(y_true, y_proba, *, sample_weight=None):
     Returns
     -------
     float
+        The (weighted) mean cross-entropy.
 
     Examples
     --------
@@ -540,6 +544,8 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     Returns
     -------
     float
+        The (weighted) fraction of wrong labels, or the (weighted) number of
+        mistakes with ``normalize=False``.
 
     Examples
     --------
@@ -597,6 +603,7 @@ def kl_divergence(y_true, y_pred, *, sample_weight=None):
     Returns
     -------
     float
+        The (weighted) mean KL divergence, in nats.
 
     Examples
     --------
@@ -631,6 +638,7 @@ def js_divergence(y_true, y_pred, *, sample_weight=None):
     Returns
     -------
     float
+        The (weighted) mean JS divergence, in nats.
 
     Examples
     --------
@@ -663,6 +671,7 @@ def entropy(y_true, y_pred, *, sample_weight=None):
     Returns
     -------
     float
+        The (weighted) mean entropy, in nats.
 
     Examples
     --------
