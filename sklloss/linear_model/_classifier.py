@@ -233,7 +233,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             raise ValueError(
                 "This solver needs samples of at least 2 classes with positive "
                 f"weight in the data, but the data contains only one class: "
-                f"{present[0]!r}."
+                f"{getattr(present[0], 'item', lambda: present[0])()!r}."
             )
         if self.class_weight is None:
             return sw

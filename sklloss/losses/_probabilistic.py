@@ -98,7 +98,7 @@ def _check_rows_sum_to_one(arr, *, name, loss_name):
         raise ValueError(
             f"{name} must hold probability distributions whose rows sum to 1 "
             f"(within {_row_sum_tol(arr.dtype):g}) for loss {loss_name!r}; got "
-            f"sum({name}[{i}]) = {sums[i]!r}."
+            f"sum({name}[{i}]) = {float(sums[i])!r}."
         )
 
 
