@@ -238,10 +238,6 @@ class _LossLinearModel(BaseEstimator):
         sub = objective._every_nth_row(10)  # the dask objective overrides it
         if sub is None:
             return theta0, n_iter
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-
         with warnings.catch_warnings():
             # only a starting point: its convergence does not matter
             warnings.simplefilter("ignore", ConvergenceWarning)
