@@ -58,6 +58,7 @@ SPARSE_P = 1000
 N_CLASSES = 3
 SLOW_FIT = 30.0  # seconds: a fit slower than this is repeated once only
 SKLLOSS_SOLVER = "auto"  # --sklloss-solver: to compare sklloss's own solvers
+SKLLOSS_TOL = None  # --sklloss-tol: e.g. the peers' accuracy instead of tol=1e-8
 
 
 def _optional(module):
@@ -148,6 +149,8 @@ def sklloss_est(classifier=False):
         est = cls(loss=get_loss(loss_name, **ctx.params), alpha=ctx.alpha)
         if SKLLOSS_SOLVER != "auto":
             est.set_params(solver=SKLLOSS_SOLVER)
+        if SKLLOSS_TOL is not None:
+            est.set_params(tol=SKLLOSS_TOL)
         est.fit(ctx.X, ctx.y)
         info = f"{_n_iter(est)}"
         if hasattr(est, "n_evals_"):
@@ -157,7 +160,11 @@ def sklloss_est(classifier=False):
         return (*_coef(est), info)
 
     name = "sklloss LossClassifier" if classifier else "sklloss LossRegressor"
-    return Est(name, fit, sklloss=True, note="defaults (solver='auto', tol)")
+    note = "defaults (solver='auto', tol=1e-8)"
+    if SKLLOSS_TOL is not None:
+        name += f" (tol={SKLLOSS_TOL:g})"
+        note = f"solver='auto', tol={SKLLOSS_TOL:g}"
+    return Est(name, fit, sklloss=True, note=note)
 
 
 # ---- scikit-learn peers --------------------------------------------------
@@ -935,6 +942,12 @@ def main(argv=None):
         default="auto",
         help="solver= for sklloss (default 'auto'; e.g. lbfgs, newton-cholesky)",
     )
+    parser.add_argument(
+        "--sklloss-tol",
+        type=float,
+        default=None,
+        help="tol= for sklloss (default: the estimators' 1e-8)",
+    )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="log each fit (stderr)")
     args = parser.parse_args(argv)
@@ -955,8 +968,9 @@ def main(argv=None):
         args.sizes = args.sizes or QUICK_SIZES
         args.repeat = args.repeat or 1
         args.threads = 1
-    global SKLLOSS_SOLVER
+    global SKLLOSS_SOLVER, SKLLOSS_TOL
     SKLLOSS_SOLVER = args.sklloss_solver
+    SKLLOSS_TOL = args.sklloss_tol
     args.sizes = parse_sizes(args.sizes or DEFAULT_SIZES)
     args.sizes.sort(key=lambda s: (s[0] * s[1], s[0]))
     args.repeat = args.repeat or 5

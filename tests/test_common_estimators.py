@@ -33,6 +33,10 @@ def _estimators():
         LossClassifier(loss="focal", label_smoothing=0.1),
         LossRegressor(loss=get_loss("quantile", quantile=0.9)),
         LossClassifier(loss="hinge", class_weight="balanced"),
+        # "sampled-newton" is chosen by "auto" above 50,000 rows only
+        LossRegressor(loss="poisson", solver="sampled-newton"),
+        LossClassifier(loss="log_loss", solver="sampled-newton"),
+        LossClassifier(loss="squared_hinge", solver="sampled-newton"),
     ]
     return ests
 

@@ -87,7 +87,9 @@ def test_target_outside_domain_is_a_value_error():
         LossRegressor(loss="poisson").fit(X, y - 100)
 
 
-@pytest.mark.parametrize("solver", ["newton-cholesky", "trust-ncg", "lbfgs"])
+@pytest.mark.parametrize(
+    "solver", ["newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs"]
+)
 @pytest.mark.parametrize("loss", ["huber", "log_cosh", "poisson"])
 def test_solvers_agree(loss, solver):
     X, y = _data()

@@ -71,10 +71,10 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         Share of the L1 norm in the penalty, in [0, 1].
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
-    solver : {"auto", "newton-cholesky", "trust-ncg", "lbfgs", "exact"}, \
-            default="auto"
+    solver : {"auto", "newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs", \
+            "exact"}, default="auto"
         Optimisation method; ``"exact"`` only for piecewise-linear losses
-        (hinge).
+        (hinge); see :class:`LossRegressor`.
     max_iter : int, default=1000
         Maximum number of solver iterations.
     tol : float, default=1e-8

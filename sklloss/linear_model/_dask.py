@@ -457,15 +457,16 @@ class _DaskObjective(LinearObjective):
         scale[tiny | (scale == 0)] = 1.0
         return mean, scale
 
-    def _every_nth_row(self, step):
-        """The same objective on the rows ``0, step, 2 step, ...`` (persisted).
+    def _every_nth_row(self, step, offset=0):
+        """The same objective on the rows ``offset, offset + step, ...`` (persisted).
 
-        What the estimators' subsample start of large L-BFGS-B fits solves
-        first; None when those rows' weights are all zero.
+        What the estimators' subsample start of large fits solves first, and
+        the Hessian sample of ``"sampled-newton"``; None when those rows'
+        weights are all zero.
         """
         d = self._data
-        X, y = d.X[::step], d.y[::step]
-        sw = None if d.sw is None else d.sw[::step]
+        X, y = d.X[offset::step], d.y[offset::step]
+        sw = None if d.sw is None else d.sw[offset::step]
         X, y, sw = dask.persist(X, y, sw)
         sw_sum = float(X.shape[0]) if sw is None else float(sw.sum().compute())
         if not sw_sum > 0:

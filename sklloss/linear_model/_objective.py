@@ -263,13 +263,14 @@ class LinearObjective:
                     ].T
         return H
 
-    def _every_nth_row(self, step):
-        """The same objective on rows ``0, step, 2 step, ...``.
+    def _every_nth_row(self, step, offset=0):
+        """The same objective on rows ``offset, offset + step, ...``.
 
         None when those rows' weights are all zero. Used for the subsample
-        start of large L-BFGS-B fits; the dask objective overrides it.
+        start of large fits and for the Hessian sample of
+        ``"sampled-newton"``; the dask objective overrides it.
         """
-        rows = np.arange(0, self.X.shape[0], step)
+        rows = np.arange(offset, self.X.shape[0], step)
         sw = self.sample_weight_raw[rows]
         if not np.any(sw > 0):
             return None
@@ -393,13 +394,19 @@ class LinearObjective:
                 J[k * q + p, self.n_coef + k] = 1.0
         return J
 
-    def hessian(self, theta):
+    def hessian(self, theta, rows=None):
         """Dense Hessian of the smooth objective in theta (moderate sizes).
 
         Parameters
         ----------
         theta : ndarray of shape (n_params,)
             Flat parameters in standardised coordinates (see :meth:`pack`).
+        rows : LinearObjective, optional
+            The same objective on a sample of the rows (e.g. from
+            :meth:`_every_nth_row`): its data Hessian, a weighted mean like
+            this one's, replaces this objective's (the sub-sampled Hessian of
+            the ``"sampled-newton"`` solver). The penalty and the coordinates
+            stay this objective's.
 
         Returns
         -------
@@ -408,7 +415,7 @@ class LinearObjective:
         """
         W, b = self.unpack(theta)
         J = self._jacobian()
-        H = J.T @ self._data_hessian(W, b) @ J
+        H = J.T @ (self if rows is None else rows)._data_hessian(W, b) @ J
         if self.l2:
             d = np.zeros(self.n_params)
             d[: self.n_coef] = self.l2 / np.tile(self.scale, self.K) ** 2

@@ -32,14 +32,16 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
 
     The solver follows the loss (``solver="auto"``): Newton-Cholesky with the
     exact (or generalized, for huber and smooth_l1) Hessian for moderate
-    sizes, L-BFGS-B in implicitly standardised coordinates for many
-    features or a loss without a Hessian, an exact LP / QP method for the
+    sizes, quasi-Newton from the Hessian of a row sample
+    (``"sampled-newton"``) for 50,000 rows or more, L-BFGS-B in implicitly
+    standardised coordinates for many features or a loss without a
+    Hessian, an exact LP / QP method for the
     piecewise-linear losses (absolute_error, quantile, epsilon_insensitive),
     and for L1 penalties L-BFGS-B on the split :math:`w = u - v` (exact
     zeros) polished by Newton on the active set. Badly scaled columns need
     no preprocessing: every solver works on standardised columns internally.
-    Non-convex losses (e.g. cauchy, tukey_biweight) start from the Huber
-    solution and return a **local optimum**.
+    Non-convex losses (e.g. cauchy, tukey_biweight) start from the exact
+    least-absolute-deviation fit and return a **local optimum**.
 
     Parameters
     ----------
@@ -53,16 +55,19 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         Share of the L1 norm in the penalty, in [0, 1].
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {"auto", "newton-cholesky", "trust-ncg", "lbfgs", "exact"}, \
-            default="auto"
+    solver : {"auto", "newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs", \
+            "exact"}, default="auto"
         Optimisation method; ``"exact"`` only for piecewise-linear losses.
+        ``"sampled-newton"`` (auto for convex, twice differentiable losses
+        from 50,000 rows up): quasi-Newton steps started from the exact
+        Hessian of a sample of the rows.
     max_iter : int, default=1000
         Maximum number of solver iterations.
     tol : float, default=1e-8
         Stopping tolerance: Newton stops when its step is below ``tol``
         (relative to the coefficients; the error is then ~``tol**2``),
-        L-BFGS-B and trust-ncg when the largest entry of the (projected)
-        gradient, in standardised coordinates, is below ``tol``.
+        L-BFGS-B, sampled-newton and trust-ncg when the largest entry of the
+        (projected) gradient, in standardised coordinates, is below ``tol``.
     warm_start : bool, default=False
         Start from the previous ``coef_`` / ``intercept_`` when refitting.
     verbose : int, default=0

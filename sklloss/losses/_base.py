@@ -69,6 +69,11 @@ class Loss(BaseEstimator):
         for 1-D and the softmax for 2-D raw predictions).
     is_smooth, has_hessian, is_piecewise_linear, is_convex, trainable : bool
         Flags read by the estimators' solver choice.
+    is_twice_differentiable : bool
+        Whether the Hessian is continuous in the raw prediction (False for
+        the piecewise-quadratic losses, whose generalized Hessian jumps: a
+        Hessian measured on a sample of rows predicts their curvature poorly,
+        so the estimators do not pick ``"sampled-newton"`` for them).
     multiclass : {None, "softmax", "ovr"}
         How an estimator trains it on K > 2 classes.
     y_true_domain, y_pred_domain : Interval
@@ -82,6 +87,7 @@ class Loss(BaseEstimator):
     kind = "regression"
     link = "identity"
     is_smooth = True
+    is_twice_differentiable = True
     is_piecewise_linear = False
     is_convex = True
     trainable = True

@@ -226,6 +226,7 @@ class Hinge(_MarginLoss):
     """
 
     name = "hinge"
+    is_twice_differentiable = False
     metric_name = "hinge_loss"
     is_smooth = False
     is_piecewise_linear = True
@@ -268,6 +269,7 @@ class SquaredHinge(_SmoothMarginLoss):
     """
 
     name = "squared_hinge"
+    is_twice_differentiable = False
     metric_name = "squared_hinge_loss"
 
     def _phi(self, m):
@@ -305,6 +307,7 @@ class ModifiedHuber(_SmoothMarginLoss):
     """
 
     name = "modified_huber"
+    is_twice_differentiable = False
     metric_name = "modified_huber_loss"
 
     def _phi(self, m):
@@ -392,6 +395,7 @@ class ZeroOne(_MarginLoss):
     """
 
     name = "zero_one"
+    is_twice_differentiable = False
     aliases = ("zero_one_loss", "0-1")
     metric_name = "zero_one_loss"
     is_smooth = False

@@ -153,6 +153,7 @@ class AbsoluteError(Loss):
     """
 
     name = "absolute_error"
+    is_twice_differentiable = False
     aliases = ("mae", "l1")
     metric_name = "mean_absolute_error"
     is_smooth = False
@@ -212,6 +213,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    is_twice_differentiable = False
     metric_name = "mean_huber_loss"
 
     def __init__(self, delta=1.0):
@@ -271,6 +273,7 @@ class SmoothL1(Loss):
     """
 
     name = "smooth_l1"
+    is_twice_differentiable = False
     metric_name = "mean_smooth_l1_loss"
 
     def __init__(self, beta=1.0):
@@ -333,6 +336,7 @@ class Quantile(Loss):
     """
 
     name = "quantile"
+    is_twice_differentiable = False
     aliases = ("pinball",)
     metric_name = "mean_pinball_loss"
     is_smooth = False
@@ -453,6 +457,7 @@ class EpsilonInsensitive(Loss):
     """
 
     name = "epsilon_insensitive"
+    is_twice_differentiable = False
     metric_name = "mean_epsilon_insensitive_loss"
     is_smooth = False
     is_piecewise_linear = True
@@ -522,6 +527,7 @@ class SquaredEpsilonInsensitive(Loss):
     """
 
     name = "squared_epsilon_insensitive"
+    is_twice_differentiable = False
     metric_name = "mean_squared_epsilon_insensitive_loss"
 
     def __init__(self, epsilon=0.0):
