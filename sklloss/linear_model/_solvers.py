@@ -70,8 +70,7 @@ class SolverResult:
 _CONTROLLER = []  # a cached threadpoolctl.ThreadpoolController (or None)
 
 
-def _one_blas_thread():
-    """A threadpoolctl limit to one BLAS thread (None without threadpoolctl)."""
+def _one_blas_thread_controller():
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController
@@ -79,10 +78,63 @@ def _one_blas_thread():
             _CONTROLLER.append(ThreadpoolController())
         except ImportError:  # pragma: no cover - optional dependency
             _CONTROLLER.append(None)
+
+
+def _one_blas_thread():
+    """A threadpoolctl limit to one BLAS thread (None without threadpoolctl)."""
+    _one_blas_thread_controller()
     controller = _CONTROLLER[0]
     if controller is None:  # pragma: no cover
         return None
     return controller.limit(limits=1, user_api="blas")
+
+
+# Passes over at least this many entries of X (n * p * K) get all threads.
+_THREADED_PASS = 1_000_000
+
+
+def _pass_size(objective):
+    X = objective.X
+    return X.shape[0] * X.shape[1] * objective.K
+
+
+def _blas_threads():
+    """The largest BLAS thread count in effect (1 without threadpoolctl)."""
+    _one_blas_thread_controller()
+    controller = _CONTROLLER[0]
+    if controller is None:  # pragma: no cover
+        return 1
+    counts = [
+        lib.num_threads for lib in controller.select(user_api="blas").lib_controllers
+    ]
+    return max(counts, default=1)
+
+
+class _ThreadedPasses:
+    """An objective whose evaluations run with ``n_threads`` BLAS threads.
+
+    Wraps the solver-facing methods (``loss_gradient``,
+    ``split_loss_gradient``, ``hessp``, ``hessian``) of a
+    :class:`LinearObjective` in a threadpoolctl limit of ``n_threads``;
+    every other attribute is the objective's.
+    """
+
+    def __init__(self, objective, n_threads):
+        self._objective = objective
+        self._n_threads = n_threads
+
+    def __getattr__(self, name):
+        attr = getattr(self._objective, name)
+        if name in ("loss_gradient", "split_loss_gradient", "hessp", "hessian"):
+            controller = _CONTROLLER[0]
+            n_threads = self._n_threads
+
+            def threaded(*args, **kwargs):
+                with controller.limit(limits=n_threads, user_api="blas"):
+                    return attr(*args, **kwargs)
+
+            return threaded
+        return attr
 
 
 def _blas_limits(objective):
@@ -533,7 +585,13 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         max_iter, done = max_iter - res.n_iter, res.n_iter
     else:
         done = 0
+    n_threads = _blas_threads()
     ctx = _blas_limits(objective)
+    if ctx is not None and n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
+        # L-BFGS-B's own small-vector work stays on one thread; the passes
+        # over X get the user's threads back (measured on 1e5 x 100, 2
+        # cores: huber 110 -> 88 ms, squared_hinge 165 -> 131 ms).
+        objective = _ThreadedPasses(objective, n_threads)
     try:
         if solver == "newton-cholesky" and not use_l1:
             res = newton(
