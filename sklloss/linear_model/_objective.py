@@ -178,13 +178,24 @@ class LinearObjective:
         return mean, scale
 
     def _raw(self, W, b):
-        raw = self.X @ W.T  # (n, K): the one X @ W of an evaluation
-        if sparse.issparse(raw):  # pragma: no cover - safety for odd inputs
-            raw = raw.toarray()
-        raw = np.asarray(raw)
+        if self.softmax and not sparse.issparse(self.X):
+            # (K, n) rows, seen as a column-major (n, K): the softmax loops
+            # over contiguous columns and X.T @ G becomes G.T @ X.
+            raw = (W @ self.X.T).T
+        else:
+            raw = self.X @ W.T  # (n, K): the one X @ W of an evaluation
+            if sparse.issparse(raw):  # pragma: no cover - safety for odd inputs
+                raw = raw.toarray()
+            raw = np.asarray(raw)
         if self.fit_intercept:
-            raw = raw + b
+            raw += b  # a fresh array: no copy
         return raw
+
+    def _xt_dot(self, G):
+        """``X.T @ G`` as a (K, p) array (``G`` of shape (n, K))."""
+        if not sparse.issparse(self.X) and G.flags.f_contiguous:
+            return G.T @ self.X
+        return np.asarray(self.X.T @ G).T
 
     def _for_loss(self, raw):
         return raw if self.softmax else raw[:, 0]
@@ -197,7 +208,7 @@ class LinearObjective:
         self._cache = (W.copy(), b.copy(), raw, None)
         self.n_evals += 1
         sg = (grad * s[:, None]) if grad.ndim == 2 else (grad * s)[:, None]
-        grad_W = np.asarray(self.X.T @ sg).T  # the one X.T @ G
+        grad_W = self._xt_dot(sg)  # the one X.T @ G
         return float(s @ value), grad_W, sg.sum(axis=0)
 
     def _cached_raw(self, W, b):
@@ -234,7 +245,7 @@ class LinearObjective:
             hu = hu * self.sample_weight[:, None]
         else:
             hu = (self._sample_hessian(W, b) * u[:, 0])[:, None]
-        return np.asarray(self.X.T @ hu).T, hu.sum(axis=0)
+        return self._xt_dot(hu), hu.sum(axis=0)
 
     def _data_hessian(self, W, b):
         """Dense data Hessian, layout ``[W_0, b_0, W_1, b_1, ...]`` (b if any)."""

@@ -297,46 +297,55 @@ def _col_sum(arr):
 def _softmax_loss_gradient_loop(y, raw):
     """Multiclass ``LogLoss.loss_gradient`` for 1 <= K <= _LOOP_MAX_K columns.
 
-    The same operations as ``log_softmax`` (max, made 0 where not finite;
-    log of the sum of exp(z - max)), then ``p = exp(log p)``, column by column.
+    The operations of ``log_softmax`` (max, made 0 where not finite; log of
+    the sum of ``e_k = exp(z_k - max)``) column by column, with one exp per
+    entry: ``p_k = e_k / sum_j e_j`` (within 2 ulp of ``exp(log p_k)``).
     """
     n, K = raw.shape
     m = _col_max(raw)
     finite = np.isfinite(m)
     if not finite.all():
         m[~finite] = 0
-    buf = np.empty_like(m)
+    # The gradient takes raw's layout: with a column-major raw (the linear
+    # models pass (W @ X.T).T) every column below is contiguous.
+    column_major = raw.flags.f_contiguous and not raw.flags.c_contiguous
+    grad = np.empty((n, K), dtype=raw.dtype, order="F" if column_major else "C")
     s = np.zeros_like(m)
     for k in range(K):
-        np.subtract(raw[:, k], m, out=buf)
-        np.exp(buf, out=buf)
-        s += buf
+        e_k = grad[:, k]
+        np.subtract(raw[:, k], m, out=e_k)
+        np.exp(e_k, out=e_k)
+        s += e_k
     with np.errstate(divide="ignore"):
+        inv = np.divide(1.0, s)
         logs = np.log(s, out=s)
-    grad = np.empty((n, K), dtype=raw.dtype)
     if y.ndim == 1:
         for k in range(K):
-            np.subtract(raw[:, k], m, out=buf)
-            buf -= logs  # log p_k
-            np.exp(buf, out=grad[:, k])
-        flat = _rows(n) * K + y
-        grad.ravel()[flat] -= 1
-        z_y = raw.ravel()[flat] if raw.flags.c_contiguous else raw[_rows(n), y]
+            grad[:, k] *= inv  # p_k
+        if column_major:  # grad.T and raw.T are C-contiguous (K, n) views
+            flat = y * n + _rows(n)
+            grad.T.ravel()[flat] -= 1
+            z_y = raw.T.ravel()[flat]
+        else:
+            flat = _rows(n) * K + y
+            grad.ravel()[flat] -= 1
+            z_y = raw.ravel()[flat] if raw.flags.c_contiguous else raw[_rows(n), y]
         z_y -= m
         return np.subtract(logs, z_y, out=z_y), grad
     # Soft targets: loss -sum_k y_k log p_k, gradient s p - y (see below).
     sy = _col_sum(y)
+    inv *= sy
     loss = np.zeros_like(m)
-    term = np.empty_like(m)
+    buf = np.empty_like(m)
     for k in range(K):
         y_k = y[:, k]
         np.subtract(raw[:, k], m, out=buf)
         buf -= logs  # log p_k
-        np.multiply(y_k, buf, out=term)
-        loss += term
-        np.exp(buf, out=buf)
-        buf *= sy
-        np.subtract(buf, y_k, out=grad[:, k])
+        buf *= y_k
+        loss += buf
+        g_k = grad[:, k]
+        g_k *= inv  # s p_k
+        g_k -= y_k
     return np.negative(loss, out=loss), grad
 
 
