@@ -125,6 +125,9 @@ class LinearObjective:
         self.n_evals = 0  # passes X @ W + X.T @ G
         self.n_hessp = 0  # Hessian-vector products
         self._cache = None
+        # keep the last raw prediction for a Hessian at the same point (the
+        # Newton solvers); the first-order solvers turn it off (memory)
+        self.keep_raw = True
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -202,12 +205,29 @@ class LinearObjective:
 
     def _data_loss_gradient(self, W, b):
         """Return (sum_i s_i loss_i, X.T @ (s*g) as (K, p), sum_i s_i g_i)."""
+        self._cache = None  # a stale raw prediction would double the peak
         raw = self._raw(W, b)
         value, grad = self.loss.loss_gradient(self.y, self._for_loss(raw))
         s = self.sample_weight
-        self._cache = (W.copy(), b.copy(), raw, None)
+        if self.keep_raw:  # for a Hessian at the same point (Newton)
+            self._cache = (W.copy(), b.copy(), raw, None)
         self.n_evals += 1
-        sg = (grad * s[:, None]) if grad.ndim == 2 else (grad * s)[:, None]
+        grad = np.asarray(grad)
+        weights = s[:, None] if grad.ndim == 2 else s
+        if (
+            grad.dtype == np.float64
+            and grad.flags.owndata
+            and grad.flags.writeable
+            and not np.may_share_memory(grad, raw)
+            and not np.may_share_memory(grad, self.y)
+        ):
+            grad *= weights  # a fresh array from the loss: no second copy
+            sg = grad
+        else:
+            sg = grad * weights
+        if sg.ndim == 1:
+            sg = sg[:, None]
+        del raw, grad
         grad_W = self._xt_dot(sg)  # the one X.T @ G
         return float(s @ value), grad_W, sg.sum(axis=0)
 

@@ -563,6 +563,8 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
     """
     printer = _Printer(solver, verbose)
     use_l1 = objective.l1 > 0
+    # Only the Newton solvers ask for a Hessian at the point just evaluated.
+    objective.keep_raw = solver in ("newton-cholesky", "trust-ncg")
     if solver == "sampled-newton" and not use_l1:
         # No thread limit: this loop's own work is numpy on length-p
         # vectors, which never wakes BLAS threads; the X products keep the

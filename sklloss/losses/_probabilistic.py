@@ -322,14 +322,17 @@ def _softmax_loss_gradient_loop(y, raw):
     if y.ndim == 1:
         for k in range(K):
             grad[:, k] *= inv  # p_k
+        del inv  # (memory: the flat index below takes its place)
         if column_major:  # grad.T and raw.T are C-contiguous (K, n) views
-            flat = y * n + _rows(n)
+            flat = y * n
+            flat += _rows(n)
             grad.T.ravel()[flat] -= 1
             z_y = raw.T.ravel()[flat]
         else:
             flat = _rows(n) * K + y
             grad.ravel()[flat] -= 1
             z_y = raw.ravel()[flat] if raw.flags.c_contiguous else raw[_rows(n), y]
+        del flat
         z_y -= m
         return np.subtract(logs, z_y, out=z_y), grad
     # Soft targets: loss -sum_k y_k log p_k, gradient s p - y (see below).
