@@ -99,7 +99,8 @@ import scipy.sparse as sp
 from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import ThreadpoolController
+
+from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
 
@@ -113,16 +114,6 @@ _MAX_DENSE_NORMAL = 2000
 _MAX_NORMAL_SIDE = 12000
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
-
-
-_CONTROLLER = []
-
-
-def _blas_controller():
-    """A ThreadpoolController built once (building one costs milliseconds)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
 
 
 # --------------------------------------------------------------------------
@@ -1001,7 +992,7 @@ def fit_piecewise_linear(
         # One BLAS thread: the products are thin (n x p times n x p with p
         # small); with several threads on a shared machine OpenBLAS spent up
         # to 100x longer waiting than computing (measured on 2000 x 20).
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with limit_blas(1):
             res = _ipm(prob, gap_tol=gap_tol, max_iter=int(max_iter), verbose=verbose)
         n_iter = res["n_iter"]
         theta = res["theta"]

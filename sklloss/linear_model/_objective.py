@@ -30,10 +30,43 @@ those four and needs no access to X.
 import numpy as np
 from scipy import sparse
 
+from ._threads import blas_threads, limit_blas, pool
+
 __all__ = ["LinearObjective"]
 
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
+# Fused passes (see LinearObjective._fused_loss_gradient): bytes of X per
+# block, and the widest p * K for which they are used. Measured per
+# evaluation on 2 cores (fused / two-product pass): log_loss 1e6 x 20 0.42,
+# 4e5 x 50 0.72, 2e5 x 100 0.93, 1e5 x 200 1.17; huber 0.75, 0.89, 1.00, 1.30;
+# blocks of 0.5 MB or 8 MB were slower.
+FUSED_PASSES = True
+_FUSED_BLOCK_BYTES = 2**21
+_FUSED_MAX_COLUMNS = 64
+
+
+def _weighted(grad, s, raw, y):
+    """``grad * s`` as an (n, K) array, in place when ``grad`` is the loss's own.
+
+    A fresh float64 array returned by the loss is multiplied in place (no
+    second n x K array); anything else (a view of the input, a cached
+    buffer) is copied.
+    """
+    grad = np.asarray(grad)
+    weights = s[:, None] if grad.ndim == 2 else s
+    if (
+        grad.dtype == np.float64
+        and grad.flags.owndata
+        and grad.flags.writeable
+        and not np.may_share_memory(grad, raw)
+        and not np.may_share_memory(grad, y)
+    ):
+        grad *= weights
+        sg = grad
+    else:
+        sg = grad * weights
+    return sg[:, None] if sg.ndim == 1 else sg
 
 
 class LinearObjective:
@@ -206,30 +239,106 @@ class LinearObjective:
     def _data_loss_gradient(self, W, b):
         """Return (sum_i s_i loss_i, X.T @ (s*g) as (K, p), sum_i s_i g_i)."""
         self._cache = None  # a stale raw prediction would double the peak
+        self.n_evals += 1
+        n_workers = self._fused_workers()
+        if n_workers:
+            return self._fused_loss_gradient(W, b, n_workers)
         raw = self._raw(W, b)
         value, grad = self.loss.loss_gradient(self.y, self._for_loss(raw))
         s = self.sample_weight
         if self.keep_raw:  # for a Hessian at the same point (Newton)
             self._cache = (W.copy(), b.copy(), raw, None)
-        self.n_evals += 1
-        grad = np.asarray(grad)
-        weights = s[:, None] if grad.ndim == 2 else s
-        if (
-            grad.dtype == np.float64
-            and grad.flags.owndata
-            and grad.flags.writeable
-            and not np.may_share_memory(grad, raw)
-            and not np.may_share_memory(grad, self.y)
-        ):
-            grad *= weights  # a fresh array from the loss: no second copy
-            sg = grad
-        else:
-            sg = grad * weights
-        if sg.ndim == 1:
-            sg = sg[:, None]
+        sg = _weighted(grad, s, raw, self.y)
         del raw, grad
         grad_W = self._xt_dot(sg)  # the one X.T @ G
         return float(s @ value), grad_W, sg.sum(axis=0)
+
+    # ------------------------------------------------------- fused passes
+    def _fused_workers(self):
+        """Workers of the fused pass (0: the two-product pass instead).
+
+        Fused when X is dense and C-ordered, has at least 4 blocks of rows,
+        few columns (``p * K <= _FUSED_MAX_COLUMNS``: there the element-wise
+        loss costs more than the products, and in-cache blocks make it
+        cheap) and no Hessian needs the raw prediction afterwards. One
+        worker per BLAS thread in effect (one for a user's loss, which may
+        not be thread-safe).
+        """
+        X = self.X
+        if (
+            not FUSED_PASSES
+            or self.keep_raw
+            or type(X) is not np.ndarray
+            or not X.flags.c_contiguous
+            or X.shape[0] < 4 * self._fused_block()
+            or X.shape[1] * self.K > _FUSED_MAX_COLUMNS
+        ):
+            return 0
+        if not type(self.loss).__module__.startswith("sklloss."):
+            return 1  # a user's loss is not assumed to be thread-safe
+        return max(1, min(blas_threads(), X.shape[0] // (2 * self._fused_block())))
+
+    def _fused_block(self):
+        """Rows per block: about ``_FUSED_BLOCK_BYTES`` of X (in cache)."""
+        row_bytes = self.X.shape[1] * self.X.itemsize
+        return int(np.clip(_FUSED_BLOCK_BYTES // max(row_bytes, 1), 1024, 65536))
+
+    def _fused_rows(self, W, b, lo, hi):
+        """Loss and gradient sums over rows ``lo:hi``, block by block."""
+        X, y, s_all = self.X, self.y, self.sample_weight
+        value = 0.0
+        grad_W = np.zeros_like(W)
+        grad_b = np.zeros(self.K)
+        block = self._fused_block()
+        for start in range(lo, hi, block):
+            stop = min(start + block, hi)
+            Xb = X[start:stop]
+            if self.softmax:
+                raw = (W @ Xb.T).T
+            else:
+                raw = Xb @ W[0]
+            if self.fit_intercept:
+                raw += b if self.softmax else b[0]
+            v, g = self.loss.loss_gradient(y[start:stop], raw)
+            s = s_all[start:stop]
+            value += float(s @ v)
+            sg = _weighted(g, s, raw, y)
+            grad_W += sg.T @ Xb
+            grad_b += sg.sum(axis=0)
+        return value, grad_W, grad_b
+
+    def _fused_loss_gradient(self, W, b, n_workers):
+        """One pass over X in row blocks that stay in cache.
+
+        Each block computes its raw prediction, loss, gradient and its share
+        of ``X.T @ G`` while it is in cache: X is read once per evaluation
+        (the two-product pass reads it twice) and the element-wise loss runs
+        on short arrays. ``n_workers`` threads take contiguous row ranges
+        (NumPy and BLAS release the GIL), each with single-threaded BLAS;
+        their partial sums are added in a fixed order, so the result does
+        not depend on timing. Measured on 2 cores, binary log-loss 1e6 x 20:
+        25 ms per evaluation against 56 ms.
+        """
+        n = self.X.shape[0]
+        block = self._fused_block()
+        n_blocks = -(-n // block)
+        cuts = [
+            min(n, (n_blocks * i // n_workers) * block) for i in range(n_workers + 1)
+        ]
+        cuts[-1] = n
+        with limit_blas(1):
+            if n_workers == 1:
+                parts = [self._fused_rows(W, b, 0, n)]
+            else:
+                futures = [
+                    pool(n_workers).submit(self._fused_rows, W, b, lo, hi)
+                    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
+                ]
+                parts = [f.result() for f in futures]
+        value = sum(part[0] for part in parts)
+        grad_W = sum(part[1] for part in parts)
+        grad_b = sum(part[2] for part in parts)
+        return value, grad_W, grad_b
 
     def _cached_raw(self, W, b):
         c = self._cache

@@ -45,6 +45,8 @@ import scipy.linalg
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._threads import blas_threads, limit_blas
+
 __all__ = ["SolverResult", "SOLVERS", "run_solver"]
 
 SOLVERS = ("lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg")
@@ -67,26 +69,9 @@ class SolverResult:
     message: str = ""
 
 
-_CONTROLLER = []  # a cached threadpoolctl.ThreadpoolController (or None)
-
-
-def _one_blas_thread_controller():
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - optional dependency
-            _CONTROLLER.append(None)
-
-
 def _one_blas_thread():
-    """A threadpoolctl limit to one BLAS thread (None without threadpoolctl)."""
-    _one_blas_thread_controller()
-    controller = _CONTROLLER[0]
-    if controller is None:  # pragma: no cover
-        return None
-    return controller.limit(limits=1, user_api="blas")
+    """A limiter of BLAS to one thread (``restore_original_limits`` ends it)."""
+    return limit_blas(1)
 
 
 # Passes over at least this many entries of X (n * p * K) get all threads.
@@ -96,18 +81,6 @@ _THREADED_PASS = 1_000_000
 def _pass_size(objective):
     X = objective.X
     return X.shape[0] * X.shape[1] * objective.K
-
-
-def _blas_threads():
-    """The largest BLAS thread count in effect (1 without threadpoolctl)."""
-    _one_blas_thread_controller()
-    controller = _CONTROLLER[0]
-    if controller is None:  # pragma: no cover
-        return 1
-    counts = [
-        lib.num_threads for lib in controller.select(user_api="blas").lib_controllers
-    ]
-    return max(counts, default=1)
 
 
 class _ThreadedPasses:
@@ -126,11 +99,10 @@ class _ThreadedPasses:
     def __getattr__(self, name):
         attr = getattr(self._objective, name)
         if name in ("loss_gradient", "split_loss_gradient", "hessp", "hessian"):
-            controller = _CONTROLLER[0]
             n_threads = self._n_threads
 
             def threaded(*args, **kwargs):
-                with controller.limit(limits=n_threads, user_api="blas"):
+                with limit_blas(n_threads):
                     return attr(*args, **kwargs)
 
             return threaded
@@ -147,8 +119,8 @@ def _blas_limits(objective):
     0.7-0.9 s with one (issue 4 saw L-BFGS-B 2-8x slower), and a huber fit on
     1e5 x 100 took 2.0 s with two threads against 1.0 s with one (the
     matrix-vector products are memory bound). Problems with ``n * p`` above
-    ``_LIMIT_BELOW_SIZE`` keep their threads. Only when threadpoolctl is
-    installed (an optional dependency).
+    ``_LIMIT_BELOW_SIZE`` keep their threads, and passes over a large X get
+    the user's threads back (:class:`_ThreadedPasses`).
     """
     if not LIMIT_BLAS_THREADS:
         return None
@@ -587,7 +559,7 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         max_iter, done = max_iter - res.n_iter, res.n_iter
     else:
         done = 0
-    n_threads = _blas_threads()
+    n_threads = blas_threads()
     ctx = _blas_limits(objective)
     if ctx is not None and n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
         # L-BFGS-B's own small-vector work stays on one thread; the passes
