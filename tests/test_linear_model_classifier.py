@@ -204,3 +204,24 @@ def test_warm_start_multiclass():
     first = clf.n_iter_
     clf.fit(X, y)
     assert clf.n_iter_ < first
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([3, -2, 3, 7, -2], dtype=np.int64),
+        np.array([1, 0, 1, 1], dtype=np.uint8),
+        np.array([True, False, True]),
+        np.array([5, 5, 5], dtype=np.int16),
+        np.array([0, 2**40, 7]),  # too wide a range: np.unique itself
+        np.array(["b", "a", "b"]),
+    ],
+)
+def test_label_encoding_equals_np_unique(y):
+    from sklloss.linear_model._classifier import _encode_labels
+
+    classes, y_enc = _encode_labels(y)
+    ref_classes, ref_enc = np.unique(y, return_inverse=True)
+    np.testing.assert_array_equal(classes, ref_classes)
+    assert classes.dtype == ref_classes.dtype
+    np.testing.assert_array_equal(y_enc, ref_enc)

@@ -303,7 +303,7 @@ class _LossLinearModel(BaseEstimator):
                 sub_theta0,
                 solver=sub_solver,
                 max_iter=self.max_iter,
-                tol=max(self.tol, 1e-5),
+                tol=max(self.tol, 1e-4),
                 rows=rows,
             )
         objective.n_evals += sub.n_evals / 10  # in full-data passes
