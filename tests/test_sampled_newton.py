@@ -171,3 +171,53 @@ def test_hessian_of_a_row_sample_keeps_the_full_objectives_coordinates():
         [(grad(theta + eps * e) - grad(theta - eps * e)) / (2 * eps) for e in np.eye(5)]
     )
     np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "name, y",
+    [
+        ("squared_error", 0.0),
+        ("huber", 0.0),
+        ("smooth_l1", 0.0),
+        ("log_cosh", 0.0),
+        ("squared_epsilon_insensitive", 0.0),
+        ("poisson", 2.0),
+        ("log_loss", 1.0),
+        ("squared_hinge", 1.0),
+        ("modified_huber", 1.0),
+        ("exponential", 1.0),
+    ],
+)
+def test_is_twice_differentiable_flag_matches_the_hessian(name, y):
+    # On a grid of step 1e-4 a continuous Hessian moves by O(1e-4); the
+    # generalized Hessian of a piecewise-quadratic loss jumps by O(1).
+    from sklloss.losses import get_loss
+
+    loss = get_loss(name)
+    z = np.linspace(-3, 3, 60_001)
+    h = loss.hessian(np.full(z.shape, y), z)
+    jump = np.max(np.abs(np.diff(h)))
+    if loss.is_twice_differentiable:
+        assert jump < 1e-2
+    else:
+        assert jump > 0.1
+
+
+@pytest.mark.parametrize("case", ["sparse", "wide"])
+def test_not_chosen_for_sparse_or_wide_x(case):
+    # a dense P x P Hessian costs more than the cheap passes of a sparse X,
+    # and O(P^3) beyond 300 parameters
+    from scipy import sparse
+
+    rng = np.random.default_rng(4)
+    n = 52_000
+    if case == "sparse":
+        X = sparse.random(n, 40, density=0.05, format="csr", random_state=4)
+    else:
+        X = rng.standard_normal((n, 310)).astype(np.float32)
+    y = rng.integers(0, 2, size=n)
+    est = LossClassifier(max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.solver_ == "lbfgs"
