@@ -26,6 +26,7 @@ import json
 import os
 import statistics
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -658,6 +659,12 @@ def run_case(case, n, p, args, history, log):
             if rep > 0 and times[e.name] and times[e.name][0] > SLOW_FIT:
                 continue
             gc.collect()
+            if args.pause:
+                # let the previous fit's spinning thread pools (OpenMP in
+                # scikit-learn's Cython losses, OpenBLAS) go idle: measured,
+                # a sklloss fit right after LogisticRegression took 157 ms
+                # against 114-118 ms alone or 0.5 s later
+                time.sleep(args.pause)
             try:
                 t, out = time_call(_fit_call(e, ctx))
             except Exception as exc:
@@ -948,6 +955,13 @@ def main(argv=None):
         default=None,
         help="tol= for sklloss (default: the estimators' 1e-8)",
     )
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=None,
+        help="seconds of sleep before each timed fit, so that the previous "
+        "fit's thread pools are idle (default 0.5; 0 with --quick)",
+    )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="log each fit (stderr)")
     args = parser.parse_args(argv)
@@ -963,6 +977,8 @@ def main(argv=None):
         # threshold returns every large array to the OS on free.
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    if args.pause is None:
+        args.pause = 0.0 if args.quick else 0.5
     if args.quick:
         args.cases = args.cases or QUICK_CASES
         args.sizes = args.sizes or QUICK_SIZES

@@ -206,7 +206,7 @@ def test_is_twice_differentiable_flag_matches_the_hessian(name, y):
 @pytest.mark.parametrize("case", ["sparse", "wide"])
 def test_not_chosen_for_sparse_or_wide_x(case):
     # a dense P x P Hessian costs more than the cheap passes of a sparse X,
-    # and O(P^3) beyond 300 parameters
+    # and O(P^3) beyond 500 parameters
     from scipy import sparse
 
     rng = np.random.default_rng(4)
@@ -214,7 +214,7 @@ def test_not_chosen_for_sparse_or_wide_x(case):
     if case == "sparse":
         X = sparse.random(n, 40, density=0.05, format="csr", random_state=4)
     else:
-        X = rng.standard_normal((n, 310)).astype(np.float32)
+        X = rng.standard_normal((n, 510)).astype(np.float32)
     y = rng.integers(0, 2, size=n)
     est = LossClassifier(max_iter=2)
     with warnings.catch_warnings():

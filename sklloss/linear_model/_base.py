@@ -19,7 +19,7 @@ loss                                           solver
 ``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
 Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
 convex, ``is_twice_differentiable``, Hessian,  ``"sampled-newton"`` (subsample
-n >= 50,000, dense X, P <= 300, larger         start, Hessian of a row sample)
+n >= 50,000, dense X, P <= 500, larger         start, Hessian of a row sample)
 Hessian, larger problems                       ``"lbfgs"`` (standardised)
 gradient only (a user's loss without Hessian)  ``"lbfgs"``
 ``l1_ratio > 0``                               ``"lbfgs"`` on the split
@@ -70,10 +70,12 @@ def _newton_ok(n_samples, n_params):
 
 
 # "sampled-newton" forms a dense P x P Hessian on >= 20 P rows and its
-# Jacobian products cost O(P^3): beyond this many parameters, or with a sparse
-# X (cheap passes, costly dense Hessian: 1e5 x 1000 CSR log-loss took 417 ms
-# against 190 ms with L-BFGS-B), L-BFGS-B is used.
-_SAMPLED_NEWTON_MAX_PARAMS = 300
+# Jacobian products cost O(P^3): beyond this many parameters (about 2.5
+# passes' worth at P = 500, n = 1e5), or with a sparse X (cheap passes,
+# costly dense Hessian: 1e5 x 1000 CSR log-loss took 417 ms against 190 ms
+# with L-BFGS-B), L-BFGS-B is used. Softmax on 100 features and 3 classes has
+# P = 303.
+_SAMPLED_NEWTON_MAX_PARAMS = 500
 
 # The Hessian sample of "sampled-newton" costs ~ m * q^2 * K (K + 1) / 2
 # multiply-adds for m rows, q = p + 1 columns and K outputs, against
