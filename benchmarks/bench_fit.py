@@ -587,6 +587,65 @@ def _fit_call(est, ctx):
     return call
 
 
+def _memory(case, n, p, args, names, ctx):
+    """Peak memory of one fit of each named estimator of a cell.
+
+    glibc raises its mmap threshold after each large free (up to 32 MB), after
+    which freed arrays stay in the heap and a later fit reuses them without
+    touching new pages: the RSS peak would read ~0. A fixed threshold
+    (``MALLOC_MMAP_THRESHOLD_``) returns every large array to the OS on free,
+    but makes every temporary above 128 KB a fresh mapping, which slows
+    allocation-heavy code: the timed fits (this process) keep glibc's
+    defaults and the memory fits run in a child process with the fixed
+    threshold, on the same seeded data.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        out = {}
+        for e in case.estimators:
+            if e.name in names:
+                gc.collect()
+                out[e.name] = measure_memory(_fit_call(e, ctx))
+        return out
+    spec = json.dumps(
+        {"case": case.name, "n": n, "p": p, "seed": args.seed, "names": names}
+    )
+    cmd = [sys.executable, os.path.abspath(__file__), "--memory-child", spec]
+    cmd += ["--threads", str(args.threads)]
+    if SKLLOSS_SOLVER != "auto":
+        cmd += ["--sklloss-solver", SKLLOSS_SOLVER]
+    if SKLLOSS_TOL is not None:
+        cmd += ["--sklloss-tol", repr(SKLLOSS_TOL)]
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
+    import subprocess
+
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return {}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _memory_child(args):
+    """Child side of :func:`_memory`: print {name: measure_memory(...)}."""
+    from threadpoolctl import threadpool_limits
+
+    spec = json.loads(args.memory_child)
+    global SKLLOSS_SOLVER, SKLLOSS_TOL
+    SKLLOSS_SOLVER = args.sklloss_solver
+    SKLLOSS_TOL = args.sklloss_tol
+    case = build_cases()[spec["case"]]
+    out = {}
+    with threadpool_limits(limits=args.threads):
+        ctx = _make_ctx(case, spec["n"], spec["p"], spec["seed"])
+        for e in case.estimators:
+            if e.name in spec["names"]:
+                _warm_up(e, case, spec["seed"])
+                gc.collect()
+                out[e.name] = measure_memory(_fit_call(e, ctx))
+    print(json.dumps(out))
+    return 0
+
+
 def _warm_up(est, case, seed):
     """Untimed fit on a small problem: imports, numba compilation, caches."""
     ctx = _make_ctx(case, 300, 5, seed + 1)
@@ -677,10 +736,12 @@ def run_case(case, n, p, args, history, log):
     # memory: one more untimed fit each (skip slow ones)
     memory = {}
     if not args.no_memory:
-        for e in active:
-            if e.name in result and statistics.median(times[e.name]) < 60:
-                gc.collect()
-                memory[e.name] = measure_memory(_fit_call(e, ctx))
+        names = [
+            e.name
+            for e in active
+            if e.name in result and statistics.median(times[e.name]) < 60
+        ]
+        memory = _memory(case, n, p, args, names, ctx)
 
     objectives = {}
     lp = _loss_params(ctx)
@@ -963,20 +1024,12 @@ def main(argv=None):
         "fit's thread pools are idle (default 0.5; 0 with --quick)",
     )
     parser.add_argument("--no-memory", action="store_true")
+    # internal: measure memory of one cell in a child process (see _memory)
+    parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help="log each fit (stderr)")
     args = parser.parse_args(argv)
-    if (
-        argv is None
-        and not args.no_memory
-        and sys.platform.startswith("linux")
-        and "MALLOC_MMAP_THRESHOLD_" not in os.environ
-    ):
-        # glibc raises its mmap threshold after each large free (up to 32 MB),
-        # after which freed arrays stay in the heap and a later fit reuses
-        # them without touching new pages: the RSS peak would read ~0. A fixed
-        # threshold returns every large array to the OS on free.
-        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
-        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    if args.memory_child:
+        return _memory_child(args)
     if args.pause is None:
         args.pause = 0.0 if args.quick else 0.5
     if args.quick:
