@@ -363,3 +363,22 @@ def test_predict_checks_the_number_of_features():
         est = LossRegressor().fit(*_dask(X, y))
         with pytest.raises(ValueError, match="X has 4 features"):
             est.predict(_dask(X[:, :4])[0])
+
+
+def test_sampled_newton_on_dask_matches_numpy(client):
+    # >= 50,000 rows: "auto" picks sampled-newton; its subsample start and
+    # Hessian sample come from the dask objective's _every_nth_row
+    n, p = 60_000, 25
+    # generated on the workers (a 12 MB numpy array would be shipped in the graph)
+    Xd = da.random.RandomState(7).standard_normal((n, p), chunks=(15_000, p))
+    X = Xd.compute()
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal(p) / 5
+    y = (rng.random(n) < 1 / (1 + np.exp(-X @ w))).astype(int)
+    yd = da.from_array(y, chunks=15_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ref = LossClassifier().fit(X, y)
+        est = LossClassifier().fit(Xd, yd)
+    assert ref.solver_ == est.solver_ == "sampled-newton"
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
