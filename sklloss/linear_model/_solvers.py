@@ -69,11 +69,6 @@ class SolverResult:
     message: str = ""
 
 
-def _one_blas_thread():
-    """A limiter of BLAS to one thread (``restore_original_limits`` ends it)."""
-    return limit_blas(1)
-
-
 # Passes over at least this many entries of X (n * p * K) get all threads.
 _THREADED_PASS = 1_000_000
 
@@ -127,7 +122,7 @@ def _blas_limits(objective):
     X = objective.X
     if X.shape[0] * X.shape[1] > _LIMIT_BELOW_SIZE:
         return None
-    return _one_blas_thread()
+    return limit_blas(1)
 
 
 class _Printer:
@@ -294,17 +289,16 @@ def _inverse_operator(H):
     # One BLAS thread: OpenBLAS's threaded potrf on a few hundred columns
     # was measured at 60-110 ms (0.6 ms single-threaded) right after the
     # large threaded products of a fit.
-    ctx = _one_blas_thread()
-    try:
-        c = scipy.linalg.cho_factor(H + ridge * np.eye(H.shape[0]), check_finite=False)
-        return lambda v: scipy.linalg.cho_solve(c, v, check_finite=False)
-    except (np.linalg.LinAlgError, ValueError):
-        lam, V = scipy.linalg.eigh(H, check_finite=False)
-        inv = 1.0 / np.maximum(np.abs(lam), ridge)
-        return lambda v: V @ (inv * (V.T @ v))
-    finally:
-        if ctx is not None:
-            ctx.restore_original_limits()
+    with limit_blas(1):
+        try:
+            c = scipy.linalg.cho_factor(
+                H + ridge * np.eye(H.shape[0]), check_finite=False
+            )
+            return lambda v: scipy.linalg.cho_solve(c, v, check_finite=False)
+        except (np.linalg.LinAlgError, ValueError):
+            lam, V = scipy.linalg.eigh(H, check_finite=False)
+            inv = 1.0 / np.maximum(np.abs(lam), ridge)
+            return lambda v: V @ (inv * (V.T @ v))
 
 
 def sampled_newton(fun_grad, hessian, x0, *, max_iter, tol, printer, memory=10):
