@@ -271,7 +271,9 @@ def test_large_n_objective_equals_in_memory_objective():
     """Above 20,000 rows: the same preconditioner, and the same 1-in-10 subsample.
 
     The reference is LinearObjective built in memory on the same rows; the
-    objective and gradient are compared at a random point.
+    subsample keeps the full objective's coordinates (mean and scale of the
+    full data, not of its own rows). The objective and gradient are
+    compared at a random point.
     """
     from sklloss.linear_model import _dask as dask_impl
     from sklloss.linear_model._objective import LinearObjective
@@ -295,9 +297,20 @@ def test_large_n_objective_equals_in_memory_objective():
         )
         obj = dask_impl._DaskObjective(data, spec, alpha=1e-3, l1_ratio=0.0)
         sub = obj._every_nth_row(10)
+        full = LinearObjective(X, y, sw, Huber(), alpha=1e-3)
         pairs = [
-            (obj, LinearObjective(X, y, sw, Huber(), alpha=1e-3)),
-            (sub, LinearObjective(X[::10], y[::10], sw[::10], Huber(), alpha=1e-3)),
+            (obj, full),
+            (
+                sub,
+                LinearObjective(
+                    X[::10],
+                    y[::10],
+                    sw[::10],
+                    Huber(),
+                    alpha=1e-3,
+                    column_stats=(full.mean, full.scale),
+                ),
+            ),
         ]
         for got, ref in pairs:
             assert_allclose(got.mean, ref.mean, rtol=1e-12)

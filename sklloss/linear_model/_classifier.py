@@ -52,6 +52,18 @@ def _encode_labels(y):
     return np.unique(y, return_inverse=True)
 
 
+def _check_targets(y):
+    """sklearn's ``check_classification_targets``, skipped where it cannot fail.
+
+    A 1-D integer (or bool) y is "binary" or "multiclass" for
+    ``type_of_target`` by construction; its check costs a full
+    ``np.unique`` (17 ms on 1e6 labels). Floats, strings and objects are
+    checked as sklearn does (continuous or multi-output y is refused there).
+    """
+    if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"):
+        _check_targets(y)
+
+
 class LossClassifier(ClassifierMixin, _LossLinearModel):
     r"""Linear classifier that minimises the loss you choose, to its optimum.
 

@@ -376,7 +376,7 @@ class _DaskObjective(LinearObjective):
     formulas.
     """
 
-    def __init__(self, data, spec, *, alpha, l1_ratio):
+    def __init__(self, data, spec, *, alpha, l1_ratio, column_stats=None):
         self._data = data
         self._spec = spec
         y = data.y.map_blocks(
@@ -398,6 +398,7 @@ class _DaskObjective(LinearObjective):
             alpha=alpha,
             l1_ratio=l1_ratio,
             fit_intercept=spec.fit_intercept,
+            column_stats=column_stats,
         )
         self.sample_weight = data.normalised_weights()
         self.sample_weight_raw = data.sw
@@ -462,7 +463,7 @@ class _DaskObjective(LinearObjective):
 
         What the estimators' subsample start of large fits solves first, and
         the Hessian sample of ``"sampled-newton"``; None when those rows'
-        weights are all zero.
+        weights are all zero. The sample keeps this objective's coordinates.
         """
         d = self._data
         X, y = d.X[offset::step], d.y[offset::step]
@@ -474,7 +475,11 @@ class _DaskObjective(LinearObjective):
         spec = copy.copy(self._spec)
         spec.sw_sum = sw_sum
         return _DaskObjective(
-            _Data(X, y, sw, sw_sum), spec, alpha=self.alpha, l1_ratio=self.l1_ratio
+            _Data(X, y, sw, sw_sum),
+            spec,
+            alpha=self.alpha,
+            l1_ratio=self.l1_ratio,
+            column_stats=(self.mean, self.scale),
         )
 
     def _data_loss_gradient(self, W, b):

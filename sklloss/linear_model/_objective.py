@@ -101,6 +101,10 @@ class LinearObjective:
         Share :math:`\rho` of the L1 term in the penalty, in [0, 1].
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercept ``b``; without it ``b`` is 0.
+    column_stats : tuple of two ndarrays of shape (n_features,), default=None
+        ``(mean, scale)`` of the standardised coordinates; None computes them
+        (:meth:`_column_stats`). A row sample of an objective takes its
+        parent's, so both share one ``theta`` coordinate system.
 
     Notes
     -----
@@ -140,6 +144,7 @@ class LinearObjective:
         alpha=1e-4,
         l1_ratio=0.0,
         fit_intercept=True,
+        column_stats=None,
     ):
         self.X = X
         self.y = y
@@ -154,13 +159,20 @@ class LinearObjective:
         self.n_features = X.shape[1]
         self.l2 = self.alpha * (1.0 - self.l1_ratio)
         self.l1 = self.alpha * self.l1_ratio
-        self.mean, self.scale = self._column_stats()
+        # (mean, scale) of a parent objective (a row sample of it) or computed
+        self.mean, self.scale = (
+            self._column_stats() if column_stats is None else column_stats
+        )
         self.n_evals = 0  # passes X @ W + X.T @ G
         self.n_hessp = 0  # Hessian-vector products
         self._cache = None
         # keep the last raw prediction for a Hessian at the same point (the
         # Newton solvers); the first-order solvers turn it off (memory)
         self.keep_raw = True
+        # BLAS threads the fused passes may use (None: those in effect at
+        # the call); set by the estimators before a solve that runs under a
+        # one-thread limit, inherited by row samples
+        self.n_threads = None
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -195,14 +207,18 @@ class LinearObjective:
         X, s = self.X, self.sample_weight
         n, p = X.shape
         if n > _STATS_ROWS:
-            rows = np.arange(0, n, n // _STATS_ROWS)
-            X, s = X[rows], s[rows]
-            s = s / s.sum() if s.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+            step = n // _STATS_ROWS
+            X, s = X[::step], s[::step]
+            X = X if sparse.issparse(X) else np.ascontiguousarray(X)
+            s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
         if sparse.issparse(X):
             mean = np.asarray(X.T @ s).ravel()
             sq = np.asarray(X.multiply(X).T @ s).ravel()
         else:
-            mean = X.T @ s
+            # one thread: OpenBLAS's idle threads would spin through the
+            # fused passes that follow (see hessian)
+            with limit_blas(1):
+                mean = X.T @ s
             sq = np.einsum("ij,ij,i->j", X, X, s)
         if not self.fit_intercept:
             mean = np.zeros(p)
@@ -254,20 +270,23 @@ class LinearObjective:
         return float(s @ value), grad_W, sg.sum(axis=0)
 
     # ------------------------------------------------------- fused passes
-    def _fused_workers(self):
+    def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
 
         Fused when X is dense and C-ordered, has at least 4 blocks of rows,
         few columns (``p * K <= _FUSED_MAX_COLUMNS``: there the element-wise
         loss costs more than the products, and in-cache blocks make it
-        cheap) and no Hessian needs the raw prediction afterwards. One
-        worker per BLAS thread in effect (one for a user's loss, which may
-        not be thread-safe).
+        cheap) and no Hessian needs the raw prediction afterwards
+        (``keep_raw``, default ``self.keep_raw``). One worker per BLAS
+        thread (``self.n_threads``, else those in effect); one for a user's
+        loss, which may not be thread-safe.
         """
         X = self.X
+        if keep_raw is None:
+            keep_raw = self.keep_raw
         if (
             not FUSED_PASSES
-            or self.keep_raw
+            or keep_raw
             or type(X) is not np.ndarray
             or not X.flags.c_contiguous
             or X.shape[0] < 4 * self._fused_block()
@@ -276,7 +295,8 @@ class LinearObjective:
             return 0
         if not type(self.loss).__module__.startswith("sklloss."):
             return 1  # a user's loss is not assumed to be thread-safe
-        return max(1, min(blas_threads(), X.shape[0] // (2 * self._fused_block())))
+        n_threads = self.n_threads or blas_threads()
+        return max(1, min(n_threads, X.shape[0] // (2 * self._fused_block())))
 
     def _fused_block(self):
         """Rows per block: about ``_FUSED_BLOCK_BYTES`` of X (in cache)."""
@@ -408,23 +428,31 @@ class LinearObjective:
 
         None when those rows' weights are all zero. Used for the subsample
         start of large fits and for the Hessian sample of
-        ``"sampled-newton"``; the dask objective overrides it.
+        ``"sampled-newton"``; the dask objective overrides it. The sample
+        keeps this objective's coordinates (``mean``, ``scale``): no second
+        pass for statistics, and a ``theta`` means the same model in both.
         """
-        rows = np.arange(offset, self.X.shape[0], step)
-        sw = self.sample_weight_raw[rows]
+        sw = self.sample_weight_raw[offset::step]
         if not np.any(sw > 0):
             return None
-        return LinearObjective(
-            self.X[rows],
-            self.y[rows],
-            sw,
+        X = self.X[offset::step]
+        # a contiguous copy: the sample is evaluated many times
+        X = X.tocsr() if sparse.issparse(X) else np.ascontiguousarray(X)
+        sample = LinearObjective(
+            X,
+            np.ascontiguousarray(self.y[offset::step]),
+            np.ascontiguousarray(sw),
             self.loss,
             n_outputs=self.K,
             softmax=self.softmax,
             alpha=self.alpha,
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
+            column_stats=(self.mean, self.scale),
         )
+        sample.n_threads = self.n_threads
+        return sample
+
 
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
