@@ -453,7 +453,6 @@ class LinearObjective:
         sample.n_threads = self.n_threads
         return sample
 
-
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
         """Map ``theta`` (standardised) to ``(W, b)`` of the original features.
