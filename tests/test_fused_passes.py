@@ -7,6 +7,7 @@ workers, and leave X untouched.
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from sklloss import LossClassifier, LossRegressor
@@ -113,3 +114,57 @@ def test_fits_agree_with_and_without_fusion(small_blocks, monkeypatch, Est, loss
     monkeypatch.setattr(_objective, "FUSED_PASSES", False)
     plain = Est(loss=loss, solver="lbfgs", tol=1e-10).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(fused.coef_, plain.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_fused_fit_runs_its_other_blas_work_on_one_thread(small_blocks, monkeypatch):
+    """Around fused passes, the rest of a solve is single-threaded BLAS.
+
+    OpenBLAS threads left spinning by a threaded call between passes take
+    the cores of the pass's workers; the estimators therefore limit BLAS to
+    one thread for the solve and hand the workers the user's thread count.
+    """
+    seen = {"workers": [], "hessian_threads": []}
+    fused = LinearObjective._fused_loss_gradient
+    hessian = LinearObjective.hessian
+
+    def record_fused(self, W, b, n_workers):
+        seen["workers"].append(n_workers)
+        return fused(self, W, b, n_workers)
+
+    def record_hessian(self, theta, rows=None):
+        seen["hessian_threads"].append(_objective.blas_threads())
+        return hessian(self, theta, rows=rows)
+
+    monkeypatch.setattr(LinearObjective, "_fused_loss_gradient", record_fused)
+    monkeypatch.setattr(LinearObjective, "hessian", record_hessian)
+    X, y, _ = _problem("log_loss", n=60_000, p=20)  # n P^2 > 1e7: not Newton
+    with threadpool_limits(2, user_api="blas"):
+        est = LossClassifier(loss="log_loss").fit(X, y)
+        assert _objective.blas_threads() == 2  # restored after the fit
+    assert est.solver_ == "sampled-newton"
+    assert seen["workers"] and set(seen["workers"]) == {2}
+    assert seen["hessian_threads"] and set(seen["hessian_threads"]) == {1}
+    ref = LogisticRegression(C=1 / (1e-4 * len(y)), tol=1e-12, max_iter=1000)
+    ref.fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_row_sample_keeps_the_parent_coordinates():
+    """A theta means the same model on a row sample as on the full objective.
+
+    Reference: the squared error written here, on the sampled rows, at the
+    (W, b) the full objective unpacks theta to.
+    """
+    X, y, sw = _problem("squared_error", n=3000, p=4)
+    X = X * [1.0, 10.0, 0.1, 3.0] + [0.0, 5.0, -2.0, 1.0]
+    obj = LinearObjective(X, y, sw, get_loss("squared_error"), alpha=0.1)
+    sub = obj._every_nth_row(7, offset=3)
+    np.testing.assert_array_equal(sub.mean, obj.mean)
+    np.testing.assert_array_equal(sub.scale, obj.scale)
+    theta = np.random.default_rng(2).standard_normal(obj.n_params)
+    W, b = obj.unpack(theta)
+    Xs, ys, ss = X[3::7], y[3::7], sw[3::7]
+    r = Xs @ W[0] + b[0] - ys
+    expected = np.sum(ss * r**2) / ss.sum() + 0.05 * np.sum(W**2)
+    value, _ = sub.loss_gradient(theta)
+    assert value == pytest.approx(expected, rel=1e-12)
