@@ -40,10 +40,13 @@ _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
 # block, and the widest p * K for which they are used. Measured per
 # evaluation on 2 cores (fused / two-product pass): log_loss 1e6 x 20 0.42,
 # 4e5 x 50 0.72, 2e5 x 100 0.93, 1e5 x 200 1.17; huber 0.75, 0.89, 1.00, 1.30;
-# blocks of 0.5 MB or 8 MB were slower.
+# blocks of 0.5 MB or 8 MB were slower. With one BLAS thread (one worker, no
+# hand-over between threads): log_loss 1e5 x 100 0.88, 5e4 x 200 0.94,
+# 2e4 x 500 0.99, softmax 1e5 x 100 x 3 1.03; huber 1e5 x 100 0.85.
 FUSED_PASSES = True
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
+_FUSED_MAX_COLUMNS_ONE_WORKER = 200
 
 
 def _weighted(grad, s, raw, y):
@@ -274,12 +277,14 @@ class LinearObjective:
         """Workers of the fused pass (0: the two-product pass instead).
 
         Fused when X is dense and C-ordered, has at least 4 blocks of rows,
-        few columns (``p * K <= _FUSED_MAX_COLUMNS``: there the element-wise
-        loss costs more than the products, and in-cache blocks make it
-        cheap) and no Hessian needs the raw prediction afterwards
+        few columns and no Hessian needs the raw prediction afterwards
         (``keep_raw``, default ``self.keep_raw``). One worker per BLAS
         thread (``self.n_threads``, else those in effect); one for a user's
-        loss, which may not be thread-safe.
+        loss, which may not be thread-safe. "Few columns": ``p * K <=
+        _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
+        loss costs more than the products, and in-cache blocks make it
+        cheap), ``<= _FUSED_MAX_COLUMNS_ONE_WORKER`` with one (no thread
+        hand-over: X read once wins up to p * K = 200).
         """
         X = self.X
         if keep_raw is None:
@@ -290,13 +295,19 @@ class LinearObjective:
             or type(X) is not np.ndarray
             or not X.flags.c_contiguous
             or X.shape[0] < 4 * self._fused_block()
-            or X.shape[1] * self.K > _FUSED_MAX_COLUMNS
         ):
             return 0
+        width = X.shape[1] * self.K
         if not type(self.loss).__module__.startswith("sklloss."):
-            return 1  # a user's loss is not assumed to be thread-safe
-        n_threads = self.n_threads or blas_threads()
-        return max(1, min(n_threads, X.shape[0] // (2 * self._fused_block())))
+            n_workers = 1  # a user's loss is not assumed to be thread-safe
+        else:
+            n_threads = self.n_threads or blas_threads()
+            n_workers = max(1, min(n_threads, X.shape[0] // (2 * self._fused_block())))
+        if width > _FUSED_MAX_COLUMNS and (
+            n_workers > 1 or width > _FUSED_MAX_COLUMNS_ONE_WORKER
+        ):
+            return 0
+        return n_workers
 
     def _fused_block(self):
         """Rows per block: about ``_FUSED_BLOCK_BYTES`` of X (in cache)."""
