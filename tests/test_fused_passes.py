@@ -178,3 +178,50 @@ def test_row_sample_keeps_the_parent_coordinates():
     expected = np.sum(ss * r**2) / ss.sum() + 0.05 * np.sum(W**2)
     value, _ = sub.loss_gradient(theta)
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("keep_raw", [False, True])  # fused / two-product pass
+def test_poisson_objective_is_sklearns_mean_deviance(small_blocks, keep_raw):
+    """Poisson's log y is computed once per fit; the value must not change.
+
+    References: sklearn's mean_poisson_deviance for the value, the closed
+    form X.T @ (s * 2 (mu - y)) / sum(s) for the gradient.
+    """
+    from sklearn.metrics import mean_poisson_deviance
+
+    X, y, sw = _problem("poisson")
+    y[:50] = 0.0
+    obj = LinearObjective(X, y, sw, get_loss("poisson"), alpha=0.0)
+    obj.keep_raw = keep_raw
+    assert (obj._fused_workers() > 0) is (not keep_raw)
+    rng = np.random.default_rng(3)
+    for _ in range(2):  # the cached log y serves every evaluation
+        W = rng.standard_normal((1, X.shape[1])) * 0.2
+        b = rng.standard_normal(1) * 0.3
+        value, grad_W, grad_b = obj._data_loss_gradient(W, b)
+        mu = np.exp(X @ W[0] + b[0])
+        expected = mean_poisson_deviance(y, mu, sample_weight=sw)
+        assert value == pytest.approx(expected, rel=1e-12)
+        s = sw / sw.sum()
+        np.testing.assert_allclose(grad_W[0], X.T @ (s * 2 * (mu - y)), rtol=1e-10)
+        assert grad_b[0] == pytest.approx(np.sum(s * 2 * (mu - y)), rel=1e-10)
+
+
+def test_a_subclass_redefining_the_loss_is_evaluated_as_it_says(small_blocks):
+    from sklloss.losses import Poisson
+
+    class TriplePoisson(Poisson):
+        def loss_gradient(self, y_true, raw_prediction):
+            value, grad = super().loss_gradient(y_true, raw_prediction)
+            return 3 * value, 3 * grad
+
+    X, y, sw = _problem("poisson")
+    W, b = np.full((1, X.shape[1]), 0.1), np.array([0.2])
+    plain = LinearObjective(X, y, sw, Poisson(), alpha=0.0)
+    triple = LinearObjective(X, y, sw, TriplePoisson(), alpha=0.0)
+    for obj in (plain, triple):
+        obj.keep_raw = False
+    v1, g1, _ = plain._data_loss_gradient(W, b)
+    v3, g3, _ = triple._data_loss_gradient(W, b)
+    assert v3 == pytest.approx(3 * v1, rel=1e-12)
+    np.testing.assert_allclose(g3, 3 * g1, rtol=1e-12)

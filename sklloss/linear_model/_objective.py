@@ -34,6 +34,7 @@ from ._threads import blas_threads, limit_blas, pool
 
 __all__ = ["LinearObjective"]
 
+_UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
 # Fused passes (see LinearObjective._fused_loss_gradient): bytes of X per
@@ -169,6 +170,7 @@ class LinearObjective:
         self.n_evals = 0  # passes X @ W + X.T @ G
         self.n_hessp = 0  # Hessian-vector products
         self._cache = None
+        self._y_cache = _UNSET  # see _target_cache
         # keep the last raw prediction for a Hessian at the same point (the
         # Newton solvers); the first-order solvers turn it off (memory)
         self.keep_raw = True
@@ -255,15 +257,39 @@ class LinearObjective:
     def _for_loss(self, raw):
         return raw if self.softmax else raw[:, 0]
 
+    def _target_cache(self):
+        """The loss's per-row target-only values (``Loss._target_cache``), or None.
+
+        Computed on the first evaluation and kept (n floats); every
+        evaluation then passes its rows' slice to the loss
+        (:meth:`_loss_gradient`). Used only when the class defining
+        ``_target_cache`` also defines (or inherits unchanged) the loss and
+        its gradient: a subclass overriding ``loss_gradient`` keeps the plain
+        path.
+        """
+        if self._y_cache is _UNSET:
+            self._y_cache = None
+            if not self.softmax and _uses_target_cache(self.loss):
+                self._y_cache = self.loss._target_cache(self.y)
+        return self._y_cache
+
+    def _loss_gradient(self, y, raw, lo=0, hi=None):
+        """The loss's ``(loss, gradient)`` on rows ``lo:hi`` of this objective."""
+        cache = self._target_cache()
+        if cache is None:
+            return self.loss.loss_gradient(y, raw)
+        return self.loss._loss_gradient_cached(y, raw, cache[lo:hi])
+
     def _data_loss_gradient(self, W, b):
         """Return (sum_i s_i loss_i, X.T @ (s*g) as (K, p), sum_i s_i g_i)."""
         self._cache = None  # a stale raw prediction would double the peak
         self.n_evals += 1
+        self._target_cache()  # computed once, before any worker needs it
         n_workers = self._fused_workers()
         if n_workers:
             return self._fused_loss_gradient(W, b, n_workers)
         raw = self._raw(W, b)
-        value, grad = self.loss.loss_gradient(self.y, self._for_loss(raw))
+        value, grad = self._loss_gradient(self.y, self._for_loss(raw))
         s = self.sample_weight
         if self.keep_raw:  # for a Hessian at the same point (Newton)
             self._cache = (W.copy(), b.copy(), raw, None)
@@ -330,7 +356,7 @@ class LinearObjective:
                 raw = Xb @ W[0]
             if self.fit_intercept:
                 raw += b if self.softmax else b[0]
-            v, g = self.loss.loss_gradient(y[start:stop], raw)
+            v, g = self._loss_gradient(y[start:stop], raw, start, stop)
             s = s_all[start:stop]
             value += float(s @ v)
             sg = _weighted(g, s, raw, y)
@@ -644,6 +670,24 @@ class LinearObjective:
         """
         value, _ = self.loss_gradient(theta)
         return value + float(self.l1_weights @ np.abs(theta[: self.n_coef]))
+
+
+def _uses_target_cache(loss):
+    """Whether ``loss``'s ``_target_cache`` describes its loss and gradient.
+
+    True when the class defining ``_loss_gradient_cached`` is at least as
+    derived as the ones defining ``loss``, ``gradient`` and
+    ``loss_gradient`` (a subclass that redefines the loss is evaluated as it
+    says).
+    """
+    mro = type(loss).__mro__
+
+    def owner(name):
+        return next(i for i, cls in enumerate(mro) if name in vars(cls))
+
+    return owner("_loss_gradient_cached") <= min(
+        owner("loss"), owner("gradient"), owner("loss_gradient")
+    )
 
 
 def _weighted_gram(X, w):

@@ -203,6 +203,21 @@ class Loss(BaseEstimator):
         """
         return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
+    def _target_cache(self, y_true):
+        """Per-row values computed from the targets alone, or None.
+
+        A fit evaluates the loss many times on the same targets; a loss with
+        a costly target-only part (Poisson's ``log y``) returns it here once,
+        and the linear models' objective then calls
+        :meth:`_loss_gradient_cached` with it (sliced like ``y_true``).
+        Internal; None: nothing to cache.
+        """
+        return None
+
+    def _loss_gradient_cached(self, y_true, raw_prediction, cache):
+        """:meth:`loss_gradient` given :meth:`_target_cache`'s ``cache``."""
+        return self.loss_gradient(y_true, raw_prediction)
+
     def hessian(self, y_true, raw_prediction):
         """Second derivative of :meth:`loss` with respect to ``raw_prediction``.
 
