@@ -286,7 +286,7 @@ class Poisson(_LogLinkDeviance):
 
     def _target_cache(self, y_true):
         # log y (0 where y = 0), the one logarithm of the deviance: computed
-        # once per fit (a fit's evaluation on 1e6 rows: 13.6 -> 7.5 ms)
+        # once per fit (loss and gradient on 1e6 rows: 13.3 -> 7.0 ms)
         return _log_y(y_true)
 
     def _loss_gradient_cached(self, y_true, raw_prediction, cache):
