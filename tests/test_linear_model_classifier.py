@@ -225,3 +225,32 @@ def test_label_encoding_equals_np_unique(y):
     np.testing.assert_array_equal(classes, ref_classes)
     assert classes.dtype == ref_classes.dtype
     np.testing.assert_array_equal(y_enc, ref_enc)
+
+
+@pytest.mark.parametrize(
+    "y, kind",
+    [
+        (np.array([0.5, 1.5, 2.25, 0.5]), "continuous"),
+        (np.array([[0, 1], [1, 0], [1, 1], [0, 1]]), None),  # multilabel indicator
+    ],
+)
+def test_non_class_targets_are_refused_like_sklearn(y, kind):
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match="Unknown label type|should be a 1d array"):
+        LossClassifier().fit(X, y)
+
+
+def test_integer_labels_skip_type_of_target(monkeypatch):
+    """1-D integer labels cannot fail the check: it is skipped (a full unique)."""
+    from sklloss.linear_model import _classifier
+
+    def refuse(y):
+        raise AssertionError("check_classification_targets was called")
+
+    monkeypatch.setattr(_classifier, "check_classification_targets", refuse)
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    y = np.arange(40) % 3
+    clf = LossClassifier().fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    with pytest.raises(AssertionError, match="was called"):
+        LossClassifier().fit(X, y.astype(float))  # floats still checked

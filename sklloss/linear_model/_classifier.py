@@ -61,7 +61,7 @@ def _check_targets(y):
     checked as sklearn does (continuous or multi-output y is refused there).
     """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"):
-        _check_targets(y)
+        check_classification_targets(y)
 
 
 class LossClassifier(ClassifierMixin, _LossLinearModel):
@@ -244,7 +244,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             accept_sparse=("csr", "csc"),
             dtype=[np.float64, np.float32],
         )
-        check_classification_targets(y)
+        _check_targets(y)
         sw = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
