@@ -221,7 +221,7 @@ class LinearObjective:
             sq = np.asarray(X.multiply(X).T @ s).ravel()
         else:
             # one thread: OpenBLAS's idle threads would spin through the
-            # fused passes that follow (see hessian)
+            # fused passes that follow (see _LossLinearModel._solve)
             with limit_blas(1):
                 mean = X.T @ s
             sq = np.einsum("ij,ij,i->j", X, X, s)

@@ -54,6 +54,11 @@ def _nan_to(values, fill):
 
 
 # ------------------------------------------------------------ raw-space formulas
+def _log_y(y):
+    """``log y`` where ``y > 0``, 0 elsewhere (so that ``y log y`` is 0 at 0)."""
+    return np.log(np.where(y > 0, y, 1.0))
+
+
 def _deviance_raw(y, raw, p):
     with np.errstate(over="ignore", invalid="ignore"):
         if p == 0:
@@ -61,8 +66,7 @@ def _deviance_raw(y, raw, p):
             return r * r
         if p == 1:
             # 2 (y log(y / mu) - y + mu); y log y is 0 at y = 0 (log of 1 there).
-            log_y = np.log(np.where(y > 0, y, 1.0))
-            return 2.0 * (y * (log_y - raw) - y + np.exp(raw))
+            return 2.0 * (y * (_log_y(y) - raw) - y + np.exp(raw))
         if p == 2:
             # with t = log(y / mu): 2 (y / mu - 1 - log(y / mu)) = 2 (expm1(t) - t)
             t = np.log(y) - raw
@@ -101,10 +105,6 @@ def _hessian_raw(y, raw, p):
         a, b = 1.0 - p, 2.0 - p
         hess = 2.0 * (b * np.exp(b * raw) - a * _y_times_exp(y, a, raw))
         return _nan_to(hess, np.inf)
-
-
-def _log_y(y):
-    return np.log(np.where(y > 0, y, 1.0))
 
 
 def _poisson_loss_gradient(y, raw, log_y):
