@@ -263,9 +263,9 @@ class LinearObjective:
         Computed on the first evaluation and kept (n floats); every
         evaluation then passes its rows' slice to the loss
         (:meth:`_loss_gradient`). Used only when the class defining
-        ``_target_cache`` also defines (or inherits unchanged) the loss and
-        its gradient: a subclass overriding ``loss_gradient`` keeps the plain
-        path.
+        ``_loss_gradient_cached`` also defines (or inherits unchanged) the
+        loss and its gradient (:func:`_uses_target_cache`): a subclass
+        overriding ``loss_gradient`` keeps the plain path.
         """
         if self._y_cache is _UNSET:
             self._y_cache = None
