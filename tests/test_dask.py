@@ -289,7 +289,7 @@ def test_large_n_objective_equals_in_memory_objective():
         data, _ = dask_impl._prepare(Xd, yd, swd, classify=False)
         spec = dask_impl._BlockSpec(
             Huber(),
-            ("regression",),
+            ("regression", 1.0),
             K=1,
             softmax=False,
             fit_intercept=True,

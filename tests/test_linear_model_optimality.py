@@ -55,7 +55,7 @@ def test_squared_error_matches_ridge(bad_scale):
     X, y = _regression_data(bad_scale=bad_scale)
     sw = np.random.default_rng(1).uniform(0.5, 2, size=len(y))
     alpha = 0.05
-    ours = LossRegressor(alpha=alpha).fit(X, y, sample_weight=sw)
+    ours = LossRegressor(alpha=alpha, scale=1.0).fit(X, y, sample_weight=sw)
     ref = Ridge(alpha=alpha * sw.sum() / 2, solver="cholesky", tol=1e-12).fit(
         X, y, sample_weight=sw
     )
@@ -69,7 +69,7 @@ def test_squared_error_matches_lasso_elasticnet(l1_ratio):
     # ours / 2 is exactly that with a = alpha / 2 (Lasso is rho = 1).
     X, y = _regression_data(n=150, p=8, seed=3)
     alpha = 0.8
-    ours = LossRegressor(alpha=alpha, l1_ratio=l1_ratio).fit(X, y)
+    ours = LossRegressor(alpha=alpha, l1_ratio=l1_ratio, scale=1.0).fit(X, y)
     Ref = Lasso if l1_ratio == 1 else ElasticNet
     kw = {} if l1_ratio == 1 else {"l1_ratio": l1_ratio}
     ref = Ref(alpha=alpha / 2, tol=1e-14, max_iter=100_000, **kw).fit(X, y)
@@ -104,7 +104,7 @@ def test_glm_matches_sklearn(loss, Ref, kw):
     from sklloss.losses import get_loss
 
     alpha = 0.01
-    ours = LossRegressor(loss=get_loss(loss, **params), alpha=alpha).fit(X, y)
+    ours = LossRegressor(loss=get_loss(loss, **params), alpha=alpha, scale=1.0).fit(X, y)
     ref = Ref(alpha=alpha / 2, tol=1e-12, max_iter=10_000, solver="newton-cholesky")
     ref.set_params(**kw).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
@@ -123,7 +123,10 @@ def test_quantile_matches_quantile_regressor(quantile):
     X, y = _regression_data(n=100, p=4, seed=5)
     alpha = 0.01
     ours = LossRegressor(
-        loss=get_loss("quantile", quantile=quantile), alpha=alpha, l1_ratio=1.0
+        loss=get_loss("quantile", quantile=quantile),
+        alpha=alpha,
+        l1_ratio=1.0,
+        scale=1.0,
     ).fit(X, y)
     ref = QuantileRegressor(quantile=quantile, alpha=alpha, solver="highs").fit(X, y)
 
@@ -188,7 +191,7 @@ def test_regression_loss_beats_independent_reference(name, bad_scale):
     sw = np.random.default_rng(2).uniform(0.2, 3, size=len(y))
     alpha = 1e-3
     loss = get_loss(name, **_REGRESSION_PARAMS.get(name, {}))
-    est = LossRegressor(loss=loss, alpha=alpha).fit(X, y, sample_weight=sw)
+    est = LossRegressor(loss=loss, alpha=alpha, scale=1.0).fit(X, y, sample_weight=sw)
 
     def F(theta):
         w, b = theta[:-1], theta[-1]
@@ -216,7 +219,7 @@ def test_l1_subgradient_condition_huber_badly_scaled():
     _needs("huber")
     X, y = _regression_data(n=200, p=10, seed=11, bad_scale=True)
     alpha, rho = 0.05, 0.7
-    est = LossRegressor(loss="huber", alpha=alpha, l1_ratio=rho).fit(X, y)
+    est = LossRegressor(loss="huber", alpha=alpha, l1_ratio=rho, scale=1.0).fit(X, y)
     w, b = est.coef_, est.intercept_
     r = y - X @ w - b
     g_data = -X.T @ _huber_grad(r, 1.0) / len(y)
@@ -237,7 +240,7 @@ def test_nonconvex_reaches_a_stationary_point(loss):
     _needs(loss)
     X, y = _regression_data(n=150, p=3, seed=4)
     y[:10] += 30  # gross outliers: the robust fit ignores them
-    est = LossRegressor(loss=loss, alpha=1e-4).fit(X, y)
+    est = LossRegressor(loss=loss, alpha=1e-4, scale=1.0).fit(X, y)
     clean = LossRegressor(loss="squared_error", alpha=1e-4).fit(X[10:], y[10:])
     np.testing.assert_allclose(est.coef_, clean.coef_, atol=0.3)
     # gradient of the objective vanishes (finite differences of our loss)

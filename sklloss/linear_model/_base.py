@@ -106,6 +106,36 @@ def _hessian_rows(objective):
     return objective._every_nth_row(step, offset=step // 2)
 
 
+def _check_gradient(objective, theta, loss):
+    """Refuse a user's loss whose gradient contradicts its values.
+
+    The directional derivative along the steepest-descent direction ``-g``
+    by a central difference must agree with ``-g @ g``. A sign error in
+    ``Loss.gradient`` made every solver stop at its start (zero coefficients)
+    with no word: the first line search already goes uphill. Two extra
+    evaluations; built-in losses, tested against finite differences, skip it.
+    """
+    f, g = objective.loss_gradient(theta)
+    gg = float(g @ g)
+    if not (np.isfinite(f) and np.isfinite(gg)) or gg == 0:
+        return
+    d = -g / np.sqrt(gg)
+    h = 1e-6 * max(1.0, float(np.max(np.abs(theta), initial=0.0)))
+    f_plus, _ = objective.loss_gradient(theta + h * d)
+    f_minus, _ = objective.loss_gradient(theta - h * d)
+    fd = (f_plus - f_minus) / (2 * h)
+    slope = -np.sqrt(gg)
+    noise = 1e3 * np.finfo(np.float64).eps * max(abs(f), 1e-300) / h
+    if abs(fd - slope) > 0.1 * max(abs(fd), abs(slope)) + noise:
+        raise ValueError(
+            f"loss={loss!r}: its gradient does not match its values. Along the "
+            f"steepest-descent direction the loss changes at rate {fd:.6g} "
+            f"(finite differences) where gradient() implies {slope:.6g}; check "
+            "that Loss.gradient returns d loss / d raw_prediction (its sign "
+            "included)."
+        )
+
+
 class _LossLinearModel(BaseEstimator):
     """Parameters, loss resolution and solver dispatch of the linear models."""
 
@@ -250,6 +280,8 @@ class _LossLinearModel(BaseEstimator):
             elif objective.fit_intercept:
                 theta0[objective.n_coef :] = self._intercept_init(objective, loss)
         n_iter = 0
+        if not type(loss).__module__.startswith("sklloss."):
+            _check_gradient(objective, theta0, loss)
         if (
             not loss.is_convex
             and warm is None

@@ -75,6 +75,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _objective as _objective_module
 from ._objective import LinearObjective
+from ._scale import fit_scaled, rescale
 
 __all__ = [
     "fit",
@@ -272,7 +273,7 @@ def _prepare(X, y, sample_weight, *, classify):
 class _BlockSpec:
     """What a block needs besides its data: the loss and the target encoding.
 
-    ``target`` is ``("regression",)``, ``("binary", ls)``, ``("softmax", K,
+    ``target`` is ``("regression", scale)``, ``("binary", ls)``, ``("softmax", K,
     ls)`` or ``("ovr", k, ls)``, applied to the block of ``y`` (class codes
     for the classifier) exactly as the in-memory estimators build their
     targets.
@@ -288,8 +289,8 @@ class _BlockSpec:
 
     def targets(self, yb):
         kind = self.target[0]
-        if kind == "regression":
-            return yb.astype(np.float64, copy=False)
+        if kind == "regression":  # ("regression", scale): y in units of scale
+            return yb.astype(np.float64, copy=False) / self.target[1]
         if kind == "binary":
             t, ls = yb.astype(np.float64, copy=False), self.target[1]
         elif kind == "ovr":
@@ -589,61 +590,96 @@ def _objective(est, data, spec):
 
 def _fit_regressor(est, loss, data, facts, dtype):
     loss.y_true_domain.check(facts["y_range"], name="y", loss_name=loss._display_name)
-
-    def spec_for(a_loss):
-        return _BlockSpec(
-            a_loss,
-            ("regression",),
-            K=1,
-            softmax=False,
-            fit_intercept=est.fit_intercept,
-            sw_sum=data.sw_sum,
-        )
-
-    objective = _objective(est, data, spec_for(loss))
-    _check_solver(est, loss, data.n_samples, objective.n_params)
+    plan = _DaskPlan(est, loss, data)
+    _check_solver(est, loss, data.n_samples, plan.objective(1.0).n_params)
     warm = None
     if (
         est.warm_start
         and hasattr(est, "coef_")
         and est.coef_.shape == (data.n_features,)
     ):
-        warm = (est.coef_[None, :], np.array([est.intercept_]))
-    n_extra = 0
-    if warm is None and not loss.is_convex and loss.link == "identity":
-        warm, n_extra = _huber_start(est, data, objective, spec_for)
-    W, b, n_iter = est._solve(objective, loss, warm=warm)
-    est._set_fitted(loss, W, b, n_iter + n_extra, objective.n_evals, dtype)
+        warm = (
+            est.coef_[None, :].astype(np.float64),
+            np.array([est.intercept_]),
+            getattr(est, "scale_", None),
+        )
+    W, b, sigma, n_iter = fit_scaled(
+        plan,
+        scale=est.scale,
+        loss=loss,
+        fit_intercept=est.fit_intercept,
+        y=plan.y,
+        sw=plan.sw,
+        tol=est.tol,
+        max_iter=est.max_iter,
+        warm=warm,
+    )
+    est._set_fitted(loss, W, b, n_iter, plan.n_evals, dtype)
+    est._set_scale(sigma, plan.residuals(W, b) if loss.link == "identity" else None)
     return est
 
 
-def _huber_start(est, data, objective, spec_for):
-    """The in-memory Huber start of non-convex losses, on dask arrays.
+class _DaskPlan:
+    """The steps of :func:`~._scale.fit_scaled` on dask arrays.
 
-    As in memory, delta = 1.345 * 1.4826 * MAD(y); the median and the MAD
-    come from :func:`dask.array.percentile` (approximate quantiles merged
-    over blocks), so the start, and the local optimum a non-convex loss
-    reaches from it, may differ slightly from an in-memory fit.
+    The scale is a weighted median of residuals: y, the weights and each
+    residual vector are brought into memory (n floats each, 1/p of X).
     """
-    from ..losses import Huber
-    from ._base import _newton_ok
-    from ._solvers import run_solver
 
-    y = data.y.astype(np.float64)
-    med = float(da.percentile(y, [50]).compute().ravel()[0])
-    mad = float(da.percentile(abs(y - med), [50]).compute().ravel()[0])
-    scale = 1.4826 * mad
-    if not scale > 0:
-        scale = float(y.std().compute()) or 1.0
-    huber = _objective(est, data, spec_for(Huber(delta=1.345 * scale)))
-    theta0 = np.zeros(huber.n_params)
-    if huber.fit_intercept:
-        theta0[huber.n_coef :] = est._intercept_init(huber, huber.loss)
-    newton = _newton_ok(data.n_samples, huber.n_params)
-    solver = "newton-cholesky" if newton else "lbfgs"
-    res = run_solver(huber, theta0, solver=solver, max_iter=est.max_iter, tol=est.tol)
-    W, b = huber.unpack(res.theta)
-    return (W, b), res.n_iter
+    def __init__(self, est, loss, data):
+        self.est, self.loss, self.data = est, loss, data
+        self.y = np.asarray(data.y.compute(), dtype=np.float64)
+        self.sw = (
+            np.ones(data.n_samples)
+            if data.sw is None
+            else np.asarray(data.sw.compute(), dtype=np.float64)
+        )
+        self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
+        self.n_evals = 0.0
+
+    def spec(self, a_loss, sigma):
+        return _BlockSpec(
+            a_loss,
+            ("regression", float(sigma)),
+            K=1,
+            softmax=False,
+            fit_intercept=self.est.fit_intercept,
+            sw_sum=self.data.sw_sum,
+        )
+
+    def objective(self, sigma, a_loss=None):
+        return _objective(self.est, self.data, self.spec(a_loss or self.loss, sigma))
+
+    def fit_at(self, sigma, warm):
+        objective = self.objective(sigma)
+        if warm is not None:
+            warm = rescale(*warm, 1.0 / sigma, self.loss.link)
+        W, b, n_iter = self.est._solve(objective, self.loss, warm=warm)
+        self.n_evals += objective.n_evals
+        return (*rescale(W, b, sigma, self.loss.link), n_iter)
+
+    def residuals(self, W, b):
+        raw = self.data.X @ W[0].astype(self.data.X.dtype) + b[0]
+        return self.y - np.asarray(raw.compute(), dtype=np.float64)
+
+    def lad_start(self, sigma):
+        """No exact solver on dask arrays: the Huber start (delta 1.345 scales)."""
+        from ..losses import Huber
+        from ._base import _newton_ok
+        from ._solvers import run_solver
+
+        est = self.est
+        huber = self.objective(sigma, Huber(delta=1.345))
+        theta0 = np.zeros(huber.n_params)
+        if huber.fit_intercept:
+            theta0[huber.n_coef :] = est._intercept_init(huber, huber.loss)
+        newton = _newton_ok(self.data.n_samples, huber.n_params)
+        solver = "newton-cholesky" if newton else "lbfgs"
+        res = run_solver(
+            huber, theta0, solver=solver, max_iter=est.max_iter, tol=est.tol
+        )
+        W, b = huber.unpack(res.theta)
+        return (*rescale(W, b, sigma, "identity"), res.n_iter)
 
 
 def _fit_classifier(est, loss, data, facts, dtype):

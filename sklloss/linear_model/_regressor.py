@@ -1,6 +1,9 @@
 """LossRegressor: a linear model minimising any regression loss exactly."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -11,6 +14,7 @@ from sklearn.utils.validation import (
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective
+from ._scale import check_scale, fit_scaled, rescale
 
 __all__ = ["LossRegressor"]
 
@@ -121,6 +125,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         alpha=1e-4,
         l1_ratio=0.0,
         fit_intercept=True,
+        scale="auto",
         solver="auto",
         max_iter=1000,
         tol=1e-8,
@@ -128,6 +133,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         verbose=0,
     ):
         self.loss = loss
+        self.scale = scale
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -178,6 +184,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
 
             return _dask.fit(self, X, y, sample_weight)
         self._check_params()
+        check_scale(self.scale)
         loss = self._resolve_loss()
         X, y = validate_data(
             self,
@@ -192,25 +199,40 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
-        objective = LinearObjective(
-            X.astype(np.float64, copy=False),
-            y,
-            sw,
-            loss,
-            alpha=self.alpha,
-            l1_ratio=self.l1_ratio,
-            fit_intercept=self.fit_intercept,
-        )
+        plan = _InMemoryPlan(self, X.astype(np.float64, copy=False), y, sw, loss)
         warm = None
         if (
             self.warm_start
             and hasattr(self, "coef_")
             and self.coef_.shape == (X.shape[1],)
         ):
-            warm = (self.coef_[None, :], np.array([self.intercept_]))
-        W, b, n_iter = self._solve(objective, loss, warm=warm)
-        self._set_fitted(loss, W, b, n_iter, objective.n_evals, X.dtype)
+            warm = (
+                self.coef_[None, :].astype(np.float64),
+                np.array([self.intercept_]),
+                getattr(self, "scale_", None),
+            )
+        W, b, sigma, n_iter = fit_scaled(
+            plan,
+            scale=self.scale,
+            loss=loss,
+            fit_intercept=self.fit_intercept,
+            y=y,
+            sw=sw,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            warm=warm,
+        )
+        self._set_fitted(loss, W, b, n_iter, plan.n_evals, X.dtype)
+        self._set_scale(sigma, plan.residuals(W, b) if loss.link == "identity" else None)
         return self
+
+    def _set_scale(self, sigma, residuals):
+        """``scale_`` and ``outliers_`` (None without a threshold or a residual)."""
+        self.scale_ = float(sigma)
+        threshold = self.loss_.outlier_threshold
+        self.outliers_ = None
+        if threshold is not None and residuals is not None:
+            self.outliers_ = np.abs(residuals) > threshold * self.scale_
 
     def _set_fitted(self, loss, W, b, n_iter, n_evals, dtype):
         """Fitted attributes from a solution ``W`` (1, p), ``b`` (1,)."""
@@ -259,3 +281,60 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             reset=False,
         )
         return self.loss_.inverse_link(np.asarray(self._raw(X)))
+
+
+class _InMemoryPlan:
+    """The data-specific steps of :func:`~._scale.fit_scaled` for in-memory X."""
+
+    def __init__(self, est, X, y, sw, loss):
+        self.est, self.X, self.y, self.sw, self.loss = est, X, y, sw, loss
+        self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
+        self.n_evals = 0.0
+
+    def fit_at(self, sigma, warm):
+        est, loss = self.est, self.loss
+        objective = LinearObjective(
+            self.X,
+            self.y / sigma,
+            self.sw,
+            loss,
+            alpha=est.alpha,
+            l1_ratio=est.l1_ratio,
+            fit_intercept=est.fit_intercept,
+        )
+        if warm is not None:
+            warm = rescale(*warm, 1.0 / sigma, loss.link)
+        W, b, n_iter = est._solve(objective, loss, warm=warm)
+        self.n_evals += objective.n_evals
+        return (*rescale(W, b, sigma, loss.link), n_iter)
+
+    def residuals(self, W, b):
+        return self.y - (self.X @ W[0] + b[0])
+
+    def lad_start(self, sigma):
+        """The least-absolute-deviation fit (same penalty), or None if too large."""
+        from ..losses import AbsoluteError
+        from ._exact import fit_piecewise_linear
+
+        est = self.est
+        try:
+            with warnings.catch_warnings():
+                # only a starting point: its convergence does not matter
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                coef, intercept, n_iter = fit_piecewise_linear(
+                    self.X,
+                    self.y / sigma,
+                    self.sw,
+                    AbsoluteError(),
+                    alpha=est.alpha,
+                    l1_ratio=est.l1_ratio,
+                    fit_intercept=est.fit_intercept,
+                    tol=max(est.tol, 1e-8),
+                    max_iter=est.max_iter,
+                    verbose=0,
+                )
+        except ValueError:  # too large for a dense normal matrix
+            return None
+        W = np.asarray(coef, dtype=np.float64).reshape(1, -1)
+        b = np.array([float(intercept) if est.fit_intercept else 0.0])
+        return (*rescale(W, b, sigma, "identity"), n_iter)

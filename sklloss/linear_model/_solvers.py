@@ -220,29 +220,60 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
         if not np.all(np.isfinite(g)):
             return SolverResult(x, it, False, "the gradient is not finite")
         H = hess(x)
-        scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
+        scale, polyak = _damping_scale(H, g, f)
         while True:
             d, slope, t, accepted = _damped_step(fun_grad, x, f, g, H, mu)
             if accepted is None:  # stationary to rounding level
                 return SolverResult(x, it, True, "stationary point")
             if accepted:
                 break
-            mu = max(10 * mu, 1e-6 * scale)
+            # A singular H that gives no descent direction starts the damping
+            # at the curvature of the Polyak step; otherwise from the diagonal.
+            mu = max(10 * mu, 1e-6 * scale, polyak if t == 0.0 else 0.0)
             if mu > 1e12 * scale:
-                return SolverResult(x, it, False, "the line search failed")
+                return SolverResult(
+                    x,
+                    it,
+                    False,
+                    "the line search failed along the solver's own descent "
+                    "direction (is the loss's gradient consistent with its "
+                    "values?)",
+                )
         x_new, f_new, g_new, tiny = accepted
         if tiny and np.max(np.abs(g_new)) >= np.max(np.abs(g)):
             # no progress left at this precision: x is the optimum
             printer(it, f, g)
             return SolverResult(x, it, True, "gradient at rounding level")
+        newton_step = mu == 0 and t == 1 and slope != -float(g @ g)
         mu = mu / 10 if (t == 1 and mu > 1e-6 * scale) else (0.0 if t == 1 else mu)
         step = t * np.max(np.abs(d))
         x, f, g = x_new, f_new, g_new
-        if step <= tol * max(1.0, float(np.max(np.abs(x), initial=0.0))):
+        # Only a full, undamped Newton step measures the distance to the
+        # optimum (the error is then ~ step**2); a damped or gradient step
+        # can be short far from it. Relative to the largest parameter, with
+        # no absolute floor, so that the test means the same in any units.
+        if newton_step and step <= tol * float(np.max(np.abs(x), initial=0.0)):
             printer(it, f, g)
             return SolverResult(x, it, True, "Newton step below tol")
     printer(max_iter, f, g)
     return SolverResult(x, max_iter, False, f"max_iter={max_iter} reached")
+
+
+def _damping_scale(H, g, f):
+    """Sizes of the Levenberg-Marquardt damping, in units of a Hessian.
+
+    ``scale``: the largest diagonal entry of H, or ``polyak`` when H
+    vanishes. ``polyak = |g|^2 / f``: the damping whose gradient step
+    ``-g / polyak`` is Polyak's step ``f / |g|^2`` towards the lower bound 0
+    of the objective. When H is singular along g (huber with every residual
+    beyond delta: the problem is then locally least absolute deviations) the
+    step is as long as the distance to the optimum suggests, in any units of
+    y, where an absolute floor gave steps of 0.5 at residuals of 1e5.
+    """
+    diag = float(np.max(np.abs(np.diag(H)), initial=0.0))
+    gg = float(g @ g)
+    polyak = gg / f if f > 0 and np.isfinite(f) else gg
+    return max(diag, polyak, 1e-300), max(polyak, 1e-300)
 
 
 _MAX_HALVINGS = 8
@@ -259,8 +290,12 @@ def _damped_step(fun_grad, x, f, g, H, mu):
     d = _newton_direction(Hm, g)
     slope = float(g @ d)
     if not slope < 0:
-        if slope == 0 or np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)):
+        if np.max(np.abs(g)) <= 1e3 * _EPS * (1 + abs(f)) or not np.any(g):
             return d, slope, 0.0, None
+        if not mu:
+            # g is not in the range of a singular or indefinite H (huber with
+            # every residual beyond delta): not stationary, damp the system
+            return d, slope, 0.0, False
         d, slope = -g, -float(g @ g)  # not a descent direction: gradient step
     # Near the optimum the decrease -slope/2 falls below the rounding level
     # of f: f can no longer judge the step, the quadratic model can (it is

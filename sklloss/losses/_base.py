@@ -80,6 +80,19 @@ class Loss(BaseEstimator):
         Valid values of ``y_true`` and of ``y_pred`` (prediction space).
     metric_name : str
         Name of the matching function in :mod:`sklloss.metrics`.
+    scale_role : {None, "homogeneous", "tuning"}
+        How the loss depends on the units of ``y`` (read by
+        :class:`~sklloss.LossRegressor`'s ``scale``): ``"tuning"``, its
+        shape depends on them through a tuning constant (``delta``, ``c``,
+        ``epsilon``) or a built-in unit (log-cosh), so the estimator works in
+        units of an estimated scale; ``"homogeneous"``, rescaling ``y`` and
+        the prediction by ``a`` multiplies the loss by a power of ``a``
+        (squared and absolute error, quantile, the deviances), so the units
+        only weigh the penalty; ``None`` (a user's loss), unknown: fitted in
+        the units of ``y``.
+    outlier_threshold : float or None
+        For a robust loss, the residual (in units of the scale) beyond which
+        a sample counts as an outlier (``outliers_`` of the estimator).
     """
 
     name = None
@@ -95,6 +108,8 @@ class Loss(BaseEstimator):
     y_true_domain = Interval()
     y_pred_domain = Interval()
     metric_name = None
+    scale_role = None
+    outlier_threshold = None
 
     # ------------------------------------------------------------------ params
     def _validate_params(self):

@@ -200,6 +200,7 @@ class _LogLinkDeviance(Loss):
 
     link = "log"
     y_pred_domain = _POSITIVE
+    scale_role = "homogeneous"
 
     @property
     def _power(self):

@@ -108,6 +108,7 @@ class SquaredError(Loss):
     array([1., 4.])
     """
 
+    scale_role = "homogeneous"
     name = "squared_error"
     aliases = ("mse", "l2")
     metric_name = "mean_squared_error"
@@ -152,6 +153,7 @@ class AbsoluteError(Loss):
     ((1.0, 0.0), (-1.0, 0.0))
     """
 
+    scale_role = "homogeneous"
     name = "absolute_error"
     is_twice_differentiable = False
     aliases = ("mae", "l1")
@@ -212,6 +214,7 @@ class Huber(Loss):
     array([0.125, 2.5  ])
     """
 
+    scale_role = "tuning"
     name = "huber"
     is_twice_differentiable = False
     metric_name = "mean_huber_loss"
@@ -219,6 +222,17 @@ class Huber(Loss):
     def __init__(self, delta=1.0):
         self.delta = delta
         self._validate_params()
+
+    @property
+    def outlier_threshold(self):
+        """Residual, in units of the scale, beyond which a sample is an outlier.
+
+        Returns
+        -------
+        float
+            ``delta``: where the loss turns from quadratic to linear.
+        """
+        return float(self.delta)
 
     def _validate_params(self):
         _check_positive(self, "delta")
@@ -272,6 +286,7 @@ class SmoothL1(Loss):
     array([0.25, 2.  ])
     """
 
+    scale_role = "tuning"
     name = "smooth_l1"
     is_twice_differentiable = False
     metric_name = "mean_smooth_l1_loss"
@@ -279,6 +294,17 @@ class SmoothL1(Loss):
     def __init__(self, beta=1.0):
         self.beta = beta
         self._validate_params()
+
+    @property
+    def outlier_threshold(self):
+        """Residual, in units of the scale, beyond which a sample is an outlier.
+
+        Returns
+        -------
+        float
+            ``beta``: where the loss turns from quadratic to linear.
+        """
+        return float(self.beta)
 
     def _validate_params(self):
         _check_positive(self, "beta")
@@ -335,6 +361,7 @@ class Quantile(Loss):
     array([0.9, 0.1])
     """
 
+    scale_role = "homogeneous"
     name = "quantile"
     is_twice_differentiable = False
     aliases = ("pinball",)
@@ -404,6 +431,7 @@ class LogCosh(Loss):
     array([ 0.        ,  0.43378083, 29.30685282])
     """
 
+    scale_role = "tuning"
     name = "log_cosh"
     metric_name = "mean_log_cosh_loss"
 
@@ -456,6 +484,7 @@ class EpsilonInsensitive(Loss):
     array([0. , 1.5])
     """
 
+    scale_role = "tuning"
     name = "epsilon_insensitive"
     is_twice_differentiable = False
     metric_name = "mean_epsilon_insensitive_loss"
@@ -526,6 +555,7 @@ class SquaredEpsilonInsensitive(Loss):
     array([0.  , 2.25])
     """
 
+    scale_role = "tuning"
     name = "squared_epsilon_insensitive"
     is_twice_differentiable = False
     metric_name = "mean_squared_epsilon_insensitive_loss"

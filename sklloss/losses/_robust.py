@@ -63,6 +63,7 @@ class Cauchy(Loss):
     array([0.        , 0.34657359, 0.34657359])
     """
 
+    scale_role = "tuning"
     name = "cauchy"
     metric_name = "mean_cauchy_loss"
     is_convex = False
@@ -70,6 +71,17 @@ class Cauchy(Loss):
     def __init__(self, c=2.3849):
         self.c = c
         self._validate_params()
+
+    @property
+    def outlier_threshold(self):
+        """Residual, in units of the scale, beyond which a sample is an outlier.
+
+        Returns
+        -------
+        float
+            ``c``: the weight psi(r)/r has halved there.
+        """
+        return float(self.c)
 
     def _validate_params(self):
         _check_positive(self, "c")
@@ -150,6 +162,7 @@ class TukeyBiweight(Loss):
     array([0.        , 0.096354..., 0.166666...])
     """
 
+    scale_role = "tuning"
     name = "tukey_biweight"
     metric_name = "mean_tukey_biweight_loss"
     is_convex = False
@@ -157,6 +170,17 @@ class TukeyBiweight(Loss):
     def __init__(self, c=4.685):
         self.c = c
         self._validate_params()
+
+    @property
+    def outlier_threshold(self):
+        """Residual, in units of the scale, beyond which a sample is an outlier.
+
+        Returns
+        -------
+        float
+            ``c``: the loss is constant beyond it (weight 0).
+        """
+        return float(self.c)
 
     def _validate_params(self):
         _check_positive(self, "c")

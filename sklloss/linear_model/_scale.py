@@ -1,0 +1,270 @@
+r"""The scale of a regression: how :class:`~sklloss.LossRegressor` is unit-free.
+
+A fit with scale :math:`\sigma` minimises the stated objective on the target
+in units of :math:`\sigma`,
+
+.. math::
+
+    \min_{\tilde w, \tilde b}\; \frac{1}{\sum_i s_i} \sum_i s_i\,
+    \ell\big(y_i / \sigma,\; x_i^\top \tilde w + \tilde b\big)
+    + \alpha\, P(\tilde w),
+
+and reports the coefficients in units of ``y``: :math:`w = \sigma \tilde w`,
+:math:`b = \sigma \tilde b` for an identity link, :math:`w = \tilde w`,
+:math:`b = \tilde b + \log \sigma` for a log link. The loss's tuning
+constants (``delta``, ``beta``, ``c``, ``epsilon``) are therefore in units of
+:math:`\sigma`, and the penalty weighs coefficients in units of
+:math:`\sigma`: when :math:`\sigma` follows the units of ``y`` (every choice
+but a fixed number does), multiplying ``y`` by :math:`a > 0` multiplies the
+coefficients by :math:`a` (identity link) or adds :math:`\log a` to the
+intercept (log link), exactly, whatever ``alpha``.
+
+How :math:`\sigma` is chosen (``scale=``):
+
+``"mad"``
+    Re-estimated from the residuals as statsmodels' ``RLM`` and R's
+    ``MASS::rlm`` do: :math:`\sigma = \operatorname{median}_i |r_i| /
+    \Phi^{-1}(3/4)` (weighted median with sample weights), alternated with
+    the fit at that :math:`\sigma` until it stops changing (a fixed point).
+    A non-convex loss starts from the least-absolute-deviation fit.
+``"joint"``
+    HuberRegressor's concomitant scale: :math:`(w, b, \sigma)` minimise the
+    jointly convex perspective
+    :math:`\sigma\,[\text{objective at } \sigma] + \sigma / 2`, i.e.
+    :math:`\frac{1}{\sum s}\sum_i s_i\, \sigma \ell(r_i / \sigma) + \sigma/2
+    + \alpha \sigma P(w / \sigma)` (for ``huber`` with ``alpha=0`` this is
+    ``HuberRegressor``'s objective divided by twice the total weight).
+    Solved by alternating the fit at fixed :math:`\sigma` and the exact
+    one-dimensional minimisation over :math:`\sigma` (block coordinate
+    descent on a convex function).
+``"auto"``
+    ``"mad"`` for a loss whose shape depends on the units of ``y``
+    (``scale_role == "tuning"``); for a ``"homogeneous"`` loss, whose shape
+    does not, a spread of ``y`` computed once (the weighted MAD about the
+    weighted median for an identity link, the weighted mean for a log link),
+    which only normalises the penalty; 1 for a user's loss (no
+    ``scale_role``) and for a log link without intercept.
+a positive number
+    That :math:`\sigma`, fixed (``scale=1.0`` is the objective in the units
+    of ``y``).
+"""
+
+import math
+import warnings
+
+import numpy as np
+from scipy.optimize import brentq
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["check_scale", "fit_scaled", "rescale", "weighted_median"]
+
+# Phi^{-1}(3/4): the MAD of a normal sample divided by this estimates sigma.
+_MAD_NORMAL = 0.6744897501960817
+# E|z| = sqrt(2 / pi) at the normal: the fallback when the MAD is 0.
+_MEAN_ABS_NORMAL = math.sqrt(2.0 / math.pi)
+SCALE_MODES = ("auto", "mad", "joint")
+
+
+def check_scale(scale):
+    """Validate the estimator's ``scale`` parameter (ValueError naming it)."""
+    if isinstance(scale, str):
+        if scale in SCALE_MODES:
+            return
+    elif isinstance(scale, int | float | np.floating | np.integer) and not isinstance(
+        scale, bool
+    ):
+        if np.isfinite(scale) and scale > 0:
+            return
+    raise ValueError(
+        f"scale must be one of {SCALE_MODES} or a positive finite number; "
+        f"got scale={scale!r}."
+    )
+
+
+def weighted_median(v, w):
+    """Weighted median of ``v`` (``np.median`` for equal weights).
+
+    The smallest value whose cumulative weight reaches half the total; when
+    it reaches exactly half, the mean of it and the next value (as
+    ``np.median`` does for an even count). Weights are divided by their
+    maximum first, so their sum cannot overflow.
+    """
+    v = np.asarray(v, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    keep = w > 0
+    v, w = v[keep], w[keep] / np.max(w[keep])
+    order = np.argsort(v, kind="stable")
+    v, cw = v[order], np.cumsum(w[order])
+    half = 0.5 * cw[-1]
+    k = int(np.searchsorted(cw, half * (1 - 1e-12)))
+    if k + 1 < v.size and abs(cw[k] - half) <= 1e-12 * cw[-1]:
+        return 0.5 * (v[k] + v[k + 1])
+    return float(v[k])
+
+
+def _weighted_mean(v, w):
+    w = w / np.max(w)
+    return float(np.dot(w, v) / np.sum(w))
+
+
+def mad_scale(r, sw):
+    """RLM's scale: weighted median of ``|r|`` / Phi^{-1}(3/4) (centre 0).
+
+    0 when more than half the weight sits on exact zeros: the fit then
+    interpolates a majority of the data, and the scale has collapsed.
+    """
+    return weighted_median(np.abs(r), sw) / _MAD_NORMAL
+
+
+def data_scale(y, sw, link):
+    """A spread of ``y`` that follows its units (1 for a constant y)."""
+    if link == "log":
+        m = _weighted_mean(y, sw)
+        return m if m > 0 else 1.0
+    d = np.abs(y - weighted_median(y, sw))
+    s = weighted_median(d, sw) / _MAD_NORMAL
+    if not s > 0:
+        s = _weighted_mean(d, sw) / _MEAN_ABS_NORMAL
+    return s if s > 0 and np.isfinite(s) else 1.0
+
+
+def resolve_mode(scale, loss, fit_intercept):
+    """``("fixed", sigma)``, ``("data", None)``, ``("mad", None)`` or ``("joint", None)``."""
+    if not isinstance(scale, str):
+        return "fixed", float(scale)
+    if scale == "mad" and loss.link != "identity":
+        raise ValueError(
+            "scale='mad' re-estimates the scale from residuals y - prediction, "
+            f"which needs an identity link; got loss={loss._display_name!r} "
+            f"(link={loss.link!r}). Use scale='auto' or a number."
+        )
+    if scale == "joint":
+        if loss.link != "identity" or not loss.is_convex:
+            raise ValueError(
+                "scale='joint' (the concomitant scale) needs a convex loss with an "
+                f"identity link; got loss={loss._display_name!r}. Use scale='mad'."
+            )
+        return "joint", None
+    if loss.link == "log" and not fit_intercept:
+        # exp(X w) cannot absorb a change of units without an intercept
+        return "fixed", 1.0
+    if scale == "mad":
+        return "mad", None
+    role = getattr(loss, "scale_role", None)
+    if role == "tuning":
+        return "mad", None
+    if role == "homogeneous":
+        return "data", None
+    return "fixed", 1.0
+
+
+def _joint_scale(loss, r, sw, sigma, l2):
+    r"""argmin over s > 0 of  s mean(rho(r / s)) + s / 2 + l2 / s  (convex in s).
+
+    Its derivative, :math:`\text{mean}(\rho(z) - z \psi(z)) + 1/2 - l2/s^2`
+    with :math:`z = r / s`, increases with s; its root is found by Brent's
+    method on log s after bracketing.
+    """
+    w = sw / np.sum(sw)
+    zero = np.zeros_like(r)
+
+    def slope(u):
+        s = math.exp(u)
+        z = r / s
+        rho = loss.loss(z, zero)
+        z_psi = -z * loss.gradient(z, zero)  # psi = rho' = -d loss / d raw
+        return float(w @ (rho - z_psi)) + 0.5 - l2 / (s * s)
+
+    u0 = math.log(sigma)
+    lo, hi = u0 - 1.0, u0 + 1.0
+    for _ in range(200):
+        if slope(lo) < 0:
+            break
+        lo -= 2.0
+    else:
+        raise ValueError(
+            "scale='joint': the concomitant objective decreases down to a zero "
+            f"scale with loss={loss._display_name!r} (huber needs delta > 1, as "
+            "HuberRegressor needs epsilon > 1). Use scale='mad'."
+        )
+    for _ in range(200):
+        if slope(hi) > 0:
+            break
+        hi += 2.0
+    return math.exp(brentq(slope, lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+
+
+def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=None):
+    """Fit at a fixed or estimated scale; return ``(W, b, sigma, n_iter)``.
+
+    ``plan`` provides the data-specific steps (in-memory or dask):
+    ``plan.fit_at(sigma, warm)`` -> ``(W, b, n_iter)`` in units of y,
+    ``plan.residuals(W, b)`` -> ``y - X @ W[0] - b[0]`` (an ndarray) and
+    ``plan.lad_start(sigma)`` -> ``(W, b, n_iter)`` or None. ``warm`` is an
+    optional ``(W, b, sigma)`` start (warm_start).
+    """
+    mode, sigma = resolve_mode(scale, loss, fit_intercept)
+    W0, b0 = (None, None) if warm is None else warm[:2]
+    if mode == "fixed":
+        return _fixed(plan, sigma, W0, b0)
+    if warm is not None and warm[2] is not None:
+        sigma = float(warm[2])
+    else:
+        sigma = data_scale(y, sw, loss.link)
+    if mode == "data":
+        return _fixed(plan, sigma, W0, b0)
+    n_iter = 0
+    if W0 is None and not loss.is_convex:
+        start = plan.lad_start(sigma)
+        if start is not None:
+            W0, b0, n_iter = start
+            r = plan.residuals(W0, b0)
+            sigma = _next_scale("mad", loss, r, sw, sigma, 0.0) or sigma
+    W, b, it = plan.fit_at(sigma, None if W0 is None else (W0, b0))
+    n_iter += it
+    l2 = 0.0
+    for _ in range(max_iter):
+        r = plan.residuals(W, b)
+        if mode == "joint":
+            l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0
+        new = _next_scale(mode, loss, r, sw, sigma, l2)
+        if not new:
+            # An exact fit of the majority (mad) or of all the data (joint):
+            # the scale collapses to 0, where the fit at this scale already is.
+            return W, b, sigma, n_iter
+        if abs(new - sigma) <= tol * sigma:
+            return W, b, sigma, n_iter
+        sigma = new
+        W, b, it = plan.fit_at(sigma, (W, b))
+        n_iter += it
+    warnings.warn(
+        f"The scale (scale={scale!r}) did not converge in max_iter={max_iter} "
+        "re-estimations; the coefficients are the optimum at the last scale. "
+        "Increase max_iter or pass a fixed scale.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+    return W, b, sigma, n_iter
+
+
+def rescale(W, b, sigma, link):
+    """Coefficients fitted on ``y / sigma`` in the units of ``y``.
+
+    ``rescale(W, b, 1 / sigma, link)`` is the inverse.
+    """
+    if link == "log":
+        return W, b + math.log(sigma)
+    return W * sigma, b * sigma
+
+
+def _fixed(plan, sigma, W0, b0):
+    W, b, n_iter = plan.fit_at(sigma, None if W0 is None else (W0, b0))
+    return W, b, sigma, n_iter
+
+
+def _next_scale(mode, loss, r, sw, sigma, l2):
+    if mode == "mad":
+        return mad_scale(r, sw)
+    if not np.any(r[sw > 0]) and l2 == 0:
+        return 0.0
+    return _joint_scale(loss, r, sw, sigma, l2)
