@@ -104,7 +104,9 @@ def test_glm_matches_sklearn(loss, Ref, kw):
     from sklloss.losses import get_loss
 
     alpha = 0.01
-    ours = LossRegressor(loss=get_loss(loss, **params), alpha=alpha, scale=1.0).fit(X, y)
+    ours = LossRegressor(loss=get_loss(loss, **params), alpha=alpha, scale=1.0).fit(
+        X, y
+    )
     ref = Ref(alpha=alpha / 2, tol=1e-12, max_iter=10_000, solver="newton-cholesky")
     ref.set_params(**kw).fit(X, y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)

@@ -3,8 +3,8 @@
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.base import RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -59,6 +59,34 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         Share of the L1 norm in the penalty, in [0, 1].
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
+    scale : {"auto", "mad", "joint"} or float, default="auto"
+        The unit :math:`\sigma` in which the model is fitted: the objective
+        above is minimised for the target :math:`y / \sigma`, and the
+        coefficients are reported in the units of ``y``. The loss's tuning
+        constants (``delta``, ``beta``, ``c``, ``epsilon``) are then in units
+        of :math:`\sigma` and the penalty weighs :math:`w / \sigma`, so the
+        fit does not depend on the units of ``y``: ``a * y`` gives ``a *
+        coef_`` (identity link) or ``intercept_ + log(a)`` (log link).
+
+        - ``"mad"``: re-estimated from the residuals, :math:`\sigma =
+          \operatorname{median}|r_i| / 0.6745`, alternated with the fit until
+          it stops changing, as statsmodels' ``RLM`` and R's ``MASS::rlm``
+          (with ``loss=Huber(delta=1.345)`` their default Huber fit, 95%
+          efficient at the normal; ``TukeyBiweight(c=4.685)`` likewise).
+        - ``"joint"``: the concomitant scale of scikit-learn's
+          ``HuberRegressor``, minimising :math:`\sigma \cdot`
+          (objective at :math:`\sigma`) :math:`+ \sigma / 2` jointly in
+          :math:`(w, b, \sigma)`; convex losses with an identity link.
+        - ``"auto"``: ``"mad"`` for a loss whose shape depends on the units
+          of ``y`` (``loss.scale_role == "tuning"``: huber, smooth_l1,
+          log_cosh, the epsilon-insensitive losses, cauchy,
+          tukey_biweight); for the other built-in losses a spread of ``y``
+          computed once (weighted MAD about the median for an identity link,
+          weighted mean for a log link), which only normalises the penalty;
+          1 for a user's loss without ``scale_role`` and for a log link
+          without intercept.
+        - a positive number: that :math:`\sigma`, fixed; ``scale=1.0``
+          minimises the objective in the units of ``y``.
     solver : {"auto", "newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs", \
             "exact"}, default="auto"
         Optimisation method; ``"exact"`` only for piecewise-linear losses.
@@ -87,6 +115,12 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         The resolved loss the model was trained with.
     solver_ : str
         The solver ``"auto"`` chose.
+    scale_ : float
+        The scale :math:`\sigma` of the fit (see ``scale``).
+    outliers_ : ndarray of shape (n_samples,) of bool, or None
+        Samples whose absolute residual exceeds ``loss.outlier_threshold *
+        scale_`` (huber, smooth_l1, cauchy, tukey_biweight); None for a loss
+        without an outlier threshold.
     n_iter_ : int
         Iterations of the solver (>= 1).
     n_evals_ : int
@@ -223,7 +257,9 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             warm=warm,
         )
         self._set_fitted(loss, W, b, n_iter, plan.n_evals, X.dtype)
-        self._set_scale(sigma, plan.residuals(W, b) if loss.link == "identity" else None)
+        self._set_scale(
+            sigma, plan.residuals(W, b) if loss.link == "identity" else None
+        )
         return self
 
     def _set_scale(self, sigma, residuals):

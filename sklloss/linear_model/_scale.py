@@ -129,7 +129,7 @@ def data_scale(y, sw, link):
 
 
 def resolve_mode(scale, loss, fit_intercept):
-    """``("fixed", sigma)``, ``("data", None)``, ``("mad", None)`` or ``("joint", None)``."""
+    """The mode of a fit: ``(mode, sigma)``, sigma given only for "fixed"."""
     if not isinstance(scale, str):
         return "fixed", float(scale)
     if scale == "mad" and loss.link != "identity":

@@ -407,6 +407,24 @@ class Quantile(Loss):
 _LOG2 = math.log(2.0)
 
 
+def _log_cosh(a):
+    """``log(cosh(a))`` of ``a >= 0``, overwriting ``a``, accurate for every a.
+
+    ``a + log1p(exp(-2a)) - log 2`` never overflows but cancels for small a
+    (at a = 1e-6 it was 1e-4 off, relative: the fits of targets in units of
+    1e-6 stopped on a rounded objective); below 1 the identity
+    ``cosh(a) = 1 + 2 sinh(a/2)^2`` gives ``log1p(2 sinh(a/2)^2)``, exact to
+    rounding and free of cancellation.
+    """
+    small = a < 1.0
+    s = np.sinh(0.5 * a[small])
+    e = np.exp(-2.0 * a)
+    a += np.log1p(e, out=e)
+    a -= _LOG2
+    a[small] = np.log1p(2.0 * s * s)
+    return a
+
+
 @register
 class LogCosh(Loss):
     r"""Log-cosh loss, quadratic near 0 and linear in the tails.
@@ -436,19 +454,14 @@ class LogCosh(Loss):
     metric_name = "mean_log_cosh_loss"
 
     def loss(self, y_true, raw_prediction):
-        a = _abs_residual(y_true, raw_prediction)
-        e = np.exp(-2.0 * a)
-        a += np.log1p(e, out=e)
-        a -= _LOG2
-        return a
+        return _log_cosh(_abs_residual(y_true, raw_prediction))
 
     def gradient(self, y_true, raw_prediction):
         return np.tanh(raw_prediction - y_true)
 
     def loss_gradient(self, y_true, raw_prediction):
         r = raw_prediction - y_true
-        a = np.abs(r)
-        return a + np.log1p(np.exp(-2.0 * a)) - _LOG2, np.tanh(r)
+        return _log_cosh(np.abs(r)), np.tanh(r)
 
     def hessian(self, y_true, raw_prediction):
         e = np.exp(-2.0 * np.abs(y_true - raw_prediction))
