@@ -663,7 +663,18 @@ class _DaskPlan:
         return self.y - np.asarray(raw.compute(), dtype=np.float64)
 
     def lad_start(self, sigma):
-        """No exact solver on dask arrays: the Huber start (delta 1.345 scales)."""
+        """No exact solver on dask arrays: the Huber start (delta 1.345 scales).
+
+        Parameters
+        ----------
+        sigma : float
+            The scale the start is fitted at.
+
+        Returns
+        -------
+        tuple or None
+            ``(W, b, n_iter)`` in units of y.
+        """
         from ..losses import Huber
         from ._base import _newton_ok
         from ._solvers import run_solver

@@ -348,7 +348,18 @@ class _InMemoryPlan:
         return self.y - (self.X @ W[0] + b[0])
 
     def lad_start(self, sigma):
-        """The least-absolute-deviation fit (same penalty), or None if too large."""
+        """The least-absolute-deviation fit (same penalty), or None if too large.
+
+        Parameters
+        ----------
+        sigma : float
+            The scale the start is fitted at.
+
+        Returns
+        -------
+        tuple or None
+            ``(W, b, n_iter)`` in units of y.
+        """
         from ..losses import AbsoluteError
         from ._exact import fit_piecewise_linear
 

@@ -66,7 +66,18 @@ SCALE_MODES = ("auto", "mad", "joint")
 
 
 def check_scale(scale):
-    """Validate the estimator's ``scale`` parameter (ValueError naming it)."""
+    """Validate the estimator's ``scale`` parameter.
+
+    Parameters
+    ----------
+    scale : object
+        ``"auto"``, ``"mad"``, ``"joint"`` or a positive finite number.
+
+    Raises
+    ------
+    ValueError
+        Naming ``scale`` and the value, for anything else.
+    """
     if isinstance(scale, str):
         if scale in SCALE_MODES:
             return
@@ -88,6 +99,18 @@ def weighted_median(v, w):
     it reaches exactly half, the mean of it and the next value (as
     ``np.median`` does for an even count). Weights are divided by their
     maximum first, so their sum cannot overflow.
+
+    Parameters
+    ----------
+    v : ndarray of shape (n,)
+        Values.
+    w : ndarray of shape (n,)
+        Non-negative weights, not all zero.
+
+    Returns
+    -------
+    float
+        The weighted median.
     """
     v = np.asarray(v, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
@@ -107,7 +130,7 @@ def _weighted_mean(v, w):
     return float(np.dot(w, v) / np.sum(w))
 
 
-def mad_scale(r, sw):
+def _mad_scale(r, sw):
     """RLM's scale: weighted median of ``|r|`` / Phi^{-1}(3/4) (centre 0).
 
     0 when more than half the weight sits on exact zeros: the fit then
@@ -116,7 +139,7 @@ def mad_scale(r, sw):
     return weighted_median(np.abs(r), sw) / _MAD_NORMAL
 
 
-def data_scale(y, sw, link):
+def _data_scale(y, sw, link):
     """A spread of ``y`` that follows its units (1 for a constant y)."""
     if link == "log":
         m = _weighted_mean(y, sw)
@@ -128,7 +151,7 @@ def data_scale(y, sw, link):
     return s if s > 0 and np.isfinite(s) else 1.0
 
 
-def resolve_mode(scale, loss, fit_intercept):
+def _resolve_mode(scale, loss, fit_intercept):
     """The mode of a fit: ``(mode, sigma)``, sigma given only for "fixed"."""
     if not isinstance(scale, str):
         return "fixed", float(scale)
@@ -195,22 +218,50 @@ def _joint_scale(loss, r, sw, sigma, l2):
 
 
 def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=None):
-    """Fit at a fixed or estimated scale; return ``(W, b, sigma, n_iter)``.
+    """Fit at a fixed or estimated scale (the module notes say how).
 
-    ``plan`` provides the data-specific steps (in-memory or dask):
-    ``plan.fit_at(sigma, warm)`` -> ``(W, b, n_iter)`` in units of y,
-    ``plan.residuals(W, b)`` -> ``y - X @ W[0] - b[0]`` (an ndarray) and
-    ``plan.lad_start(sigma)`` -> ``(W, b, n_iter)`` or None. ``warm`` is an
-    optional ``(W, b, sigma)`` start (warm_start).
+    Parameters
+    ----------
+    plan : object
+        The data-specific steps (in memory or on dask): ``plan.fit_at(sigma,
+        warm)`` -> ``(W, b, n_iter)`` in units of y, ``plan.residuals(W, b)``
+        -> ``y - X @ W[0] - b[0]`` (an ndarray), ``plan.lad_start(sigma)`` ->
+        ``(W, b, n_iter)`` or None, and ``plan.l2_weight`` (``alpha * (1 -
+        l1_ratio)``).
+    scale : str or float
+        The estimator's ``scale``.
+    loss : Loss
+        The loss.
+    fit_intercept : bool
+        Whether the model has an intercept.
+    y, sw : ndarray of shape (n_samples,)
+        Targets and sample weights.
+    tol : float
+        Relative change of the scale at which the re-estimation stops.
+    max_iter : int
+        Maximum number of re-estimations.
+    warm : tuple (W, b, sigma), optional
+        A start (warm_start); ``sigma`` may be None.
+
+    Returns
+    -------
+    W : ndarray of shape (1, n_features)
+        Coefficients in units of y.
+    b : ndarray of shape (1,)
+        Intercept in units of y.
+    sigma : float
+        The scale of the fit.
+    n_iter : int
+        Solver iterations, summed over the fits.
     """
-    mode, sigma = resolve_mode(scale, loss, fit_intercept)
+    mode, sigma = _resolve_mode(scale, loss, fit_intercept)
     W0, b0 = (None, None) if warm is None else warm[:2]
     if mode == "fixed":
         return _fixed(plan, sigma, W0, b0)
     if warm is not None and warm[2] is not None:
         sigma = float(warm[2])
     else:
-        sigma = data_scale(y, sw, loss.link)
+        sigma = _data_scale(y, sw, loss.link)
     if mode == "data":
         return _fixed(plan, sigma, W0, b0)
     n_iter = 0
@@ -250,7 +301,21 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
 def rescale(W, b, sigma, link):
     """Coefficients fitted on ``y / sigma`` in the units of ``y``.
 
-    ``rescale(W, b, 1 / sigma, link)`` is the inverse.
+    Parameters
+    ----------
+    W : ndarray of shape (1, n_features)
+        Coefficients fitted on ``y / sigma``.
+    b : ndarray of shape (1,)
+        Intercept fitted on ``y / sigma``.
+    sigma : float
+        The scale; ``rescale(W, b, 1 / sigma, link)`` is the inverse.
+    link : {"identity", "log"}
+        The loss's link.
+
+    Returns
+    -------
+    W, b : ndarray
+        The coefficients and intercept in the units of ``y``.
     """
     if link == "log":
         return W, b + math.log(sigma)
@@ -264,7 +329,7 @@ def _fixed(plan, sigma, W0, b0):
 
 def _next_scale(mode, loss, r, sw, sigma, l2):
     if mode == "mad":
-        return mad_scale(r, sw)
+        return _mad_scale(r, sw)
     if not np.any(r[sw > 0]) and l2 == 0:
         return 0.0
     return _joint_scale(loss, r, sw, sigma, l2)
