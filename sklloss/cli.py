@@ -13,12 +13,12 @@ Conventions, documented in ``--help`` too:
 * Features are standardised inside a :class:`~sklearn.pipeline.Pipeline`
   (``StandardScaler`` then the linear model), so every fold scales with its
   own training part.
-* Regression targets are standardised too, with
-  :class:`~sklearn.compose.TransformedTargetRegressor`, so the thresholds of
-  robust losses (Huber's ``delta``, Tukey's ``c``) are in units of the
-  target's standard deviation; log-link losses (Poisson, Gamma, Tweedie) get
-  ``y / std(y)`` only, which keeps the target positive. Metrics are computed
-  on the original scale. ``--no-scale-target`` turns this off.
+* Regression targets are fitted in units of a scale
+  (:class:`~sklloss.LossRegressor`'s ``scale``, ``--scale``, default
+  ``auto``): the thresholds of robust losses (Huber's ``delta``, Tukey's
+  ``c``) are in units of the residuals' robust scale, as in statsmodels'
+  ``RLM``, and the model is the one the API fits on the same data.
+  ``--scale 1`` (or ``--no-scale-target``) fits in the units of the target.
 * Default regression data: scikit-learn's diabetes data (442 x 10, shipped,
   no download) where a seeded share (``--outliers``, default 0.1) of the
   targets is shifted upwards by 4 to 8 standard deviations of the target.
@@ -147,7 +147,7 @@ def build_parser():
             "cross-validation folds; print one row per loss with each metric's "
             "mean ± std over the folds and the fit time, the best value of each "
             "column marked with '*'. Features are standardised in a Pipeline; "
-            "regression targets are standardised too (see --no-scale-target)."
+            "regression losses are fitted in units of a scale (see --scale)."
         ),
         epilog=(
             "Default data: the diabetes data with a seeded share (--outliers) of "
@@ -228,13 +228,44 @@ def build_parser():
         help="share of outlying targets in the default regression data (default 0.1)",
     )
     cmp.add_argument(
+        "--scale",
+        type=_scale_arg,
+        default="auto",
+        metavar="SCALE",
+        help=(
+            "LossRegressor's scale: auto (default), mad, joint or a positive "
+            "number; loss thresholds such as huber's delta are in its units"
+        ),
+    )
+    cmp.add_argument(
         "--no-scale-target",
-        dest="scale_target",
-        action="store_false",
-        help="fit regression losses on the raw target",
+        dest="scale",
+        action="store_const",
+        const=1.0,
+        help="fit regression losses in the units of the target (--scale 1)",
     )
     cmp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
+
+
+def _scale_arg(text):
+    from .linear_model._scale import check_scale
+
+    value = text if text in ("auto", "mad", "joint") else _number(text)
+    try:
+        check_scale(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be auto, mad, joint or a positive number; got {text!r}"
+        ) from None
+    return value
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 # ------------------------------------------------------------------ loss specs
@@ -647,7 +678,7 @@ def load_csv(path, target, task):
 
 
 # ------------------------------------------------------------------- fitting
-def make_estimator(task, loss, *, alpha, scale_target=True):
+def make_estimator(task, loss, *, alpha, scale="auto"):
     """The pipeline that ``compare`` cross-validates for one training loss.
 
     Parameters
@@ -658,18 +689,15 @@ def make_estimator(task, loss, *, alpha, scale_target=True):
         The training loss.
     alpha : float
         Penalty strength of the linear model.
-    scale_target : bool, default=True
-        For regression, standardise the target too (without centring it for
-        a log-link loss), through a TransformedTargetRegressor.
+    scale : {"auto", "mad", "joint"} or float, default="auto"
+        For regression, :class:`LossRegressor`'s ``scale``.
 
     Returns
     -------
     estimator
         ``StandardScaler`` then :class:`LossClassifier` or
-        :class:`LossRegressor`, as a pipeline (wrapped in a
-        TransformedTargetRegressor when the target is scaled).
+        :class:`LossRegressor`, as a pipeline.
     """
-    from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -677,14 +705,8 @@ def make_estimator(task, loss, *, alpha, scale_target=True):
 
     if task == "classification":
         return make_pipeline(StandardScaler(), LossClassifier(loss=loss, alpha=alpha))
-    pipe = make_pipeline(StandardScaler(), LossRegressor(loss=loss, alpha=alpha))
-    if not scale_target:
-        return pipe
-    # Log-link losses need a positive target: scale it, do not centre it.
-    centre = loss.link == "identity"
-    return TransformedTargetRegressor(
-        regressor=pipe, transformer=StandardScaler(with_mean=centre)
-    )
+    model = LossRegressor(loss=loss, alpha=alpha, scale=scale)
+    return make_pipeline(StandardScaler(), model)
 
 
 def make_splitter(task, cv, seed):
@@ -723,7 +745,7 @@ def _margins(estimator, X, y):
     return own - others.max(axis=1)
 
 
-def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale_target, log):
+def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale, log):
     """Cross-validate every loss on the same folds; return the results dict.
 
     Parameters
@@ -744,9 +766,8 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale_target, l
         Penalty strength of the linear models.
     seed : int
         Seed of the folds' shuffle.
-    scale_target : bool
-        For regression, whether to standardise the target (see
-        :func:`make_estimator`).
+    scale : {"auto", "mad", "joint"} or float
+        For regression, :class:`LossRegressor`'s ``scale``.
     log : callable
         Called like ``print`` (it accepts ``end=``) with progress lines.
 
@@ -771,7 +792,7 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale_target, l
         raise UsageError(f"--cv: {exc}") from None
     results = []
     for i, (label, loss) in enumerate(losses, start=1):
-        est = make_estimator(task, loss, alpha=alpha, scale_target=scale_target)
+        est = make_estimator(task, loss, alpha=alpha, scale=scale)
         scores = {m.label: [] for m in metrics}
         fit_times, residuals, caught, error = [], [], {}, None
         t_start = time.perf_counter()
@@ -830,7 +851,7 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale_target, l
         "splitter": repr(splitter),
         "seed": seed,
         "alpha": alpha,
-        "scale_target": bool(scale_target) if task == "regression" else None,
+        "scale": scale if task == "regression" else None,
         "metrics": [
             {"name": m.label, "lower_is_better": m.lower_is_better} for m in metrics
         ],
@@ -1128,7 +1149,7 @@ def _compare(args, log):
         cv=args.cv,
         alpha=args.alpha,
         seed=args.seed,
-        scale_target=args.scale_target,
+        scale=args.scale,
         log=log,
     )
     report = {"dataset": desc, **report}

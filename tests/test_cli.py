@@ -452,3 +452,28 @@ def test_ascii_fallback_for_terminals_without_unicode(regression_csv, capsys, fm
     text.encode("ascii")  # no UnicodeEncodeError
     assert "+/-" in text and "(min)" in text
     assert "±" in _render(report, fmt, sys.stdout)
+
+
+@pytest.mark.parametrize("loss", ["huber", "tukey_biweight", "poisson"])
+def test_cli_fits_the_api_model(regression_csv, capsys, loss):
+    # Issue 11: the same data through the CLI and through the API give the
+    # same model: LossRegressor's default scale behind a StandardScaler,
+    # every fold scored on the original target.
+    path, X, y = regression_csv
+    y = np.exp(y / 10) if loss == "poisson" else y
+    csv_path = path.with_name(f"api_{loss}.csv")
+    with open(csv_path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "c", "target"])
+        w.writerows(np.column_stack([X, y]).tolist())
+    argv = ["compare", "--csv", str(csv_path), "--target", "target", "--cv", "3"]
+    argv += ["--losses", loss, "--metrics", "mean_absolute_error", "--format", "json"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    folds = json.loads(out)["results"][0]["scores"]["mean_absolute_error"]["folds"]
+    from sklloss.linear_model import LossRegressor
+
+    for k, (tr, te) in enumerate(KFold(3, shuffle=True, random_state=0).split(X)):
+        model = make_pipeline(StandardScaler(), LossRegressor(loss=loss))
+        pred = model.fit(X[tr], y[tr]).predict(X[te])
+        assert folds[k] == pytest.approx(np.mean(np.abs(y[te] - pred)), rel=1e-9)
