@@ -56,8 +56,10 @@ for c in (constant_fits["tukey_biweight"], np.median(y_const)):
 # The MSE-optimal constant is the mean, 0.95 * 1000 + 0.05 * 10 = 950.5, and
 # the MAE-optimal constant is the median, 1000: the claim holds (950.50 and
 # 1000.00 above), and the fits reach the closed forms. Huber (delta = 1, in
-# the units of y) behaves like the median: the 50 targets at 10 are far
-# outside its quadratic zone. Tukey's biweight is not convex: its solver
+# units of the robust scale of the residuals, see ``scale``) behaves like the
+# median: 95% of the targets are fitted exactly, the residuals' median
+# absolute value and with it the scale collapse to 0, and the 50 targets at
+# 10 are far outside the quadratic zone. Tukey's biweight is not convex: its solver
 # returns a stationary point, and the two objective values printed above show
 # whether it is the global minimum (at 1000, where the 950 equal targets cost
 # nothing) or a point where every residual is beyond ``c`` and the gradient

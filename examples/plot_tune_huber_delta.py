@@ -78,7 +78,10 @@ print(
 # large values. Below that, the scores tie within
 # their fold-to-fold spread, while the true coefficient error is smallest
 # around ``delta`` = 1, close to the classical choice 1.345 noise standard
-# deviations. Any value in the flat region is a sound choice.
+# deviations. Any value in the flat region is a sound choice. ``delta`` is in
+# units of the model's scale (``LossRegressor(scale="auto")``: the residuals'
+# robust scale, re-estimated during the fit, about the noise's standard
+# deviation here), so the same grid serves a target in any units.
 fig, ax = plt.subplots(figsize=(7, 4.5))
 ax.errorbar(
     deltas,
@@ -90,7 +93,7 @@ ax.errorbar(
 )
 ax.axvline(best, color="C3", ls="--", label=f"CV choice: delta = {best:.2f}")
 ax.set_xscale("log")
-ax.set_xlabel("training delta (units of y; the noise has standard deviation 1)")
+ax.set_xlabel("training delta (units of the fit's scale_, about the noise std)")
 ax.set_ylabel("held-out Huber(delta=1) loss")
 ax2 = ax.twinx()
 ax2.plot(deltas, coef_err, "s:", color="C2", label="|coef - true coef|")

@@ -77,14 +77,16 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
           ``HuberRegressor``, minimising :math:`\sigma \cdot`
           (objective at :math:`\sigma`) :math:`+ \sigma / 2` jointly in
           :math:`(w, b, \sigma)`; convex losses with an identity link.
-        - ``"auto"``: ``"mad"`` for a loss whose shape depends on the units
-          of ``y`` (``loss.scale_role == "tuning"``: huber, smooth_l1,
-          log_cosh, the epsilon-insensitive losses, cauchy,
-          tukey_biweight); for the other built-in losses a spread of ``y``
-          computed once (weighted MAD about the median for an identity link,
-          weighted mean for a log link), which only normalises the penalty;
-          1 for a user's loss without ``scale_role`` and for a log link
-          without intercept.
+        - ``"auto"``: ``"mad"`` for a smooth loss whose shape depends on the
+          units of ``y`` (``loss.scale_role == "tuning"``: huber, smooth_l1,
+          log_cosh, squared_epsilon_insensitive, cauchy, tukey_biweight);
+          for the other built-in losses a spread of ``y`` computed once
+          (weighted MAD about the median for an identity link, weighted mean
+          for a log link): it normalises the penalty, and is the unit of
+          ``epsilon_insensitive``'s epsilon (whose exact LP solution jumps
+          with the scale, so re-estimating it need not settle); 1 for a
+          user's loss without ``scale_role`` and for a log link without
+          intercept.
         - a positive number: that :math:`\sigma`, fixed; ``scale=1.0``
           minimises the objective in the units of ``y``.
     solver : {"auto", "newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs", \

@@ -38,8 +38,9 @@ How :math:`\sigma` is chosen (``scale=``):
     one-dimensional minimisation over :math:`\sigma` (block coordinate
     descent on a convex function).
 ``"auto"``
-    ``"mad"`` for a loss whose shape depends on the units of ``y``
-    (``scale_role == "tuning"``); for a ``"homogeneous"`` loss, whose shape
+    ``"mad"`` for a smooth loss whose shape depends on the units of ``y``
+    (``scale_role == "tuning"``; ``epsilon_insensitive``, piecewise linear,
+    gets the spread of ``y`` below); for a ``"homogeneous"`` loss, whose shape
     does not, a spread of ``y`` computed once (the weighted MAD about the
     weighted median for an identity link, the weighted mean for a log link),
     which only normalises the penalty; 1 for a user's loss (no
@@ -63,6 +64,9 @@ _MAD_NORMAL = 0.6744897501960817
 # E|z| = sqrt(2 / pi) at the normal: the fallback when the MAD is 0.
 _MEAN_ABS_NORMAL = math.sqrt(2.0 / math.pi)
 SCALE_MODES = ("auto", "mad", "joint")
+# The fixed-point iteration of RLM converges linearly (stackloss: ~25 steps
+# to 1e-8), bisection gains a bit per step: more than this means no solution.
+_MAX_STEPS = 200
 
 
 def check_scale(scale):
@@ -174,8 +178,13 @@ def _resolve_mode(scale, loss, fit_intercept):
     if scale == "mad":
         return "mad", None
     role = getattr(loss, "scale_role", None)
-    if role == "tuning":
+    if role == "tuning" and not loss.is_piecewise_linear:
         return "mad", None
+    if role == "tuning":
+        # An LP solution jumps as the scale moves, so the MAD iteration can
+        # cycle (epsilon_insensitive in check_estimator's weight checks did):
+        # epsilon is in units of the spread of y instead, computed once.
+        return "data", None
     if role == "homogeneous":
         return "data", None
     return "fixed", 1.0
@@ -273,29 +282,63 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
             sigma = _next_scale("mad", loss, r, sw, sigma, 0.0) or sigma
     W, b, it = plan.fit_at(sigma, None if W0 is None else (W0, b0))
     n_iter += it
-    l2 = 0.0
-    for _ in range(max_iter):
+    W, b, sigma, n_iter, why = _solve_scale_equation(
+        plan, mode, loss, sw, sigma, W, b, n_iter, tol, min(max_iter, _MAX_STEPS)
+    )
+    if why is not None:
+        warnings.warn(
+            f"The scale (scale={scale!r}) did not converge: {why}; the "
+            "coefficients are the optimum at the last scale. Pass a fixed "
+            "scale (e.g. scale=model.scale_).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return W, b, sigma, n_iter
+
+
+def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_steps):
+    """Solve ``T(sigma) = sigma``, T the scale re-estimated from the fit at sigma.
+
+    Fixed-point steps (RLM's iteration, a contraction in the usual case)
+    while they stay inside the bracket of the points seen so far, where
+    ``T(s) > s`` below and ``T(s) < s`` above; otherwise, or when they stop
+    shrinking, bisection of that bracket (in log sigma). A fit whose
+    residuals are nearly piecewise constant in sigma (huber with a tiny
+    delta is almost least absolute deviations) makes T jump over the
+    diagonal: the fixed-point steps then cycle, and the bisection finds the
+    crossing to ``tol``, which is the solution of the scale equation there.
+    Returns ``(W, b, sigma, n_iter, why)``, ``why`` None on success.
+    """
+    lo = hi = None
+    last_step = np.inf
+    for _ in range(max_steps):
         r = plan.residuals(W, b)
-        if mode == "joint":
-            l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0
+        l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0 if mode == "joint" else 0.0
         new = _next_scale(mode, loss, r, sw, sigma, l2)
         if not new:
             # An exact fit of the majority (mad) or of all the data (joint):
             # the scale collapses to 0, where the fit at this scale already is.
-            return W, b, sigma, n_iter
+            return W, b, sigma, n_iter, None
         if abs(new - sigma) <= tol * sigma:
-            return W, b, sigma, n_iter
+            return W, b, sigma, n_iter, None
+        if new > sigma:
+            lo = sigma if lo is None else max(lo, sigma)
+        else:
+            hi = sigma if hi is None else min(hi, sigma)
+        if lo is not None and hi is not None:
+            if hi <= lo:
+                return W, b, sigma, n_iter, "the scale equation is not monotone here"
+            if hi - lo <= tol * lo:
+                return W, b, sigma, n_iter, None
+        step = abs(math.log(new / sigma))
+        inside = (lo is None or new > lo) and (hi is None or new < hi)
+        if lo is not None and hi is not None and (not inside or step > 0.9 * last_step):
+            new = math.sqrt(lo * hi)
+        last_step = step
         sigma = new
         W, b, it = plan.fit_at(sigma, (W, b))
         n_iter += it
-    warnings.warn(
-        f"The scale (scale={scale!r}) did not converge in max_iter={max_iter} "
-        "re-estimations; the coefficients are the optimum at the last scale. "
-        "Increase max_iter or pass a fixed scale.",
-        ConvergenceWarning,
-        stacklevel=3,
-    )
-    return W, b, sigma, n_iter
+    return W, b, sigma, n_iter, f"no fixed point within {max_steps} re-estimations"
 
 
 def rescale(W, b, sigma, link):
