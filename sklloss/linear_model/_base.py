@@ -208,6 +208,11 @@ class _LossLinearModel(BaseEstimator):
         return loss
 
     # ---------------------------------------------------------- solving
+    @property
+    def _solve_tol(self):
+        """``tol``, or the looser one of an intermediate fit of a scale loop."""
+        return getattr(self, "_tol_override", None) or self.tol
+
     def _choose_solver(self, loss, n_samples, n_params, sparse_X=False):
         if self.solver != "auto":
             if self.solver == "exact" and not loss.is_piecewise_linear:
@@ -304,7 +309,7 @@ class _LossLinearModel(BaseEstimator):
                 theta0,
                 solver="lbfgs",
                 max_iter=self.max_iter,
-                tol=self.tol,
+                tol=self._solve_tol,
                 verbose=self.verbose,
             )
             n_iter += res.n_iter
@@ -315,7 +320,7 @@ class _LossLinearModel(BaseEstimator):
                     res.theta,
                     solver=solver,
                     max_iter=min(self.max_iter, 50),
-                    tol=self.tol,
+                    tol=self._solve_tol,
                     verbose=self.verbose,
                 )
             if polished.converged:
@@ -327,7 +332,7 @@ class _LossLinearModel(BaseEstimator):
                 theta0,
                 solver=solver,
                 max_iter=self.max_iter,
-                tol=self.tol,
+                tol=self._solve_tol,
                 verbose=self.verbose,
                 rows=rows,
             )
@@ -366,7 +371,7 @@ class _LossLinearModel(BaseEstimator):
                 sub_theta0,
                 solver=sub_solver,
                 max_iter=self.max_iter,
-                tol=max(self.tol, 1e-4),
+                tol=max(self._solve_tol, 1e-4),
                 rows=rows,
             )
         objective.n_evals += sub.n_evals / 10  # in full-data passes
@@ -399,7 +404,7 @@ class _LossLinearModel(BaseEstimator):
                     alpha=objective.alpha,
                     l1_ratio=objective.l1_ratio,
                     fit_intercept=objective.fit_intercept,
-                    tol=max(self.tol, 1e-8),
+                    tol=max(self._solve_tol, 1e-8),
                     max_iter=self.max_iter,
                     verbose=0,
                 )
@@ -429,7 +434,7 @@ class _LossLinearModel(BaseEstimator):
         )
         solver = "newton-cholesky" if _newton_ok(len(y), huber.n_params) else "lbfgs"
         res = run_solver(
-            huber, theta0, solver=solver, max_iter=self.max_iter, tol=self.tol
+            huber, theta0, solver=solver, max_iter=self.max_iter, tol=self._solve_tol
         )
         W, b = huber.unpack(res.theta)
         return objective.pack(W, b), res.n_iter
@@ -450,7 +455,7 @@ class _LossLinearModel(BaseEstimator):
             alpha=objective.alpha,
             l1_ratio=objective.l1_ratio,
             fit_intercept=objective.fit_intercept,
-            tol=self.tol,
+            tol=self._solve_tol,
             max_iter=self.max_iter,
             verbose=self.verbose,
         )

@@ -75,7 +75,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _objective as _objective_module
 from ._objective import LinearObjective
-from ._scale import fit_scaled, rescale
+from ._scale import fit_scaled, rescale, solve_at
 
 __all__ = [
     "fit",
@@ -650,13 +650,23 @@ class _DaskPlan:
     def objective(self, sigma, a_loss=None):
         return _objective(self.est, self.data, self.spec(a_loss or self.loss, sigma))
 
-    def fit_at(self, sigma, warm):
+    def fit_at(self, sigma, warm, tol=None):
         objective = self.objective(sigma)
         if warm is not None:
             warm = rescale(*warm, 1.0 / sigma, self.loss.link)
-        W, b, n_iter = self.est._solve(objective, self.loss, warm=warm)
+        W, b, n_iter = solve_at(self.est, objective, self.loss, warm, tol)
         self.n_evals += objective.n_evals
         return (*rescale(W, b, sigma, self.loss.link), n_iter)
+
+    def subsample(self):
+        """No row sample of the scale loop on dask arrays (None).
+
+        Returns
+        -------
+        None
+            The loop starts on the full data.
+        """
+        return None
 
     def residuals(self, W, b):
         raw = self.data.X @ W[0].astype(self.data.X.dtype) + b[0]

@@ -12,9 +12,9 @@ from sklearn.utils.validation import (
 )
 
 from ..losses import get_loss
-from ._base import _is_dask, _LossLinearModel
+from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
 from ._objective import LinearObjective
-from ._scale import check_scale, fit_scaled, rescale
+from ._scale import check_scale, fit_scaled, rescale, solve_at
 
 __all__ = ["LossRegressor"]
 
@@ -329,7 +329,7 @@ class _InMemoryPlan:
         self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
         self.n_evals = 0.0
 
-    def fit_at(self, sigma, warm):
+    def fit_at(self, sigma, warm, tol=None):
         est, loss = self.est, self.loss
         objective = LinearObjective(
             self.X,
@@ -342,12 +342,31 @@ class _InMemoryPlan:
         )
         if warm is not None:
             warm = rescale(*warm, 1.0 / sigma, loss.link)
-        W, b, n_iter = est._solve(objective, loss, warm=warm)
+        W, b, n_iter = solve_at(est, objective, loss, warm, tol)
         self.n_evals += objective.n_evals
         return (*rescale(W, b, sigma, loss.link), n_iter)
 
+    step = 1
+
     def residuals(self, W, b):
         return self.y - (self.X @ W[0] + b[0])
+
+    def subsample(self):
+        """The plan on every 10th row, from 50,000 rows (None below).
+
+        Returns
+        -------
+        _InMemoryPlan or None
+            The plan of the row sample (its ``step`` is 10).
+        """
+        if self.X.shape[0] < _SUBSAMPLE_MIN_ROWS:
+            return None
+        rows = slice(None, None, 10)
+        sub = _InMemoryPlan(
+            self.est, self.X[rows], self.y[rows], self.sw[rows], self.loss
+        )
+        sub.step = 10
+        return sub
 
     def lad_start(self, sigma):
         """The least-absolute-deviation fit (same penalty), or None if too large.

@@ -57,7 +57,7 @@ import numpy as np
 from scipy.optimize import brentq
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["check_scale", "fit_scaled", "rescale", "weighted_median"]
+__all__ = ["check_scale", "fit_scaled", "rescale", "solve_at", "weighted_median"]
 
 # Phi^{-1}(3/4): the MAD of a normal sample divided by this estimates sigma.
 _MAD_NORMAL = 0.6744897501960817
@@ -235,8 +235,9 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
         The data-specific steps (in memory or on dask): ``plan.fit_at(sigma,
         warm)`` -> ``(W, b, n_iter)`` in units of y, ``plan.residuals(W, b)``
         -> ``y - X @ W[0] - b[0]`` (an ndarray), ``plan.lad_start(sigma)`` ->
-        ``(W, b, n_iter)`` or None, and ``plan.l2_weight`` (``alpha * (1 -
-        l1_ratio)``).
+        ``(W, b, n_iter)`` or None, ``plan.subsample()`` -> a plan on a row
+        sample (``.y``, ``.sw``, ``.step``, ``.n_evals``) or None, and
+        ``plan.l2_weight`` (``alpha * (1 - l1_ratio)``).
     scale : str or float
         The estimator's ``scale``.
     loss : Loss
@@ -274,13 +275,33 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
     if mode == "data":
         return _fixed(plan, sigma, W0, b0)
     n_iter = 0
+    sub = plan.subsample() if W0 is None else None
+    if sub is not None:
+        # Many rows: the scale and the fit on every 10th row first (a tenth
+        # of the cost per pass), then the full data from there: the first
+        # full fits start at the right scale instead of the spread of y.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a start only
+            W0, b0, sigma, n_iter = fit_scaled(
+                sub,
+                scale=scale,
+                loss=loss,
+                fit_intercept=fit_intercept,
+                y=sub.y,
+                sw=sub.sw,
+                tol=max(tol, 1e-4),
+                max_iter=max_iter,
+            )
+        plan.n_evals += sub.n_evals / sub.step
     if W0 is None and not loss.is_convex:
         start = plan.lad_start(sigma)
         if start is not None:
             W0, b0, n_iter = start
             r = plan.residuals(W0, b0)
             sigma = _next_scale("mad", loss, r, sw, sigma, 0.0) or sigma
-    W, b, it = plan.fit_at(sigma, None if W0 is None else (W0, b0))
+    W, b, it = plan.fit_at(
+        sigma, None if W0 is None else (W0, b0), tol=_inner_tol(tol, 1.0)
+    )
     n_iter += it
     W, b, sigma, n_iter, why = _solve_scale_equation(
         plan, mode, loss, sw, sigma, W, b, n_iter, tol, min(max_iter, _MAX_STEPS)
@@ -311,6 +332,8 @@ def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_st
     """
     lo = hi = None
     last_step = np.inf
+    exact = False  # whether (W, b) was fitted with the full tol
+    prev = None  # (sigma, T(sigma) - sigma) of the previous step
     for _ in range(max_steps):
         r = plan.residuals(W, b)
         l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0 if mode == "joint" else 0.0
@@ -320,7 +343,11 @@ def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_st
             # the scale collapses to 0, where the fit at this scale already is.
             return W, b, sigma, n_iter, None
         if abs(new - sigma) <= tol * sigma:
-            return W, b, sigma, n_iter, None
+            if exact:
+                return W, b, sigma, n_iter, None
+            W, b, it = plan.fit_at(sigma, (W, b), tol=tol)
+            n_iter, exact = n_iter + it, True
+            continue
         if new > sigma:
             lo = sigma if lo is None else max(lo, sigma)
         else:
@@ -328,17 +355,44 @@ def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_st
         if lo is not None and hi is not None:
             if hi <= lo:
                 return W, b, sigma, n_iter, "the scale equation is not monotone here"
-            if hi - lo <= tol * lo:
+            if hi - lo <= tol * lo and exact:
                 return W, b, sigma, n_iter, None
+        fixed_point = new
+        if prev is not None and (new - sigma) != prev[1]:
+            # secant on g(s) = T(s) - s: superlinear where T is smooth
+            secant = sigma - (new - sigma) * (sigma - prev[0]) / (
+                (new - sigma) - prev[1]
+            )
+            a, z = min(sigma, new), max(sigma, new)
+            if 0.5 * a < secant < 2.0 * z:
+                new = secant
+        prev = (sigma, fixed_point - sigma)
         step = abs(math.log(new / sigma))
         inside = (lo is None or new > lo) and (hi is None or new < hi)
         if lo is not None and hi is not None and (not inside or step > 0.9 * last_step):
             new = math.sqrt(lo * hi)
         last_step = step
         sigma = new
-        W, b, it = plan.fit_at(sigma, (W, b))
+        # Far from the fixed point the fit need not be exact: its tolerance
+        # follows the last change of the scale (the final fits get ``tol``).
+        inner = _inner_tol(tol, step)
+        W_new, b_new, it = plan.fit_at(sigma, (W, b), tol=inner)
         n_iter += it
+        if exact and inner == tol and _same(W_new, b_new, W, b):
+            # The change of scale no longer moves the fit at its tolerance:
+            # the scale is resolved as far as the coefficients can tell.
+            return W, b, sigma, n_iter, None
+        W, b, exact = W_new, b_new, inner == tol
     return W, b, sigma, n_iter, f"no fixed point within {max_steps} re-estimations"
+
+
+def _same(W1, b1, W2, b2):
+    return np.array_equal(W1, W2) and np.array_equal(b1, b2)
+
+
+def _inner_tol(tol, step):
+    inner = min(1e-4, 1e-2 * step)
+    return inner if inner > 2 * tol else tol
 
 
 def rescale(W, b, sigma, link):
@@ -363,6 +417,34 @@ def rescale(W, b, sigma, link):
     if link == "log":
         return W, b + math.log(sigma)
     return W * sigma, b * sigma
+
+
+def solve_at(est, objective, loss, warm, tol):
+    """``est._solve(objective, loss, warm=warm)`` with the tolerance ``tol``.
+
+    Parameters
+    ----------
+    est : LossRegressor
+        The estimator whose solver runs.
+    objective : LinearObjective
+        The objective at one scale.
+    loss : Loss
+        The loss.
+    warm : tuple (W, b) or None
+        Start, in the objective's units.
+    tol : float or None
+        The tolerance of this fit (None: the estimator's ``tol``).
+
+    Returns
+    -------
+    tuple
+        ``(W, b, n_iter)`` of ``est._solve``.
+    """
+    est._tol_override = tol
+    try:
+        return est._solve(objective, loss, warm=warm)
+    finally:
+        del est._tol_override
 
 
 def _fixed(plan, sigma, W0, b0):
