@@ -96,7 +96,8 @@ def test_poisson_with_weights_matches_scipy_on_the_formula():
     X = rng.standard_normal((n, p))
     y = rng.poisson(np.exp(0.3 * X[:, 0] - 0.2 * X[:, 1] + 0.5)).astype(float)
     sw = rng.integers(0, 4, size=n).astype(float)
-    est = LossRegressor(loss="poisson", alpha=ALPHA).fit(X, y, sample_weight=sw)
+    est = LossRegressor(loss="poisson", alpha=ALPHA, scale=1.0)
+    est.fit(X, y, sample_weight=sw)
     assert est.solver_ == "sampled-newton"
 
     def f(theta):

@@ -81,7 +81,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
           units of ``y`` (``loss.scale_role == "tuning"``: huber, smooth_l1,
           log_cosh, squared_epsilon_insensitive, cauchy, tukey_biweight);
           for the other built-in losses a spread of ``y`` computed once
-          (weighted MAD about the median for an identity link, weighted mean
+          (weighted MAD about the median for an identity link, weighted mean of ``|y|``
           for a log link): it normalises the penalty, and is the unit of
           ``epsilon_insensitive``'s epsilon (whose exact LP solution jumps
           with the scale, so re-estimating it need not settle); 1 for a

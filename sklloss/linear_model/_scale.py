@@ -42,7 +42,7 @@ How :math:`\sigma` is chosen (``scale=``):
     (``scale_role == "tuning"``; ``epsilon_insensitive``, piecewise linear,
     gets the spread of ``y`` below); for a ``"homogeneous"`` loss, whose shape
     does not, a spread of ``y`` computed once (the weighted MAD about the
-    weighted median for an identity link, the weighted mean for a log link),
+    weighted median for an identity link, the weighted mean of ``|y|`` for a log link),
     which only normalises the penalty; 1 for a user's loss (no
     ``scale_role``) and for a log link without intercept.
 a positive number
@@ -146,8 +146,10 @@ def _mad_scale(r, sw):
 def _data_scale(y, sw, link):
     """A spread of ``y`` that follows its units (1 for a constant y)."""
     if link == "log":
-        m = _weighted_mean(y, sw)
-        return m if m > 0 else 1.0
+        # the mean of |y|: the mean itself for the usual positive targets,
+        # and no cancellation for tweedie's real-valued ones (power <= 0)
+        m = _weighted_mean(np.abs(y), sw)
+        return m if m > 0 and np.isfinite(m) else 1.0
     d = np.abs(y - weighted_median(y, sw))
     s = weighted_median(d, sw) / _MAD_NORMAL
     if not s > 0:
