@@ -9,10 +9,14 @@ method from a different start. The objective of sklloss is
               + alpha (l1_ratio ||w||_1 + (1 - l1_ratio) / 2 ||w||_2^2).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.optimize
 from scipy.special import expit, log_softmax, logsumexp
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
     ElasticNet,
     GammaRegressor,
@@ -386,3 +390,32 @@ def test_label_smoothing_multinomial_beats_reference():
     ours = np.concatenate([est.coef_.ravel(), est.intercept_])
     assert F(ours) <= F(ref) + 1e-12
     assert np.max(np.abs(dF(ours))) < 1e-8
+
+
+# ------------------------------------------------- all-zero L1 optimum (exact)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LossRegressor(loss="absolute_error"),
+        LossRegressor(loss="quantile"),
+        LossRegressor(loss="epsilon_insensitive"),
+        LossClassifier(loss="hinge"),
+    ],
+    ids=["absolute_error", "quantile", "epsilon_insensitive", "hinge"],
+)
+def test_exact_solver_all_zero_l1_optimum(estimator):
+    # With no intercept, w = 0 is optimal as soon as alpha >= max_j |x_j^T v| / S
+    # for a subgradient v of the loss at 0 (|v_i| <= 1 for these losses):
+    # alpha = max_j sum_i |x_ij| / n is large enough, whatever v.
+    _needs_exact()
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 5))
+    y = X @ rng.normal(size=5) + rng.normal(size=40)
+    if isinstance(estimator, LossClassifier):
+        y = (y > 0).astype(int)
+    alpha = float(np.max(np.abs(X).sum(axis=0))) / len(y) * 1.5
+    est = clone(estimator).set_params(alpha=alpha, l1_ratio=1.0, fit_intercept=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y)
+    np.testing.assert_array_equal(est.coef_, 0.0)
