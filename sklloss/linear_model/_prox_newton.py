@@ -1,0 +1,390 @@
+r"""Proximal Newton for the L1 / elastic-net objective (glmnet, skglm style).
+
+The objective of :class:`~sklloss.linear_model._objective.LinearObjective`
+with ``l1_ratio > 0`` is, in its standardised coordinates ``theta``,
+
+.. math::
+
+    F(\theta) = f(\theta) + \sum_j \lambda_j |\theta_j|,
+
+with ``f`` the smooth part (weighted mean loss + L2 term, ``loss_gradient``)
+and :math:`\lambda_j` = ``l1_weights`` (``alpha * l1_ratio / scale_j``; zero
+for the intercepts). Each iteration
+
+1. computes the gradient ``g`` of ``f`` and the violation of the optimality
+   (KKT) conditions of ``F``: :math:`|g_j| \le \lambda_j` where
+   :math:`\theta_j = 0`, :math:`g_j + \lambda_j\,\mathrm{sign}(\theta_j) = 0`
+   elsewhere (and :math:`g_j = 0` for the intercepts). Because
+   :math:`\theta_j = s_j w_j` and :math:`\partial F / \partial\theta_j =
+   (\partial F / \partial w_j) / s_j` at a zero intercept gradient, this is
+   the subgradient condition of the stated objective in the original
+   coefficients, each measured on the standardised column (scale-free);
+2. stops when the largest violation is below ``tol``;
+3. otherwise picks a working set: the features with a nonzero coefficient
+   plus the worst violators (all features when there are few), forms the
+   Hessian ``H`` of ``f`` on it (the objective restricted to those columns:
+   every other coefficient is zero, so this is an exact block of the full
+   Hessian), and minimises the quadratic model
+   :math:`g^T d + \frac12 d^T (H + \mu I) d + \sum_j \lambda_j |\theta_j + d_j|`
+   by coordinate descent, finished by an exact solve on the identified signs;
+4. takes the step with a backtracking (Armijo) line search on the true ``F``;
+   a failed search raises the damping :math:`\mu` (Levenberg-Marquardt), which
+   also makes the model convex for a non-convex loss (a local optimum).
+
+Zeros are exact: coordinate descent's soft-thresholding sets them.
+"""
+
+import numpy as np
+import scipy.linalg
+from scipy import sparse
+
+from ._objective import LinearObjective
+
+__all__ = ["prox_newton", "kkt_violation"]
+
+_EPS = np.finfo(np.float64).eps
+# Up to this many parameters every feature is in the working set.
+_ALL_FEATURES_MAX_PARAMS = 120
+# Smallest number of new features a working set may add.
+_MIN_NEW_FEATURES = 10
+_MAX_HALVINGS = 20
+_MAX_SWEEPS = 200
+
+
+def kkt_violation(theta, grad, lam):
+    """Per-coordinate violation of the optimality conditions of ``f + lam |.|``.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (P,)
+        The point.
+    grad : ndarray of shape (P,)
+        Gradient of the smooth part at ``theta``.
+    lam : ndarray of shape (P,)
+        L1 weight per coordinate (0 for unpenalised ones).
+
+    Returns
+    -------
+    ndarray of shape (P,)
+        ``|grad + lam sign(theta)|`` where ``theta != 0``, else
+        ``max(|grad| - lam, 0)``; zero exactly at an optimum.
+    """
+    return np.where(
+        theta != 0,
+        np.abs(grad + lam * np.sign(theta)),
+        np.maximum(np.abs(grad) - lam, 0.0),
+    )
+
+
+class _Result:
+    def __init__(self, theta, n_iter, converged, message):
+        self.theta = theta
+        self.n_iter = n_iter
+        self.converged = converged
+        self.message = message
+
+
+def _feature_index(objective):
+    """Feature of each coefficient of ``theta`` (-1 for intercepts)."""
+    K, p = objective.K, objective.n_features
+    idx = np.tile(np.arange(p), K)
+    return np.concatenate([idx, np.full(objective.n_params - K * p, -1)])
+
+
+def _restricted(objective, features):
+    """The objective on the columns ``features`` only (same coordinates)."""
+    X = objective.X
+    Xs = X[:, features]
+    if sparse.issparse(Xs):
+        Xs = Xs.tocsr()
+    sub = LinearObjective(
+        Xs,
+        objective.y,
+        objective.sample_weight_raw,
+        objective.loss,
+        n_outputs=objective.K,
+        softmax=objective.softmax,
+        alpha=objective.alpha,
+        l1_ratio=objective.l1_ratio,
+        fit_intercept=objective.fit_intercept,
+        column_stats=(objective.mean[features], objective.scale[features]),
+    )
+    sub.n_threads = objective.n_threads
+    return sub
+
+
+class _WorkingSets:
+    """Chooses the coordinates of each Newton step and their Hessian."""
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.feature = _feature_index(objective)
+        p = objective.n_features
+        self.all = (
+            objective.n_params <= _ALL_FEATURES_MAX_PARAMS
+            or type(objective) is not LinearObjective  # dask: no column access
+        )
+        self.n_new = _MIN_NEW_FEATURES
+        self.p = p
+
+    def choose(self, theta, viol):
+        """Coordinates of the next step: all, or a working set of features."""
+        if self.all:
+            return np.arange(theta.size), None
+        K, p = self.objective.K, self.p
+        m = K * p
+        nonzero = np.any(theta[:m].reshape(K, p) != 0, axis=0)
+        score = viol[:m].reshape(K, p).max(axis=0)
+        score[nonzero] = np.inf
+        n_take = int(nonzero.sum()) + max(self.n_new, int(nonzero.sum()))
+        n_take = min(n_take, p)
+        order = np.argsort(-score, kind="stable")[:n_take]
+        features = np.sort(order[(score[order] > 0)])
+        if features.size == p:
+            self.all = True
+            return np.arange(theta.size), None
+        coords = np.flatnonzero(np.isin(self.feature, features) | (self.feature < 0))
+        return coords, features
+
+    def hessian(self, theta, coords, features):
+        if not self.objective.loss.has_hessian:
+            return _difference_hessian(self.objective, theta, coords)
+        if features is None:
+            return self.objective.hessian(theta)
+        sub = _restricted(self.objective, features)
+        return sub.hessian(theta[coords])
+
+    def grow(self):
+        """A step made little progress: let more features in next time."""
+        self.n_new *= 2
+
+
+def _difference_hessian(objective, theta, coords):
+    """Hessian block on ``coords`` from forward differences of the gradient.
+
+    For a loss that gives only its gradient: one gradient pass per
+    coordinate. The Newton model needs no exact Hessian -- the line search
+    and the KKT test use the exact objective and gradient -- only a
+    positive semi-definite metric close to it (symmetrised here; the damping
+    handles the rest).
+    """
+    _, g0 = objective.loss_gradient(theta)
+    H = np.empty((coords.size, coords.size))
+    for i, j in enumerate(coords):
+        h = np.sqrt(_EPS) * max(1.0, abs(theta[j]))
+        e = theta.copy()
+        e[j] += h
+        H[:, i] = (objective.loss_gradient(e)[1][coords] - g0[coords]) / h
+    H = (H + H.T) / 2
+    lam = np.linalg.eigvalsh(H)
+    if lam[0] < 0:  # rounding, or a kink crossed: keep the model convex
+        H += (-lam[0] + 1e-10 * max(lam[-1], 1e-12)) * np.eye(coords.size)
+    return H
+
+
+def _soft(z, t):
+    return np.sign(z) * max(abs(z) - t, 0.0)
+
+
+def _exact_on_signs(A, g, x, lam, v, unpen):
+    """Minimiser of the model with the signs of ``v`` held fixed, or None.
+
+    On ``S = {v != 0} | unpenalised`` the model is smooth (the L1 term is
+    linear with slope ``lam * sign(v)``), so its minimiser solves one linear
+    system; it is accepted when no sign flips and every coordinate outside
+    ``S`` satisfies ``|model gradient| <= lam``.
+    """
+    S = (v != 0) | unpen
+    d = v - x
+    if not np.any(S):
+        return None
+    rest = ~S
+    rhs = -(g[S] + lam[S] * np.sign(v[S])) - A[np.ix_(S, rest)] @ d[rest]
+    M = A[np.ix_(S, S)]
+    # lstsq: M is singular for collinear columns (a consistent system then
+    # has many solutions, any of them will do); the residual is checked.
+    dS = scipy.linalg.lstsq(M, rhs, check_finite=False, cond=1e-13)[0]
+    if not np.all(np.isfinite(dS)):
+        return None
+    size = 1 + float(np.max(np.abs(g))) + float(np.max(np.abs(lam)))
+    if np.max(np.abs(M @ dS - rhs), initial=0.0) > 1e-11 * size:
+        return None
+    new = v.copy()
+    new[S] = x[S] + dS
+    pen = S & ~unpen
+    if np.any(np.sign(new[pen]) != np.sign(v[pen])):
+        return None
+    mg = g + A @ (new - x)
+    if np.any(np.abs(mg[rest]) > lam[rest] * (1 + 1e-9) + 1e-14 * size):
+        return None
+    return new
+
+
+def _model_step(H, g, x, lam, mu, tol_in):
+    """Minimise ``g.d + d.(H + mu I).d / 2 + lam.|x + d|``; return ``v = x + d``.
+
+    Cyclic coordinate descent on ``v`` (soft-thresholding for the penalised
+    coordinates), finished by an exact solve once the signs settle. The
+    point itself is returned, not ``d``: ``x + (v - x)`` is not always
+    ``v`` in floating point, and an exact zero must stay one.
+    """
+    P = g.size
+    A = H + mu * np.eye(P) if mu else H
+    a = np.diag(A).copy()
+    # a coordinate without curvature (a constant standardised column, huber
+    # with its rows beyond delta) gets a little, so its step stays finite
+    floor = 1e-8 * max(float(np.max(np.abs(a), initial=0.0)), 1e-300)
+    a = np.maximum(a, floor)
+    unpen = lam == 0
+    v = x.copy()
+    Ad = np.zeros(P)
+    rows = [A[j] for j in range(P)]
+    gl, al, laml = g.tolist(), a.tolist(), lam.tolist()
+    last_support = None
+    for sweep in range(_MAX_SWEEPS):
+        change = 0.0
+        for j in range(P):
+            gj = gl[j] + Ad[j]
+            vj = v[j]
+            z = vj - gj / al[j]
+            new = z if laml[j] == 0 else _soft(z, laml[j] / al[j])
+            delta = new - vj
+            if delta != 0.0:
+                v[j] = new
+                Ad += delta * rows[j]
+                change = max(change, al[j] * abs(delta))
+        if change <= tol_in:
+            break
+        support = v != 0
+        settled = last_support is not None and np.array_equal(support, last_support)
+        if settled or sweep % 10 == 9:  # also when CD crawls (ill-conditioned)
+            exact = _exact_on_signs(A, g, x, lam, v, unpen)
+            if exact is not None:
+                return exact
+        last_support = support
+    return v
+
+
+def _with_l1(objective, lam):
+    def F(theta):
+        f, g = objective.loss_gradient(theta)
+        return f + float(lam @ np.abs(theta)), g
+
+    return F
+
+
+def prox_newton(objective, theta0, *, max_iter, tol, printer):
+    """Minimise the L1 / elastic-net objective by proximal Newton.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        The objective (``l1 > 0``; the loss has a Hessian).
+    theta0 : ndarray of shape (objective.n_params,)
+        Start, in standardised coordinates (not modified).
+    max_iter : int
+        Maximum number of Newton iterations.
+    tol : float
+        Stop when every KKT violation (:func:`kkt_violation` in standardised
+        coordinates) is at most ``tol``.
+    printer : callable (iteration, objective, violations)
+        Progress reporter.
+
+    Returns
+    -------
+    result
+        With ``theta``, ``n_iter``, ``converged`` and ``message`` (no warning
+        is raised here).
+    """
+    m = objective.n_coef
+    lam = np.zeros(objective.n_params)
+    lam[:m] = objective.l1_weights
+    F_of = _with_l1(objective, lam)
+    ws = _WorkingSets(objective)
+    x = np.array(theta0, dtype=np.float64)
+    F, g = F_of(x)
+    mu = 0.0
+    for it in range(1, max_iter + 1):
+        if not (np.isfinite(F) and np.all(np.isfinite(g))):
+            return _Result(x, it, False, "the objective or its gradient is not finite")
+        viol = kkt_violation(x, g, lam)
+        worst = float(np.max(viol, initial=0.0))
+        printer(it - 1, F, viol)
+        if worst <= tol:
+            return _Result(x, it, True, "KKT conditions hold")
+        coords, features = ws.choose(x, viol)
+        H = ws.hessian(x, coords, features)
+        if not objective.loss.is_convex:
+            mu = max(mu, _convexify(H))
+        scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
+        g_max = float(np.max(np.abs(g[coords]), initial=0.0))
+        if scale <= 1e-12 * (1 + g_max):
+            # no curvature at all (huber with every residual beyond delta
+            # and no L2 term): the model is linear, so damp it to a step of
+            # about one standardised unit; the line search does the rest
+            mu = max(mu, g_max)
+            scale = max(scale, g_max)
+        tol_in = max(1e-3 * tol, min(0.1 * worst, worst**2))
+        while True:
+            step = _line_search(F_of, x, F, g, lam, H, coords, mu, tol_in)
+            if step is not None:
+                break
+            mu = max(10 * mu, 1e-6 * scale)
+            if mu > 1e12 * scale:
+                return _Result(x, it, False, "the line search failed")
+        x_new, F_new, g_new, t, tiny = step
+        if tiny:
+            new_worst = float(np.max(kkt_violation(x_new, g_new, lam), initial=0.0))
+            if new_worst >= worst:
+                # no progress left at this precision: F is at its minimum
+                printer(it, F, viol)
+                return _Result(x, it, True, "objective at rounding level")
+        if t < 1 and features is not None:
+            ws.grow()
+        mu = mu / 10 if (t == 1 and mu > 1e-6 * scale) else (0.0 if t == 1 else mu)
+        x, F, g = x_new, F_new, g_new
+    viol = kkt_violation(x, g, lam)
+    worst = float(np.max(viol, initial=0.0))
+    if worst <= tol:
+        return _Result(x, max_iter, True, "KKT conditions hold")
+    return _Result(
+        x,
+        max_iter,
+        False,
+        f"max_iter={max_iter} reached with the L1 optimality (KKT) conditions "
+        f"violated by {worst:.2e} > tol={tol:g}",
+    )
+
+
+def _convexify(H):
+    """Shift that makes an indefinite Hessian positive definite (non-convex loss)."""
+    lam_min = float(scipy.linalg.eigvalsh(H, subset_by_index=[0, 0])[0])
+    top = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
+    return 0.0 if lam_min > 0 else -1.1 * lam_min + 1e-8 * top
+
+
+def _line_search(F_of, x, F, g, lam, H, coords, mu, tol_in):
+    """Model step on ``coords`` and Armijo backtracking on the true objective.
+
+    Returns ``(x_new, F_new, g_new, t, tiny)`` or None when the
+    search failed (the caller raises the damping).
+    """
+    v = x.copy()
+    v[coords] = _model_step(H, g[coords], x[coords], lam[coords], mu, tol_in)
+    d = v - x
+    decrease = float(g @ d + lam @ (np.abs(v) - np.abs(x)))
+    if not decrease < 0:
+        if decrease == 0:
+            return x, F, g, 1.0, True  # the caller sees no progress
+        return None
+    # Near the optimum the predicted decrease falls below the rounding level
+    # of F: F cannot judge the step, the model (exact there) can.
+    tiny = -decrease <= 64 * _EPS * max(abs(F), 1e-300)
+    t = 1.0
+    for _ in range(_MAX_HALVINGS + 1):
+        x_new = v if t == 1 else x + t * d
+        F_new, g_new = F_of(x_new)
+        if np.isfinite(F_new) and (tiny or F_new <= F + 1e-4 * t * decrease):
+            return x_new, F_new, g_new, t, tiny
+        t *= 0.5
+    return None
