@@ -128,7 +128,22 @@ class _WorkingSets:
         self.p = p
 
     def choose(self, theta, viol):
-        """Coordinates of the next step: all, or a working set of features."""
+        """Coordinates of the next step: all, or a working set of features.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            The current point.
+        viol : ndarray of shape (n_params,)
+            Its KKT violations (:func:`kkt_violation`).
+
+        Returns
+        -------
+        coords : ndarray of int
+            Indices into ``theta`` of the step (intercepts always included).
+        features : ndarray of int or None
+            The working set's features, None for all of them.
+        """
         if self.all:
             return np.arange(theta.size), None
         K, p = self.objective.K, self.p
@@ -186,6 +201,20 @@ def _soft(z, t):
     return np.sign(z) * max(abs(z) - t, 0.0)
 
 
+def _solve(M, r):
+    """``M^+ r``: Cholesky when M is positive definite, else least squares."""
+    try:
+        c = scipy.linalg.cho_factor(M, check_finite=False)
+        x = scipy.linalg.cho_solve(c, r, check_finite=False)
+        if np.all(np.isfinite(x)) and np.max(np.abs(M @ x - r), initial=0.0) <= (
+            1e-10 * (1 + float(np.max(np.abs(r), initial=0.0)))
+        ):
+            return x
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    return scipy.linalg.lstsq(M, r, check_finite=False, cond=1e-13)[0]
+
+
 def _sign_step(A, g, x, lam, v, unpen):
     """Minimise the model with the signs of ``v`` held fixed.
 
@@ -209,8 +238,7 @@ def _sign_step(A, g, x, lam, v, unpen):
     M = A[np.ix_(S, S)]
     # of the many solutions of a singular M, the nearest to the CD iterate
     d_cur = d[S]
-    corr = scipy.linalg.lstsq(M, rhs - M @ d_cur, check_finite=False, cond=1e-13)
-    target = d_cur + corr[0]
+    target = d_cur + _solve(M, rhs - M @ d_cur)
     if not np.all(np.isfinite(target)):
         return v, False
     resid = rhs - M @ target
