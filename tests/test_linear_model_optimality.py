@@ -524,3 +524,17 @@ def test_l1_not_converged_warns_with_the_kkt_violation():
     X, y = _regression_data(n=100, p=8, seed=1)
     with pytest.warns(ConvergenceWarning, match="KKT"):
         LossRegressor(loss="huber", alpha=0.01, l1_ratio=0.5, max_iter=1).fit(X, y)
+
+
+def test_l1_tiny_targets_reach_the_optimum():
+    # targets of 1e-6: the objective is ~1e-12 from the start, and the
+    # stopping test must be relative to it
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(80, 6))
+    y = 1e-6 * (X @ rng.normal(size=6) + rng.normal(size=80))
+    alpha = 1e-8
+    ours = LossRegressor(alpha=alpha, l1_ratio=1.0).fit(X, y)
+    ref = Lasso(alpha=alpha / 2, tol=1e-16, max_iter=100_000).fit(X, y)
+    f = _lasso_objective(X, y, ours.coef_, ours.intercept_, alpha)
+    f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
+    assert f <= f_ref * (1 + 1e-9)

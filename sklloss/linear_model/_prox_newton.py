@@ -339,7 +339,8 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
         Maximum number of Newton iterations.
     tol : float
         Stop when every KKT violation (:func:`kkt_violation` in standardised
-        coordinates) is at most ``tol``.
+        coordinates) is at most ``tol`` (times the objective at ``theta0``
+        when that is below 1).
     printer : callable (iteration, objective, violations)
         Progress reporter.
 
@@ -356,6 +357,10 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
     ws = _WorkingSets(objective)
     x = np.array(theta0, dtype=np.float64)
     F, g = F_of(x)
+    # The test is relative to the objective's size when that is below 1
+    # (targets of 1e-6: a squared error of 1e-12 and gradients to match).
+    if np.isfinite(F) and 0 < abs(F) < 1:
+        tol = tol * abs(F)
     mu = 0.0
     for it in range(1, max_iter + 1):
         if not (np.isfinite(F) and np.all(np.isfinite(g))):
