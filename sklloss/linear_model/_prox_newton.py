@@ -77,6 +77,8 @@ def kkt_violation(theta, grad, lam):
 
 
 class _Result:
+    """The point, iterations, convergence and why it stopped (as SolverResult)."""
+
     def __init__(self, theta, n_iter, converged, message):
         self.theta = theta
         self.n_iter = n_iter
@@ -391,7 +393,13 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
                 break
             mu = max(10 * mu, 1e-6 * scale)
             if mu > 1e12 * scale:
-                return _Result(x, it, False, "the line search failed")
+                return _Result(
+                    x,
+                    it,
+                    False,
+                    "the line search failed with the L1 optimality (KKT) "
+                    f"conditions violated by {worst:.2e} > tol={tol:g}",
+                )
         x_new, F_new, g_new, t, tiny = step
         if tiny:
             new_worst = float(np.max(kkt_violation(x_new, g_new, lam), initial=0.0))
