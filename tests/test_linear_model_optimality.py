@@ -9,10 +9,14 @@ method from a different start. The objective of sklloss is
               + alpha (l1_ratio ||w||_1 + (1 - l1_ratio) / 2 ||w||_2^2).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.optimize
 from scipy.special import expit, log_softmax, logsumexp
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
     ElasticNet,
     GammaRegressor,
@@ -391,3 +395,151 @@ def test_label_smoothing_multinomial_beats_reference():
     ours = np.concatenate([est.coef_.ravel(), est.intercept_])
     assert F(ours) <= F(ref) + 1e-12
     assert np.max(np.abs(dF(ours))) < 1e-8
+
+
+# ------------------------------------------------- all-zero L1 optimum (exact)
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LossRegressor(loss="absolute_error"),
+        LossRegressor(loss="quantile"),
+        LossRegressor(loss="epsilon_insensitive"),
+        LossClassifier(loss="hinge"),
+    ],
+    ids=["absolute_error", "quantile", "epsilon_insensitive", "hinge"],
+)
+def test_exact_solver_all_zero_l1_optimum(estimator):
+    # With no intercept, w = 0 is optimal as soon as alpha >= max_j |x_j^T v| / S
+    # for a subgradient v of the loss at 0 (|v_i| <= 1 for these losses):
+    # alpha = max_j sum_i |x_ij| / n is large enough, whatever v.
+    _needs_exact()
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 5))
+    y = X @ rng.normal(size=5) + rng.normal(size=40)
+    if isinstance(estimator, LossClassifier):
+        y = (y > 0).astype(int)
+    alpha = float(np.max(np.abs(X).sum(axis=0))) / len(y) * 1.5
+    est = clone(estimator).set_params(alpha=alpha, l1_ratio=1.0, fit_intercept=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y)
+    np.testing.assert_array_equal(est.coef_, 0.0)
+
+
+# ----------------------------------------- L1 / elastic net: proximal Newton
+def _lasso_objective(X, y, w, b, alpha):
+    return np.mean((y - X @ w - b) ** 2) + alpha * np.abs(w).sum()
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+def test_wide_lasso_matches_sklearn_support_and_objective(fmt):
+    # ours = mean r^2 + alpha ||w||_1 = 2 * Lasso's objective at alpha / 2.
+    # p > n: the optimum has at most n nonzero coefficients, exactly zero.
+    from scipy import sparse
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(60, 300))
+    X[X < 0.5] = 0.0  # sparse-ish, so the CSR / CSC copies are meaningful
+    y = X[:, :8] @ rng.normal(size=8) + 0.1 * rng.normal(size=60)
+    alpha = 0.05
+    ref = Lasso(alpha=alpha / 2, tol=1e-14, max_iter=100_000).fit(X, y)
+    Xf = {"dense": X, "csr": sparse.csr_matrix(X), "csc": sparse.csc_matrix(X)}[fmt]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = LossRegressor(alpha=alpha, l1_ratio=1.0).fit(Xf, y)
+    f = _lasso_objective(X, y, ours.coef_, ours.intercept_, alpha)
+    f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
+    assert f <= f_ref * (1 + 1e-10)
+    np.testing.assert_array_equal(ours.coef_ != 0, ref.coef_ != 0)
+    assert np.sum(ours.coef_ != 0) < 60
+
+
+def test_l1_multinomial_kkt_and_exact_zeros():
+    # softmax with elastic net on badly scaled columns, zero weights: the
+    # subgradient conditions, from the formula, in the original coefficients
+    X, y = _classification_data(n=120, p=6, K=3, seed=4, bad_scale=True)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    sw[::7] = 0.0
+    alpha, l1_ratio = 0.02, 0.7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LossClassifier(loss="log_loss", alpha=alpha, l1_ratio=l1_ratio).fit(
+            X, y, sample_weight=sw
+        )
+    Y = np.eye(3)[np.searchsorted(est.classes_, y)]
+    Z = X @ est.coef_.T + est.intercept_
+    P = np.exp(log_softmax(Z, axis=1))
+    s = sw / sw.sum()
+    G = (s[:, None] * (P - Y)).T @ X + alpha * (1 - l1_ratio) * est.coef_
+    lam = alpha * l1_ratio
+    W = est.coef_
+    tol = 1e-6 * np.sqrt(s @ (X * X))
+    viol = np.where(W == 0, np.abs(G) - lam, np.abs(G + lam * np.sign(W)))
+    assert np.all(viol <= tol)
+    assert np.any(W == 0)
+    np.testing.assert_allclose((s[:, None] * (P - Y)).sum(axis=0), 0, atol=1e-9)
+
+
+def test_l1_nonconvex_reaches_a_stationary_point():
+    # cauchy (non-convex) with L1: a local optimum -- the subgradient
+    # conditions hold there -- and no divergence
+    X, y = _regression_data(n=150, p=6, seed=2)
+    y[:10] += 30  # outliers, where the loss is concave
+    alpha = 0.02
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LossRegressor(loss="cauchy", alpha=alpha, l1_ratio=1.0).fit(X, y)
+    c = 2.3849
+    r = y - X @ est.coef_ - est.intercept_
+    dz = -r / (1 + (r / c) ** 2)  # d/dz of c^2/2 log(1 + (r/c)^2)
+    g = X.T @ dz / len(y)
+    w = est.coef_
+    viol = np.where(w == 0, np.abs(g) - alpha, np.abs(g + alpha * np.sign(w)))
+    assert np.all(viol <= 1e-6 * X.std(axis=0))
+    assert abs(dz.mean()) <= 1e-8
+    assert np.all(np.abs(w) < 10)
+
+
+def test_l1_loss_without_hessian_reaches_the_optimum():
+    # a user's loss with a gradient only: the Newton model comes from
+    # differences of the gradient; compared with the same objective as
+    # squared error (pseudo squared error = r^2 through loss/gradient only)
+    from sklloss import Loss
+
+    class GradientOnlySquared(Loss):
+        def loss(self, y_true, raw_prediction):
+            return (y_true - raw_prediction) ** 2
+
+        def gradient(self, y_true, raw_prediction):
+            return -2 * (y_true - raw_prediction)
+
+    X, y = _regression_data(n=80, p=5, seed=3, bad_scale=True)
+    alpha = 0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LossRegressor(loss=GradientOnlySquared(), alpha=alpha, l1_ratio=1.0)
+        est.fit(X, y)
+    ref = Lasso(alpha=alpha / 2, tol=1e-14, max_iter=100_000).fit(X, y)
+    f = _lasso_objective(X, y, est.coef_, est.intercept_, alpha)
+    f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
+    assert f <= f_ref * (1 + 1e-10)
+
+
+def test_l1_not_converged_warns_with_the_kkt_violation():
+    X, y = _regression_data(n=100, p=8, seed=1)
+    with pytest.warns(ConvergenceWarning, match="KKT"):
+        LossRegressor(loss="huber", alpha=0.01, l1_ratio=0.5, max_iter=1).fit(X, y)
+
+
+def test_l1_tiny_targets_reach_the_optimum():
+    # targets of 1e-6: the objective is ~1e-12 from the start, and the
+    # stopping test must be relative to it
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(80, 6))
+    y = 1e-6 * (X @ rng.normal(size=6) + rng.normal(size=80))
+    alpha = 1e-8
+    ours = LossRegressor(alpha=alpha, l1_ratio=1.0).fit(X, y)
+    ref = Lasso(alpha=alpha / 2, tol=1e-16, max_iter=100_000).fit(X, y)
+    f = _lasso_objective(X, y, ours.coef_, ours.intercept_, alpha)
+    f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
+    assert f <= f_ref * (1 + 1e-9)

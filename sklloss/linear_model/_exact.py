@@ -796,13 +796,12 @@ def _polish(prob, theta_ipm, groups):
     pen[:p] = prob.lam1 * sign
     rhs[:nf] = -(pen + g_fixed)[cols]
     rhs[nf:] = brk[first[kink]] - _at(prob.e, kink)
-    try:
-        sol = np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError:
-        sol = np.linalg.lstsq(M, rhs, rcond=None)[0]
+    # No unknowns (strong L1, no intercept, no row on a kink): the active set
+    # says theta = 0, and only the checks below remain.
+    sol = _solve_kkt(M, rhs) if nf + nk else np.zeros(0)
     if not np.all(np.isfinite(sol)):
         return None
-    scale_r = max(1.0, float(np.max(np.abs(rhs))))
+    scale_r = max(1.0, float(np.max(np.abs(rhs), initial=0.0)))
     if np.max(np.abs(M @ sol - rhs), initial=0.0) > 1e-9 * scale_r:
         return None
     theta = np.zeros(nt)
@@ -844,6 +843,14 @@ def _polish(prob, theta_ipm, groups):
         if np.any(w[free_w] * sign[free_w] < 0):
             return None
     return theta
+
+
+def _solve_kkt(M, rhs):
+    """``M x = rhs`` (least squares when M is singular)."""
+    try:
+        return np.linalg.solve(M, rhs)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(M, rhs, rcond=None)[0]
 
 
 # --------------------------------------------------------------------------

@@ -230,7 +230,9 @@ class LinearObjective:
         var = np.maximum(sq - mean * mean, 0.0)
         scale = np.sqrt(var)
         # A column constant up to rounding carries no direction to rescale.
-        tiny = scale <= 1e-10 * (np.abs(mean) + 1e-300)
+        # sq - mean^2 of a constant c has a rounding error of ~eps c^2, so
+        # its square root can be ~sqrt(eps) |c| (1.5e-8 |c|), not zero.
+        tiny = scale <= 1e-7 * (np.abs(mean) + 1e-300)
         scale[tiny | (scale == 0)] = 1.0
         return mean, scale
 
