@@ -446,7 +446,7 @@ def test_wide_lasso_matches_sklearn_support_and_objective(fmt):
     Xf = {"dense": X, "csr": sparse.csr_matrix(X), "csc": sparse.csc_matrix(X)}[fmt]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        ours = LossRegressor(alpha=alpha, l1_ratio=1.0).fit(Xf, y)
+        ours = LossRegressor(alpha=alpha, l1_ratio=1.0, scale=1.0).fit(Xf, y)
     f = _lasso_objective(X, y, ours.coef_, ours.intercept_, alpha)
     f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
     assert f <= f_ref * (1 + 1e-10)
@@ -488,7 +488,9 @@ def test_l1_nonconvex_reaches_a_stationary_point():
     alpha = 0.02
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        est = LossRegressor(loss="cauchy", alpha=alpha, l1_ratio=1.0).fit(X, y)
+        est = LossRegressor(loss="cauchy", alpha=alpha, l1_ratio=1.0, scale=1.0).fit(
+            X, y
+        )
     c = 2.3849
     r = y - X @ est.coef_ - est.intercept_
     dz = -r / (1 + (r / c) ** 2)  # d/dz of c^2/2 log(1 + (r/c)^2)
@@ -538,7 +540,7 @@ def test_l1_tiny_targets_reach_the_optimum():
     X = rng.normal(size=(80, 6))
     y = 1e-6 * (X @ rng.normal(size=6) + rng.normal(size=80))
     alpha = 1e-8
-    ours = LossRegressor(alpha=alpha, l1_ratio=1.0).fit(X, y)
+    ours = LossRegressor(alpha=alpha, l1_ratio=1.0, scale=1.0).fit(X, y)
     ref = Lasso(alpha=alpha / 2, tol=1e-16, max_iter=100_000).fit(X, y)
     f = _lasso_objective(X, y, ours.coef_, ours.intercept_, alpha)
     f_ref = _lasso_objective(X, y, ref.coef_, ref.intercept_, alpha)
