@@ -100,6 +100,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from ._objective import scaled_weights
 from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
@@ -112,6 +113,9 @@ _CHUNK = 8192
 _MAX_DENSE_NORMAL = 2000
 # Largest dense normal matrix (side) the interior-point method will form.
 _MAX_NORMAL_SIDE = 12000
+# Rows weighing less than this times the largest weight are left out (see
+# _Problem): (1e-32 * n) relative is below the objective's float64 rounding.
+_NEGLIGIBLE_WEIGHT = 1e-32
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
 
@@ -162,6 +166,17 @@ def _at(v, idx):
     return v[idx]
 
 
+def _rms(y, weights):
+    """Weighted root mean square of ``y``, without overflow (1.0 if zero).
+
+    Computed on ``y / max|y|``: ``y ** 2`` overflows from ``|y| = 1.4e154``.
+    """
+    top = float(np.max(np.abs(y), initial=0.0))
+    if not (np.isfinite(top) and top > 0):
+        return 1.0
+    return top * float(np.sqrt(np.average((y / top) ** 2, weights=weights)))
+
+
 class _Problem:
     """Data of the scaled problem and the linear maps ``l = L theta + e``.
 
@@ -175,7 +190,10 @@ class _Problem:
 
     def __init__(self, X, y, sw, loss, alpha, l1_ratio, fit_intercept):
         self.dtype = X.dtype
-        keep = sw > 0
+        # Rows weighing less than _NEGLIGIBLE_WEIGHT times the largest weight
+        # change the objective by less than its rounding error, but their
+        # duals (~ weight) underflow inside the interior point: dropped.
+        keep = sw > _NEGLIGIBLE_WEIGHT * np.max(sw)
         self.sparse = sp.issparse(X)
         if not np.all(keep):
             X = X[np.flatnonzero(keep)]
@@ -195,8 +213,7 @@ class _Problem:
         slopes, offsets, breaks = _upper_envelope(loss.convex_pieces)
         if loss.kind == "regression":
             self.d = -1.0  # a scalar: one n-vector less
-            sigma = float(np.sqrt(np.average(y**2, weights=self.cost)))
-            self.sigma = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
+            self.sigma = _rms(y, self.cost)
             self.e = y / self.sigma
         elif loss.kind == "margin":
             if not np.all((y == 0) | (y == 1)):
@@ -600,7 +617,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
     lam2 = prob.lam2
     qdiag = np.zeros(nt)
     qdiag[:p] = lam2
-    theta = np.zeros(nt)
+    theta = last_finite = np.zeros(nt)
     for g in groups:
         g.start(theta)
     n_cons = sum(g.s.size for g in groups)
@@ -638,7 +655,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             break
         if not np.isfinite(pobj) or not np.isfinite(mu) or abs(pobj) > 1e30:
             status, message = 2, "numerical breakdown (problem unbounded?)"
+            theta = last_finite  # never a NaN model
             break
+        last_finite = theta
         diag = qdiag.copy()
         for g in groups[1:]:
             diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
@@ -686,7 +705,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             r_c -= sigma * mu
         dtheta, dirs = direction(r_cs)
         del r_cs
-        eta = max(0.95, 1.0 - 10 * mu)
+        # never the full step to the boundary: a slack of exactly zero
+        # divides by zero in the next Newton system (z / s)
+        eta = min(max(0.95, 1.0 - 10 * mu), 1.0 - 1e-8)
         ap = min(
             [1.0]
             + [
@@ -968,8 +989,11 @@ def fit_piecewise_linear(
             f"l1_ratio={l1_ratio!r}."
         )
     sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim != 1 or sw.sum() <= 0:
+    if sw.ndim != 1 or not np.any(sw > 0):
         raise ValueError("sample_weight must be 1-D with a positive sum.")
+    # divided by the largest weight: a sum that overflows (weights near
+    # 1e308) would make every per-row cost zero
+    sw = scaled_weights(sw)
     if sp.issparse(X):
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     else:

@@ -32,7 +32,7 @@ from scipy import sparse
 
 from ._threads import blas_threads, limit_blas, pool
 
-__all__ = ["LinearObjective"]
+__all__ = ["LinearObjective", "scaled_weights"]
 
 _UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
@@ -48,6 +48,29 @@ FUSED_PASSES = True
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
+
+
+def scaled_weights(sample_weight):
+    """Sample weights divided by their maximum, as float64.
+
+    The objective is a weighted *mean*, invariant to a common factor of the
+    weights; dividing by the largest weight first keeps their sum finite (at
+    most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
+    ``10 ** U(-300, 300)`` are normalised without overflow. Scaled weights
+    below the smallest normal float64 (2.2e-308) are set to zero: subnormal
+    numbers lose precision in every product and cannot change a float64
+    objective whose largest weight is 1.
+    """
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    top = float(np.max(sw)) if sw.size else 0.0
+    if not (np.isfinite(top) and top > 0):
+        raise ValueError(
+            "sample_weight must be finite and non-negative with a positive "
+            f"maximum; got max(sample_weight)={top!r}."
+        )
+    sw = sw / top
+    sw[sw < np.finfo(np.float64).tiny] = 0.0
+    return sw
 
 
 def _weighted(grad, s, raw, y):
@@ -152,8 +175,10 @@ class LinearObjective:
     ):
         self.X = X
         self.y = y
-        self.sample_weight_raw = sample_weight
-        self.sample_weight = sample_weight / np.sum(sample_weight)
+        # scaled by their maximum first: a sum of weights near 1e308 would
+        # overflow to inf and make every normalised weight zero
+        self.sample_weight_raw = scaled_weights(sample_weight)
+        self.sample_weight = self.sample_weight_raw / np.sum(self.sample_weight_raw)
         self.loss = loss
         self.K = int(n_outputs)
         self.softmax = bool(softmax)
