@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
-from ._objective import LinearObjective
+from ._objective import LinearObjective, scaled_weights
 
 __all__ = ["LossClassifier"]
 
@@ -245,14 +245,16 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             dtype=[np.float64, np.float32],
         )
         _check_targets(y)
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sw = scaled_weights(  # no overflow in sums of weights (class totals)
+            _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         )
         classes, y_enc = _encode_labels(y)
         sw = self._class_weighted(sw, classes, y, y_enc)
         self.classes_ = classes
-        X64 = X.astype(np.float64, copy=False)
-        problems = self._build_objectives(X64, y_enc, sw, loss)
+        # float32 stays float32: the passes upcast block by block
+        problems = self._build_objectives(X, y_enc, sw, loss)
         self._fit_problems(problems, loss, X.dtype)
         return self
 

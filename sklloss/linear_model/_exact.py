@@ -79,9 +79,10 @@ row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
 iterations. BLAS is limited to one thread inside the solver (on a shared
 2-core machine OpenBLAS threads made small products up to 100x slower).
 Working memory is about ``2K + 6`` floats per row for a K-piece loss (about
-one copy of X at p = 20 for two pieces; float32 X is converted once to
-float64). For wide X (``n < p``, ``p > 2000``) with an L2 part the normal
-system is solved through Woodbury's identity on an ``n x n`` matrix.
+one copy of X at p = 20 for two pieces); a float32 X is not converted: the
+products read it in float64 blocks. For wide X (``n < p``, ``p > 2000``)
+with an L2 part the normal system is solved through Woodbury's identity on
+an ``n x n`` matrix.
 
 .. rubric:: Fallback
 
@@ -100,7 +101,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
-from ._objective import scaled_weights
+from ._objective import scaled_weights, x_dot, xt_dot
 from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
@@ -199,9 +200,9 @@ class _Problem:
             X = X[np.flatnonzero(keep)]
             y, sw = y[keep], sw[keep]
         if self.sparse:
-            X = sp.csr_matrix(X, dtype=np.float64)  # copies only if needed
-        elif X.dtype != np.float64:
-            X = np.asarray(X, dtype=np.float64)
+            X = sp.csr_matrix(X)  # copies only if needed
+        # a float32 X stays float32: every product upcasts it block by
+        # block (x_dot, xt_dot, gram), with float64 sums
         self.X = X
         self.n, self.p = X.shape
         self.fit_intercept = bool(fit_intercept)
@@ -239,15 +240,15 @@ class _Problem:
 
     # l = d * (X w + b) (without the offset e)
     def matvec(self, theta):
-        out = self.X @ theta[: self.p]
+        out = x_dot(self.X, theta[: self.p])
         if self.fit_intercept:
-            out = out + theta[self.p]
+            out += theta[self.p]
         return self.d * out
 
     def rmatvec(self, v):
         dv = self.d * v
         out = np.empty(self.n_theta)
-        out[: self.p] = self.X.T @ dv
+        out[: self.p] = xt_dot(self.X, dv)
         if self.fit_intercept:
             out[self.p] = dv.sum()
         return out
@@ -276,11 +277,11 @@ class _Problem:
         else:
             Gw = np.zeros((p, p))
             for start in range(0, self.n, _CHUNK):
-                Xc = X[start : start + _CHUNK]
+                Xc = X[start : start + _CHUNK].astype(np.float64, copy=False)
                 Gw += Xc.T @ (q[start : start + _CHUNK, None] * Xc)
             G[:p, :p] = Gw
             if self.fit_intercept:
-                G[:p, p] = X.T @ q
+                G[:p, p] = xt_dot(X, q)
         if self.fit_intercept:
             G[p, :p] = G[:p, p]
             G[p, p] = q.sum()
@@ -332,12 +333,12 @@ class _Problem:
 
         def minv(v):  # (D + X^T Q X)^{-1} v
             t = dinv * v
-            u = _solve(fac, sq * (X @ t))
-            return t - dinv * (X.T @ (sq * u))
+            u = _solve(fac, sq * x_dot(X, t))
+            return t - dinv * xt_dot(X, sq * u)
 
         if not self.fit_intercept:
             return minv
-        xq = X.T @ q
+        xq = xt_dot(X, q)
         y1 = minv(xq)
         schur = float(q.sum() - xq @ y1)
 
@@ -368,7 +369,7 @@ class _Problem:
             The selected rows of ``d * [X, 1]``.
         """
         Xr = self.X[idx]
-        Xr = Xr.toarray() if self.sparse else np.asarray(Xr)
+        Xr = Xr.toarray() if self.sparse else np.asarray(Xr, dtype=np.float64)
         if self.fit_intercept:
             Xr = np.hstack([Xr, np.ones((len(idx), 1))])
         return _at(self.d, idx)[:, None] * Xr[:, cols]

@@ -32,7 +32,7 @@ from scipy import sparse
 
 from ._threads import blas_threads, limit_blas, pool
 
-__all__ = ["LinearObjective", "scaled_weights"]
+__all__ = ["LinearObjective", "scaled_weights", "x_dot", "xt_dot"]
 
 _UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
@@ -50,16 +50,78 @@ _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
 
 
+# A float32 X is never converted as a whole: each product reads it in blocks
+# of about this many float64 bytes, upcast, so that every sum is accumulated
+# in float64 (float32 sums over 1e6 rows lose ~3 digits, enough to stall a
+# solver at tol=1e-8) and the temporary stays a fixed size.
+_UPCAST_BLOCK_BYTES = 2**20
+
+
+def _upcast_blocks(X):
+    """Yield ``(axis, lo, hi, block)``: X in float64 pieces of bounded size.
+
+    Rows ``lo:hi`` (``axis=0``) for dense and CSR X, columns (``axis=1``)
+    for CSC X, whose row slices cost a pass over all of X.
+    """
+    n, p = X.shape
+    budget = _UPCAST_BLOCK_BYTES // 8  # float64 entries per block
+    if sparse.issparse(X):
+        density = max(X.nnz, 1) / max(n * p, 1)
+        budget = int(budget / density)  # nonzeros, not entries
+        if X.format == "csc":
+            step = max(1, budget // max(n, 1))
+            for lo in range(0, p, step):
+                hi = min(lo + step, p)
+                yield 1, lo, hi, X[:, lo:hi].astype(np.float64)
+            return
+        X = X.tocsr()
+    step = max(1, budget // max(p, 1))
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        yield 0, lo, hi, X[lo:hi].astype(np.float64)
+
+
+def x_dot(X, W):
+    """``X @ W`` as a float64 ndarray, for ``W`` of shape (p,) or (p, K).
+
+    A float64 X is multiplied as it is; any other dtype (float32) block by
+    block (:func:`_upcast_blocks`): no float64 copy of X.
+    """
+    if X.dtype == np.float64:
+        out = X @ W
+        return out.toarray() if sparse.issparse(out) else np.asarray(out)
+    out = np.zeros((X.shape[0], *W.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if axis == 0:
+            out[lo:hi] = B @ W
+        else:
+            out += B @ W[lo:hi]
+    return out
+
+
+def xt_dot(X, G):
+    """``X.T @ G`` as a float64 ndarray, for ``G`` of shape (n,) or (n, K).
+
+    The transpose of :func:`x_dot`, with the same blocks.
+    """
+    if X.dtype == np.float64:
+        return np.asarray(X.T @ G)
+    out = np.zeros((X.shape[1], *G.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if axis == 0:
+            out += B.T @ G[lo:hi]
+        else:
+            out[lo:hi] = B.T @ G
+    return out
+
+
 def scaled_weights(sample_weight):
     """Sample weights divided by their maximum, as float64.
 
     The objective is a weighted *mean*, invariant to a common factor of the
     weights; dividing by the largest weight first keeps their sum finite (at
     most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
-    ``10 ** U(-300, 300)`` are normalised without overflow. Scaled weights
-    below the smallest normal float64 (2.2e-308) are set to zero: subnormal
-    numbers lose precision in every product and cannot change a float64
-    objective whose largest weight is 1.
+    ``10 ** U(-300, 300)`` are normalised without overflow.
     """
     sw = np.asarray(sample_weight, dtype=np.float64)
     top = float(np.max(sw)) if sw.size else 0.0
@@ -68,9 +130,7 @@ def scaled_weights(sample_weight):
             "sample_weight must be finite and non-negative with a positive "
             f"maximum; got max(sample_weight)={top!r}."
         )
-    sw = sw / top
-    sw[sw < np.finfo(np.float64).tiny] = 0.0
-    return sw
+    return sw / top
 
 
 def _weighted(grad, s, raw, y):
@@ -108,8 +168,10 @@ class LinearObjective:
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features), float64
-        Training data; never centred, scaled or copied.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training data, float64 or float32; never centred, scaled or copied.
+        A float32 X is read in float64 blocks by every pass (sums in float64,
+        no float64 copy of X).
     y : ndarray of shape (n_samples,) or (n_samples, K)
         Encoded targets, passed unchanged to the loss.
     sample_weight : ndarray of shape (n_samples,)
@@ -229,10 +291,14 @@ class LinearObjective:
         """Weighted column means (zero without intercept) and scales.
 
         The scale is the weighted standard deviation (root mean square without
-        an intercept); constant columns get scale 1. Any (mean, scale) gives an
-        exact reparametrisation -- they only precondition -- so above
-        ``_STATS_ROWS`` rows they are estimated on an evenly strided subset of
-        rows (deterministic), which keeps this pass cheap for large n.
+        an intercept); a column constant up to rounding gets its largest
+        absolute value (all-zero columns 1), so that its centred values, zero
+        up to rounding, stay tiny in the standardised coordinates. Any
+        (mean, scale) gives an exact reparametrisation -- they only
+        precondition -- so above ``_STATS_ROWS`` rows they are estimated on an
+        evenly strided subset of rows (deterministic), which keeps this pass
+        cheap for large n. The moments are taken of each column divided by
+        its largest absolute value: ``x ** 2`` overflows from 1.4e154.
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
@@ -241,26 +307,45 @@ class LinearObjective:
             X, s = X[::step], s[::step]
             X = X if sparse.issparse(X) else np.ascontiguousarray(X)
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
-        if sparse.issparse(X):
-            mean = np.asarray(X.T @ s).ravel()
-            sq = np.asarray(X.multiply(X).T @ s).ravel()
-        else:
-            # one thread: OpenBLAS's idle threads would spin through the
-            # fused passes that follow (see _LossLinearModel._solve)
-            with limit_blas(1):
-                mean = X.T @ s
-            sq = np.einsum("ij,ij,i->j", X, X, s)
+        top = np.zeros(p)
+        for axis, lo, hi, B in _upcast_blocks(X):
+            cols = slice(lo, hi) if axis else slice(None)
+            B = abs(B).max(axis=0)
+            B = B.toarray().ravel() if sparse.issparse(B) else B
+            top[cols] = np.maximum(top[cols], B)
+        top[~(top > 0)] = 1.0
+        # one thread: OpenBLAS's idle threads would spin through the
+        # fused passes that follow (see _LossLinearModel._solve)
+        with limit_blas(1):
+            mean = xt_dot(X, s) / top
+            sq = np.zeros(p)
+            for axis, lo, hi, B in _upcast_blocks(X):
+                cols, rows = (
+                    (slice(lo, hi), slice(None))
+                    if axis
+                    else (slice(None), slice(lo, hi))
+                )
+                if sparse.issparse(B):
+                    B = B @ sparse.diags(1.0 / top[cols])
+                    sq[cols] += np.asarray(B.multiply(B).T @ s[rows]).ravel()
+                else:
+                    B /= top[cols]
+                    sq[cols] += np.einsum("ij,ij,i->j", B, B, s[rows])
         if not self.fit_intercept:
             mean = np.zeros(p)
-        var = np.maximum(sq - mean * mean, 0.0)
-        scale = np.sqrt(var)
+        scale = np.sqrt(np.maximum(sq - mean * mean, 0.0))
         # A column constant up to rounding carries no direction to rescale.
-        tiny = scale <= 1e-10 * (np.abs(mean) + 1e-300)
-        scale[tiny | (scale == 0)] = 1.0
-        return mean, scale
+        tiny = scale <= 1e-10 * np.abs(mean)
+        scale[tiny] = np.abs(mean[tiny])
+        scale[scale == 0] = 1.0
+        return mean * top, scale * top
 
     def _raw(self, W, b):
-        if self.softmax and not sparse.issparse(self.X):
+        if self.X.dtype != np.float64:  # float32: upcast block by block
+            raw = x_dot(self.X, W.T)
+            if self.softmax:  # column-major, as below
+                raw = np.asfortranarray(raw)
+        elif self.softmax and not sparse.issparse(self.X):
             # (K, n) rows, seen as a column-major (n, K): the softmax loops
             # over contiguous columns and X.T @ G becomes G.T @ X.
             raw = (W @ self.X.T).T
@@ -275,6 +360,8 @@ class LinearObjective:
 
     def _xt_dot(self, G):
         """``X.T @ G`` as a (K, p) array (``G`` of shape (n, K))."""
+        if self.X.dtype != np.float64:
+            return xt_dot(self.X, G).T
         if not sparse.issparse(self.X) and G.flags.f_contiguous:
             return G.T @ self.X
         return np.asarray(self.X.T @ G).T
@@ -362,7 +449,7 @@ class LinearObjective:
 
     def _fused_block(self):
         """Rows per block: about ``_FUSED_BLOCK_BYTES`` of X (in cache)."""
-        row_bytes = self.X.shape[1] * self.X.itemsize
+        row_bytes = self.X.shape[1] * 8  # float64 (a float32 block is upcast)
         return int(np.clip(_FUSED_BLOCK_BYTES // max(row_bytes, 1), 1024, 65536))
 
     def _fused_rows(self, W, b, lo, hi):
@@ -375,6 +462,8 @@ class LinearObjective:
         for start in range(lo, hi, block):
             stop = min(start + block, hi)
             Xb = X[start:stop]
+            if Xb.dtype != np.float64:  # float64 sums, a block-sized temporary
+                Xb = Xb.astype(np.float64)
             if self.softmax:
                 raw = (W @ Xb.T).T
             else:
@@ -460,15 +549,27 @@ class LinearObjective:
 
     def _data_hessian(self, W, b):
         """Dense data Hessian, layout ``[W_0, b_0, W_1, b_1, ...]`` (b if any)."""
-        X = self.X
-        if self.fit_intercept:
-            ones = np.ones((X.shape[0], 1))
-            X = (
-                sparse.hstack([X, ones], format="csr")
-                if sparse.issparse(X)
-                else (np.hstack([X, ones]))
-            )
-        q = X.shape[1]
+        return self._gram_hessian(W, b, np.ones(self.n_features))
+
+    def _scaled_data_hessian(self, W, b):
+        """:meth:`_data_hessian` of the columns ``X / scale`` (same layout).
+
+        Formed from the scaled columns block by block, so that columns of
+        1e300 (whose Hessian entries, 1e600, overflow) give finite entries;
+        a subclass with its own :meth:`_data_hessian` (dask) is rescaled
+        after the fact.
+        """
+        if type(self)._data_hessian is not LinearObjective._data_hessian:
+            col = self.scale
+            if self.fit_intercept:
+                col = np.append(col, 1.0)
+            col = np.tile(col, self.K)
+            return self._data_hessian(W, b) / col[:, None] / col[None, :]
+        return self._gram_hessian(W, b, self.scale)
+
+    def _gram_hessian(self, W, b, col):
+        """The data Hessian of the columns ``X / col`` (see _data_hessian)."""
+        q = self.n_features + (1 if self.fit_intercept else 0)
         h = self._sample_hessian(W, b)
         K = self.K
         H = np.zeros((K * q, K * q))
@@ -476,13 +577,9 @@ class LinearObjective:
             h = h[:, None, None]
         for k in range(K):
             for j in range(k, K):
-                H[k * q : (k + 1) * q, j * q : (j + 1) * q] = _weighted_gram(
-                    X, h[:, k, j]
-                )
-                if j != k:
-                    H[j * q : (j + 1) * q, k * q : (k + 1) * q] = H[
-                        k * q : (k + 1) * q, j * q : (j + 1) * q
-                    ].T
+                block = _weighted_gram(self.X, h[:, k, j], col, self.fit_intercept)
+                H[k * q : (k + 1) * q, j * q : (j + 1) * q] = block
+                H[j * q : (j + 1) * q, k * q : (k + 1) * q] = block.T
         return H
 
     def _every_nth_row(self, step, offset=0):
@@ -611,13 +708,17 @@ class LinearObjective:
         return self._to_theta(hW + self.l2 * V, hb)
 
     def _jacobian(self):
-        """d(augmented W, b) / d theta as a dense matrix (for small problems)."""
+        """d(augmented W * scale, b) / d theta, dense (for small problems).
+
+        The coefficients of the scaled columns ``X / scale`` are ``W_s``
+        itself (identity); the intercept is ``b_s - (mean / scale) @ W_s``.
+        """
         p, K, P = self.n_features, self.K, self.n_params
         q = p + (1 if self.fit_intercept else 0)
         J = np.zeros((K * q, P))
         for k in range(K):
             idx = k * p + np.arange(p)
-            J[k * q + np.arange(p), idx] = 1.0 / self.scale
+            J[k * q + np.arange(p), idx] = 1.0
             if self.fit_intercept:
                 J[k * q + p, idx] = -self.mean / self.scale
                 J[k * q + p, self.n_coef + k] = 1.0
@@ -644,7 +745,7 @@ class LinearObjective:
         """
         W, b = self.unpack(theta)
         J = self._jacobian()
-        H = J.T @ (self if rows is None else rows)._data_hessian(W, b) @ J
+        H = J.T @ (self if rows is None else rows)._scaled_data_hessian(W, b) @ J
         if self.l2:
             d = np.zeros(self.n_params)
             d[: self.n_coef] = self.l2 / np.tile(self.scale, self.K) ** 2
@@ -715,13 +816,27 @@ def _uses_target_cache(loss):
     )
 
 
-def _weighted_gram(X, w):
-    """``X.T @ diag(w) @ X`` as a dense array, without a full temporary."""
-    if sparse.issparse(X):
-        return np.asarray((X.T @ X.multiply(w[:, None])).todense())
-    q = X.shape[1]
+def _weighted_gram(X, w, col, intercept):
+    """``Z.T @ diag(w) @ Z`` for ``Z = [X / col, 1]`` (the ones if intercept).
+
+    Dense X in float64 row blocks (no copy of X, whatever its dtype).
+    """
+    p = X.shape[1]
+    q = p + (1 if intercept else 0)
     G = np.zeros((q, q))
-    for start in range(0, X.shape[0], _CHUNK):
-        block = X[start : start + _CHUNK]
-        G += block.T @ (block * w[start : start + _CHUNK, None])
+    if sparse.issparse(X):
+        Z = X.tocsr() @ sparse.diags(1.0 / col)
+        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
+        if intercept:
+            G[:p, p] = np.asarray(Z.T @ w).ravel()
+    else:
+        for start in range(0, X.shape[0], _CHUNK):
+            Z = X[start : start + _CHUNK].astype(np.float64) / col
+            wb = w[start : start + _CHUNK]
+            G[:p, :p] += Z.T @ (Z * wb[:, None])
+            if intercept:
+                G[:p, p] += Z.T @ wb
+    if intercept:
+        G[p, :p] = G[:p, p]
+        G[p, p] = w.sum()
     return G

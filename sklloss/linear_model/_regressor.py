@@ -10,7 +10,7 @@ from sklearn.utils.validation import (
 
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
-from ._objective import LinearObjective
+from ._objective import LinearObjective, scaled_weights
 
 __all__ = ["LossRegressor"]
 
@@ -187,13 +187,15 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             dtype=[np.float64, np.float32],
             y_numeric=True,
         )
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sw = scaled_weights(  # no overflow in sums of weights (class totals)
+            _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
         objective = LinearObjective(
-            X.astype(np.float64, copy=False),
+            X,  # float32 stays float32: the passes upcast block by block
             y,
             sw,
             loss,
