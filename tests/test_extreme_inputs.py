@@ -262,3 +262,77 @@ def test_float32_fit_makes_no_float64_copy_of_X(loss, solver, limit):
     finally:
         tracemalloc.stop()
     assert peak / X.nbytes < limit
+
+
+# --------------------------------------------------------------- separation
+def _separable(n=200, seed=0):
+    """Labels from a hyperplane through the data: completely separable."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0.1).astype(int)
+
+
+def _caught(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = fit()
+    return est, [
+        str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)
+    ]
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "trust-ncg"])
+@pytest.mark.parametrize("loss", ["log_loss", "exponential", "focal"])
+def test_separable_without_penalty_warns(loss, solver):
+    X, y = _separable()
+    _, msgs = _caught(
+        lambda: LossClassifier(loss=loss, alpha=0.0, solver=solver, max_iter=200).fit(
+            X, y
+        )
+    )
+    sep = [m for m in msgs if "separable" in m]
+    assert len(sep) == 1 and "alpha > 0" in sep[0]
+
+
+def test_quasi_complete_separation_warns():
+    """Separated except for rows on the boundary x0 = x1 = 0, of both classes."""
+    X, y = _separable()
+    X[:6, :2] = 0.0
+    y[:6] = [0, 1, 0, 1, 0, 1]
+    # the boundary x0 + 0.5 x1 = 0 with the six rows on it: y no longer
+    # follows the 0.1 offset there, so no hyperplane separates strictly
+    y = np.where(np.arange(len(y)) < 6, y, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int))
+    _, msgs = _caught(lambda: LossClassifier(loss="log_loss", alpha=0.0).fit(X, y))
+    assert any("separable" in m for m in msgs)
+
+
+def test_separable_softmax_warns():
+    X, _ = _separable()
+    y = np.digitize(X[:, 0], [-0.5, 0.5])  # three classes, separated by x0
+    _, msgs = _caught(lambda: LossClassifier(loss="log_loss", alpha=0.0).fit(X, y))
+    assert any("separable" in m for m in msgs)
+
+
+def test_no_separation_warning_with_a_penalty_or_overlap():
+    X, y = _separable()
+    _, msgs = _caught(lambda: LossClassifier(loss="log_loss", alpha=1e-4).fit(X, y))
+    assert msgs == []
+    rng = np.random.default_rng(1)
+    noisy = (X[:, 0] + rng.normal(size=len(y)) > 0).astype(int)
+    clf, msgs = _caught(
+        lambda: LossClassifier(loss="log_loss", alpha=0.0).fit(X, noisy)
+    )
+    assert msgs == []
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, noisy)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-5)
+
+
+def test_squared_hinge_separable_reaches_zero_loss_without_warning():
+    """The squared hinge is 0 beyond margin 1: a minimum exists (not unique)."""
+    X, y = _separable()
+    clf, msgs = _caught(
+        lambda: LossClassifier(loss="squared_hinge", alpha=0.0).fit(X, y)
+    )
+    assert not any("separable" in m for m in msgs)
+    m = (2 * y - 1) * clf.decision_function(X)
+    assert np.mean(np.maximum(0.0, 1 - m) ** 2) < 1e-8

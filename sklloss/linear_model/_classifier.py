@@ -1,10 +1,12 @@
 """LossClassifier: a linear classifier minimising any classification loss."""
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -62,6 +64,13 @@ def _check_targets(y):
     """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"):
         check_classification_targets(y)
+
+
+def _warn_if_separable(objective, W, b):
+    """ConvergenceWarning when alpha=0 and the classes are separable."""
+    why = objective.separation(W, b)
+    if why is not None:
+        warnings.warn(why, ConvergenceWarning, stacklevel=4)
 
 
 class LossClassifier(ClassifierMixin, _LossLinearModel):
@@ -321,6 +330,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         for k, objective in enumerate(problems):
             start = None if warm is None else (warm[0][k], warm[1][k])
             W, b, it = self._solve(objective, loss, warm=start)
+            _warn_if_separable(objective, W, b)
             Ws.append(W)
             bs.append(b)
             n_iter += it
