@@ -336,3 +336,94 @@ def test_squared_hinge_separable_reaches_zero_loss_without_warning():
     assert not any("separable" in m for m in msgs)
     m = (2 * y - 1) * clf.decision_function(X)
     assert np.mean(np.maximum(0.0, 1 - m) ** 2) < 1e-8
+
+
+# ---------------------------------------------------------- extreme scales
+SCALES = [1e300, 1e-300]
+
+
+@pytest.mark.parametrize("c", SCALES, ids=["x1e300", "x1e-300"])
+@pytest.mark.parametrize(
+    "loss", ["squared_error", "huber", "log_cosh", "absolute_error", "quantile"]
+)
+def test_regressor_X_times_extreme_scale(loss, c):
+    """Columns multiplied by c: coef_ divided by c, the same predictions."""
+    X, y = _regression(seed=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        scaled = LossRegressor(loss=loss, alpha=0.0).fit(X * c, y)
+    assert np.all(np.isfinite(scaled.coef_))
+    if loss == "squared_error":
+        ref = LinearRegression().fit(X, y)
+        ref_coef, ref_pred = ref.coef_, ref.predict(X)
+    elif loss in ("absolute_error", "quantile"):
+        from sklearn.linear_model import QuantileRegressor
+
+        ref = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
+        ref_coef, ref_pred = ref.coef_, ref.predict(X)
+    else:
+        ref = LossRegressor(loss=loss, alpha=0.0).fit(X, y)
+        ref_coef, ref_pred = ref.coef_, ref.predict(X)
+    np.testing.assert_allclose(scaled.coef_ * c, ref_coef, rtol=1e-7)
+    np.testing.assert_allclose(scaled.predict(X * c), ref_pred, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])
+def test_regressor_constant_column_of_1e300(loss):
+    """A constant column duplicates the intercept: the other coefficients
+    and the predictions are those of the fit without it."""
+    X, y = _regression(seed=8)
+    Xc = np.hstack([X, np.full((len(y), 1), 1e300)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = LossRegressor(loss=loss, alpha=1e-4).fit(Xc, y)
+        ref = LossRegressor(loss=loss, alpha=1e-4).fit(X, y)
+    assert np.all(np.isfinite(reg.coef_))
+    np.testing.assert_allclose(reg.coef_[:3], ref.coef_, rtol=1e-6)
+    np.testing.assert_allclose(reg.predict(Xc), ref.predict(X), rtol=1e-6)
+    # the unpenalised intercept takes the constant; the penalty on the
+    # constant column's coefficient (~1e-300, squared 1e-600) is below
+    # float64, so it is not exactly 0 -- only negligible
+    assert abs(reg.coef_[3]) < 1e-290
+
+
+@pytest.mark.parametrize("c", SCALES, ids=["x1e300", "x1e-300"])
+def test_classifier_X_times_extreme_scale_log_loss(c):
+    X, y = _regression(seed=9)
+    y01 = (y + np.random.default_rng(9).normal(size=len(y)) * 3 > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LossClassifier(loss="log_loss", alpha=0.0).fit(X * c, y01)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y01)
+    np.testing.assert_allclose(clf.coef_ * c, ref.coef_, rtol=1e-6)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("c", SCALES, ids=["x1e300", "x1e-300"])
+def test_classifier_X_times_extreme_scale_hinge(c):
+    """alpha=0: a linear program; the objective equals cvxpy's on unscaled X."""
+    X, y = _regression(seed=10)
+    y01 = (y + np.random.default_rng(10).normal(size=len(y)) * 3 > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LossClassifier(loss="hinge", alpha=0.0).fit(X * c, y01)
+    assert np.all(np.isfinite(clf.coef_))
+    cp = pytest.importorskip("cvxpy")
+    w, b = cp.Variable(X.shape[1]), cp.Variable()
+    m = cp.multiply(2 * y01 - 1, X @ w + b)
+    prob = cp.Problem(cp.Minimize(cp.sum(cp.pos(1 - m)) / len(y01)))
+    prob.solve(solver="CLARABEL")
+    ours = _mean_hinge(
+        y01, X @ (clf.coef_.ravel() * c) + clf.intercept_[0], np.ones(len(y01))
+    )
+    assert ours <= prob.value * (1 + 1e-7) + 1e-12
+
+
+def test_classifier_penalty_scales_with_the_columns():
+    """fit(c X, alpha) is fit(X, alpha / c**2) with coef_ / c (c = 1e150)."""
+    X, y = _regression(seed=11)
+    y01 = (y > 0).astype(int)
+    c = 1e150
+    big = LossClassifier(loss="log_loss", alpha=1e-3 * c**2).fit(X * c, y01)
+    ref = LogisticRegression(C=1 / (1e-3 * len(y01)), tol=1e-12).fit(X, y01)
+    np.testing.assert_allclose(big.coef_ * c, ref.coef_, rtol=1e-6)

@@ -32,7 +32,7 @@ from scipy import sparse
 
 from ._threads import blas_threads, limit_blas, pool
 
-__all__ = ["LinearObjective", "scaled_weights", "x_dot", "xt_dot"]
+__all__ = ["LinearObjective", "column_absmax", "scaled_weights", "x_dot", "xt_dot"]
 
 _UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
@@ -101,20 +101,42 @@ def x_dot(X, W):
     return out
 
 
-def xt_dot(X, G):
+def xt_dot(X, G, col=None):
     """``X.T @ G`` as a float64 ndarray, for ``G`` of shape (n,) or (n, K).
 
-    The transpose of :func:`x_dot`, with the same blocks.
+    The transpose of :func:`x_dot`, with the same blocks. With ``col`` (one
+    positive number per column), ``(X / col).T @ G``, each block divided
+    before the product: for columns of 1e300, ``X.T @ G`` itself overflows.
     """
-    if X.dtype == np.float64:
-        return np.asarray(X.T @ G)
+    if col is None or np.all(col == 1.0):
+        if X.dtype == np.float64:
+            return np.asarray(X.T @ G)
+        col = None
     out = np.zeros((X.shape[1], *G.shape[1:]))
     for axis, lo, hi, B in _upcast_blocks(X):
+        if col is not None:
+            c = col if axis == 0 else col[lo:hi]
+            B = B @ sparse.diags(1.0 / c) if sparse.issparse(B) else B / c
         if axis == 0:
             out += B.T @ G[lo:hi]
         else:
             out[lo:hi] = B.T @ G
     return out
+
+
+def column_absmax(X):
+    """Largest absolute value of each column (1.0 for an all-zero column).
+
+    Block by block (:func:`_upcast_blocks`): no copy of X.
+    """
+    top = np.zeros(X.shape[1])
+    for axis, lo, hi, B in _upcast_blocks(X):
+        cols = slice(lo, hi) if axis else slice(None)
+        B = abs(B).max(axis=0)
+        B = B.toarray().ravel() if sparse.issparse(B) else B
+        top[cols] = np.maximum(top[cols], B)
+    top[~(top > 0)] = 1.0
+    return top
 
 
 def scaled_weights(sample_weight):
@@ -309,13 +331,7 @@ class LinearObjective:
             X, s = X[::step], s[::step]
             X = X if sparse.issparse(X) else np.ascontiguousarray(X)
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
-        top = np.zeros(p)
-        for axis, lo, hi, B in _upcast_blocks(X):
-            cols = slice(lo, hi) if axis else slice(None)
-            B = abs(B).max(axis=0)
-            B = B.toarray().ravel() if sparse.issparse(B) else B
-            top[cols] = np.maximum(top[cols], B)
-        top[~(top > 0)] = 1.0
+        top = column_absmax(X)
         # one thread: OpenBLAS's idle threads would spin through the
         # fused passes that follow (see _LossLinearModel._solve)
         with limit_blas(1):
@@ -809,6 +825,8 @@ class LinearObjective:
         """
         W, b = self.unpack(theta)
         value, gW, gb = self._data_loss_gradient(W, b)
+        if not self.l2:  # no 0 * inf: coefficients of 1e300 (X of 1e-300)
+            return value, self._to_theta(gW, gb)
         grad = self._to_theta(gW + self.l2 * W, gb)
         value += 0.5 * self.l2 * float(np.sum(W * W))
         return value, grad
@@ -874,7 +892,12 @@ class LinearObjective:
         H = J.T @ (self if rows is None else rows)._scaled_data_hessian(W, b) @ J
         if self.l2:
             d = np.zeros(self.n_params)
-            d[: self.n_coef] = self.l2 / np.tile(self.scale, self.K) ** 2
+            scale = np.tile(self.scale, self.K)
+            # columns of 1e-300: the penalty's curvature 1e597 overflows;
+            # capped, it still pins those coefficients at zero
+            with np.errstate(over="ignore"):
+                pen = self.l2 / scale / scale
+            d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
 
