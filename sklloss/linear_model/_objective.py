@@ -78,9 +78,19 @@ def _upcast_blocks(X):
             return
         X = X.tocsr()
     step = max(1, budget // max(p, 1))
+    if sparse.issparse(X):
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            yield 0, lo, hi, X[lo:hi].astype(np.float64)
+        return
+    # one buffer for every block: no fresh allocation (a new mapping, page
+    # faults) per block; a block is valid until the next one is yielded
+    buf = np.empty((min(step, n), p))
     for lo in range(0, n, step):
         hi = min(lo + step, n)
-        yield 0, lo, hi, X[lo:hi].astype(np.float64)
+        B = buf[: hi - lo]
+        np.copyto(B, X[lo:hi])
+        yield 0, lo, hi, B
 
 
 def x_dot(X, W):
@@ -88,6 +98,18 @@ def x_dot(X, W):
 
     A float64 X is multiplied as it is; any other dtype (float32) block by
     block (:func:`_upcast_blocks`): no float64 copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    W : ndarray of shape (p,) or (p, K)
+        Coefficients, float64.
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, K)
+        ``X @ W``, summed in float64.
     """
     if X.dtype == np.float64:
         out = X @ W
@@ -107,6 +129,20 @@ def xt_dot(X, G, col=None):
     The transpose of :func:`x_dot`, with the same blocks. With ``col`` (one
     positive number per column), ``(X / col).T @ G``, each block divided
     before the product: for columns of 1e300, ``X.T @ G`` itself overflows.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    G : ndarray of shape (n,) or (n, K)
+        Per-row values, float64.
+    col : ndarray of shape (p,), default=None
+        Positive column divisors; None divides by nothing.
+
+    Returns
+    -------
+    ndarray of shape (p,) or (p, K)
+        ``(X / col).T @ G``, summed in float64.
     """
     if col is None or np.all(col == 1.0):
         if X.dtype == np.float64:
@@ -128,6 +164,16 @@ def column_absmax(X):
     """Largest absolute value of each column (1.0 for an all-zero column).
 
     Block by block (:func:`_upcast_blocks`): no copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        ``max_i |X[i, j]|`` per column, 1.0 where that is 0.
     """
     top = np.zeros(X.shape[1])
     for axis, lo, hi, B in _upcast_blocks(X):
@@ -146,6 +192,21 @@ def scaled_weights(sample_weight):
     weights; dividing by the largest weight first keeps their sum finite (at
     most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
     ``10 ** U(-300, 300)`` are normalised without overflow.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n,)
+        Non-negative finite weights with a positive maximum.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``sample_weight / max(sample_weight)``, float64, largest entry 1.
+
+    Raises
+    ------
+    ValueError
+        If the largest weight is not finite and positive.
     """
     sw = np.asarray(sample_weight, dtype=np.float64)
     top = float(np.max(sw)) if sw.size else 0.0
@@ -477,11 +538,14 @@ class LinearObjective:
         grad_W = np.zeros_like(W)
         grad_b = np.zeros(self.K)
         block = self._fused_block()
+        # float64 sums for a float32 X: each block upcast into one buffer
+        buf = None if X.dtype == np.float64 else np.empty((block, X.shape[1]))
         for start in range(lo, hi, block):
             stop = min(start + block, hi)
             Xb = X[start:stop]
-            if Xb.dtype != np.float64:  # float64 sums, a block-sized temporary
-                Xb = Xb.astype(np.float64)
+            if buf is not None:
+                Xb = buf[: stop - start]
+                np.copyto(Xb, X[start:stop])
             if self.softmax:
                 raw = (W @ Xb.T).T
             else:
