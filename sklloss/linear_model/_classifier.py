@@ -1,10 +1,12 @@
 """LossClassifier: a linear classifier minimising any classification loss."""
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -16,7 +18,7 @@ from sklearn.utils.validation import (
 
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
-from ._objective import LinearObjective
+from ._objective import LinearObjective, scaled_weights
 
 __all__ = ["LossClassifier"]
 
@@ -62,6 +64,13 @@ def _check_targets(y):
     """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"):
         check_classification_targets(y)
+
+
+def _warn_if_separable(objective, W, b):
+    """ConvergenceWarning when alpha=0 and the classes are separable."""
+    why = objective.separation(W, b)
+    if why is not None:
+        warnings.warn(why, ConvergenceWarning, stacklevel=4)
 
 
 class LossClassifier(ClassifierMixin, _LossLinearModel):
@@ -245,14 +254,16 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             dtype=[np.float64, np.float32],
         )
         _check_targets(y)
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sw = scaled_weights(  # no overflow in sums of weights (class totals)
+            _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         )
         classes, y_enc = _encode_labels(y)
         sw = self._class_weighted(sw, classes, y, y_enc)
         self.classes_ = classes
-        X64 = X.astype(np.float64, copy=False)
-        problems = self._build_objectives(X64, y_enc, sw, loss)
+        # float32 stays float32: the passes upcast block by block
+        problems = self._build_objectives(X, y_enc, sw, loss)
         self._fit_problems(problems, loss, X.dtype)
         return self
 
@@ -319,6 +330,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         for k, objective in enumerate(problems):
             start = None if warm is None else (warm[0][k], warm[1][k])
             W, b, it = self._solve(objective, loss, warm=start)
+            _warn_if_separable(objective, W, b)
             Ws.append(W)
             bs.append(b)
             n_iter += it

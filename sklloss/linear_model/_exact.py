@@ -79,9 +79,10 @@ row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
 iterations. BLAS is limited to one thread inside the solver (on a shared
 2-core machine OpenBLAS threads made small products up to 100x slower).
 Working memory is about ``2K + 6`` floats per row for a K-piece loss (about
-one copy of X at p = 20 for two pieces; float32 X is converted once to
-float64). For wide X (``n < p``, ``p > 2000``) with an L2 part the normal
-system is solved through Woodbury's identity on an ``n x n`` matrix.
+one copy of X at p = 20 for two pieces); a float32 X is not converted: the
+products read it in float64 blocks. For wide X (``n < p``, ``p > 2000``)
+with an L2 part the normal system is solved through Woodbury's identity on
+an ``n x n`` matrix.
 
 .. rubric:: Fallback
 
@@ -100,6 +101,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from ._objective import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
 from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
@@ -112,6 +114,12 @@ _CHUNK = 8192
 _MAX_DENSE_NORMAL = 2000
 # Largest dense normal matrix (side) the interior-point method will form.
 _MAX_NORMAL_SIDE = 12000
+# Rows weighing less than this times the largest weight are left out (see
+# _Problem): (1e-32 * n) relative is below the objective's float64 rounding.
+_NEGLIGIBLE_WEIGHT = 1e-32
+# Columns whose largest |x| is beyond this (or below its inverse) switch on
+# the per-column scaling of _Problem.
+_EXTREME_SCALE = 1e100
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
 
@@ -162,6 +170,17 @@ def _at(v, idx):
     return v[idx]
 
 
+def _rms(y, weights):
+    """Weighted root mean square of ``y``, without overflow (1.0 if zero).
+
+    Computed on ``y / max|y|``: ``y ** 2`` overflows from ``|y| = 1.4e154``.
+    """
+    top = float(np.max(np.abs(y), initial=0.0))
+    if not (np.isfinite(top) and top > 0):
+        return 1.0
+    return top * float(np.sqrt(np.average((y / top) ** 2, weights=weights)))
+
+
 class _Problem:
     """Data of the scaled problem and the linear maps ``l = L theta + e``.
 
@@ -175,16 +194,26 @@ class _Problem:
 
     def __init__(self, X, y, sw, loss, alpha, l1_ratio, fit_intercept):
         self.dtype = X.dtype
-        keep = sw > 0
+        # Rows weighing less than _NEGLIGIBLE_WEIGHT times the largest weight
+        # change the objective by less than its rounding error, but their
+        # duals (~ weight) underflow inside the interior point: dropped.
+        keep = sw > _NEGLIGIBLE_WEIGHT * np.max(sw)
         self.sparse = sp.issparse(X)
         if not np.all(keep):
             X = X[np.flatnonzero(keep)]
             y, sw = y[keep], sw[keep]
         if self.sparse:
-            X = sp.csr_matrix(X, dtype=np.float64)  # copies only if needed
-        elif X.dtype != np.float64:
-            X = np.asarray(X, dtype=np.float64)
+            X = sp.csr_matrix(X)  # copies only if needed
+        # a float32 X stays float32: every product upcasts it block by
+        # block (x_dot, xt_dot, gram), with float64 sums
         self.X = X
+        # Columns of extreme scale (1e300, 1e-300) are divided by their
+        # largest |x| inside every product, and theta holds w * col: X^T v
+        # and the normal matrix would overflow otherwise. Ordinary data keep
+        # col = 1 (no per-block division).
+        col = column_absmax(X)
+        extreme = np.any(col > _EXTREME_SCALE) or np.any(col < 1 / _EXTREME_SCALE)
+        self.col = col if extreme else np.ones(X.shape[1])
         self.n, self.p = X.shape
         self.fit_intercept = bool(fit_intercept)
         self.n_theta = self.p + self.fit_intercept
@@ -195,8 +224,7 @@ class _Problem:
         slopes, offsets, breaks = _upper_envelope(loss.convex_pieces)
         if loss.kind == "regression":
             self.d = -1.0  # a scalar: one n-vector less
-            sigma = float(np.sqrt(np.average(y**2, weights=self.cost)))
-            self.sigma = sigma if np.isfinite(sigma) and sigma > 0 else 1.0
+            self.sigma = _rms(y, self.cost)
             self.e = y / self.sigma
         elif loss.kind == "margin":
             if not np.all((y == 0) | (y == 1)):
@@ -217,26 +245,37 @@ class _Problem:
         self.breaks = breaks / self.sigma
         self.lam1 = self.n * alpha * l1_ratio
         self.lam2 = self.n * alpha * (1.0 - l1_ratio) * self.sigma
+        # the same per coefficient of the scaled columns X / col; a penalty
+        # curvature beyond 1e300 (columns of 1e-300) is capped: it pins
+        # those coefficients at zero either way
+        with np.errstate(over="ignore"):
+            self.lam1w = self.lam1 / self.col
+            self.lam2w = np.minimum(self.lam2 / self.col / self.col, 1e300)
         # n x n (Woodbury) instead of p x p normal matrix for wide X with L2
-        self.wide = self.lam2 > 0 and self.n < self.p and self.p > _MAX_DENSE_NORMAL
+        self.wide = (
+            self.lam2 > 0
+            and self.n < self.p
+            and self.p > _MAX_DENSE_NORMAL
+            and not extreme
+        )
 
     # l = d * (X w + b) (without the offset e)
     def matvec(self, theta):
-        out = self.X @ theta[: self.p]
+        out = x_dot(self.X, theta[: self.p] / self.col)
         if self.fit_intercept:
-            out = out + theta[self.p]
+            out += theta[self.p]
         return self.d * out
 
     def rmatvec(self, v):
         dv = self.d * v
         out = np.empty(self.n_theta)
-        out[: self.p] = self.X.T @ dv
+        out[: self.p] = xt_dot(self.X, dv, col=self.col)
         if self.fit_intercept:
             out[self.p] = dv.sum()
         return out
 
     def gram(self, q):
-        """[X, 1]^T diag(q) [X, 1] (d_i^2 = 1), in row blocks for dense X.
+        """[X / col, 1]^T diag(q) [X / col, 1] (d_i^2 = 1), in row blocks.
 
         Parameters
         ----------
@@ -246,28 +285,11 @@ class _Problem:
         Returns
         -------
         ndarray of shape (n_theta, n_theta)
-            The weighted Gram matrix (the column of ones only with an intercept).
+            The weighted Gram matrix of the columns scaled by their largest
+            absolute value ``col`` (the column of ones only with an intercept).
         """
-        p = self.p
-        G = np.empty((self.n_theta, self.n_theta))
-        X = self.X
-        if self.sparse:
-            Xq = sp.diags(q) @ X
-            G[:p, :p] = (X.T @ Xq).toarray()
-            if self.fit_intercept:
-                G[:p, p] = np.asarray(Xq.sum(axis=0)).ravel()
-        else:
-            Gw = np.zeros((p, p))
-            for start in range(0, self.n, _CHUNK):
-                Xc = X[start : start + _CHUNK]
-                Gw += Xc.T @ (q[start : start + _CHUNK, None] * Xc)
-            G[:p, :p] = Gw
-            if self.fit_intercept:
-                G[:p, p] = X.T @ q
-        if self.fit_intercept:
-            G[p, :p] = G[:p, p]
-            G[p, p] = q.sum()
-        return G
+        # of the columns X / col: entries of X near 1e300 square to inf
+        return _weighted_gram(self.X, q, self.col, self.fit_intercept)
 
     def normal_solver(self, q, diag):
         """Return ``rhs -> N^{-1} rhs`` for ``N = diag + [X 1]^T diag(q) [X 1]``.
@@ -315,12 +337,12 @@ class _Problem:
 
         def minv(v):  # (D + X^T Q X)^{-1} v
             t = dinv * v
-            u = _solve(fac, sq * (X @ t))
-            return t - dinv * (X.T @ (sq * u))
+            u = _solve(fac, sq * x_dot(X, t))
+            return t - dinv * xt_dot(X, sq * u)
 
         if not self.fit_intercept:
             return minv
-        xq = X.T @ q
+        xq = xt_dot(X, q)
         y1 = minv(xq)
         schur = float(q.sum() - xq @ y1)
 
@@ -351,7 +373,8 @@ class _Problem:
             The selected rows of ``d * [X, 1]``.
         """
         Xr = self.X[idx]
-        Xr = Xr.toarray() if self.sparse else np.asarray(Xr)
+        Xr = Xr.toarray() if self.sparse else np.asarray(Xr, dtype=np.float64)
+        Xr = Xr / self.col
         if self.fit_intercept:
             Xr = np.hstack([Xr, np.ones((len(idx), 1))])
         return _at(self.d, idx)[:, None] * Xr[:, cols]
@@ -374,7 +397,7 @@ class _Problem:
         f = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
         w = theta[: self.p]
         return float(
-            self.cost @ f + self.lam1 * np.abs(w).sum() + 0.5 * self.lam2 * (w @ w)
+            self.cost @ f + self.lam1w @ np.abs(w) + 0.5 * (self.lam2w * w) @ w
         )
 
     def unscale(self, theta):
@@ -396,7 +419,7 @@ class _Problem:
         """
         obj = self.objective(theta) * self.sigma / self.n
         theta = theta * self.sigma
-        coef = theta[: self.p]
+        coef = theta[: self.p] / self.col
         b = float(theta[self.p]) if self.fit_intercept else 0.0
         return coef, b, obj
 
@@ -591,7 +614,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             _Group(
                 np.array([-1.0, 1.0]),
                 np.zeros(2),
-                np.full(p, prob.lam1),
+                prob.lam1w,
                 np.zeros(p),
                 l1_matvec,
                 l1_rmatvec,
@@ -599,8 +622,8 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
         )
     lam2 = prob.lam2
     qdiag = np.zeros(nt)
-    qdiag[:p] = lam2
-    theta = np.zeros(nt)
+    qdiag[:p] = prob.lam2w
+    theta = last_finite = np.zeros(nt)
     for g in groups:
         g.start(theta)
     n_cons = sum(g.s.size for g in groups)
@@ -611,7 +634,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
     for it in range(1, max_iter + 1):
         r_theta = qdiag * theta + sum(g.residuals() for g in groups)
         mu = sum(float(np.vdot(g.s, g.z)) for g in groups) / n_cons
-        quad = 0.5 * lam2 * float(theta[:p] @ theta[:p])
+        quad = 0.5 * float((prob.lam2w * theta[:p]) @ theta[:p])
         pobj = sum(g.value() for g in groups) + quad
         dobj = sum(g.dual_value() for g in groups) - quad
         rel_gap = (pobj - dobj) / max(1.0, abs(pobj))
@@ -638,7 +661,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             break
         if not np.isfinite(pobj) or not np.isfinite(mu) or abs(pobj) > 1e30:
             status, message = 2, "numerical breakdown (problem unbounded?)"
+            theta = last_finite  # never a NaN model
             break
+        last_finite = theta
         diag = qdiag.copy()
         for g in groups[1:]:
             diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
@@ -686,7 +711,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             r_c -= sigma * mu
         dtheta, dirs = direction(r_cs)
         del r_cs
-        eta = max(0.95, 1.0 - 10 * mu)
+        # never the full step to the boundary: a slack of exactly zero
+        # divides by zero in the next Newton system (z / s)
+        eta = min(max(0.95, 1.0 - 10 * mu), 1.0 - 1e-8)
         ap = min(
             [1.0]
             + [
@@ -786,14 +813,14 @@ def _polish(prob, theta_ipm, groups):
     g_fixed = prob.rmatvec(nu)
     A_k = prob.rows(kink, cols)  # (nk, nf)
     lin = np.zeros(nf)
-    lin[: int(free_w.sum())] = prob.lam2
+    lin[: int(free_w.sum())] = prob.lam2w[free_w]
     M = np.zeros((nf + nk, nf + nk))
     M[:nf, :nf] = np.diag(lin)
     M[:nf, nf:] = A_k.T
     M[nf:, :nf] = A_k
     rhs = np.empty(nf + nk)
     pen = np.zeros(nt)
-    pen[:p] = prob.lam1 * sign
+    pen[:p] = prob.lam1w * sign
     rhs[:nf] = -(pen + g_fixed)[cols]
     rhs[nf:] = brk[first[kink]] - _at(prob.e, kink)
     # No unknowns (strong L1, no intercept, no row on a kink): the active set
@@ -837,7 +864,7 @@ def _polish(prob, theta_ipm, groups):
     if prob.lam1 > 0:
         zero = ~free_w
         gz = grad[:p][zero]
-        if np.any(np.abs(gz) > prob.lam1 * (1 + 1e-7) + 1e-12):
+        if np.any(np.abs(gz) > prob.lam1w[zero] * (1 + 1e-7) + 1e-12):
             return None
         w = theta[:p]
         if np.any(w[free_w] * sign[free_w] < 0):
@@ -868,7 +895,7 @@ def _fit_highs(prob, *, verbose):
     K = len(a)
     d = np.broadcast_to(prob.d, (n,))
     e = np.broadcast_to(prob.e, (n,))
-    Xd = sp.diags(d) @ sp.csr_matrix(prob.X)
+    Xd = sp.diags(d) @ sp.csr_matrix(prob.X) @ sp.diags(1.0 / prob.col)
     Aw = sp.vstack([Xd * a[k] for k in range(K)])
     cols = [Aw, -Aw] if prob.lam1 > 0 else [Aw]
     if prob.fit_intercept:
@@ -878,7 +905,11 @@ def _fit_highs(prob, *, verbose):
     b_ub = np.concatenate([-c[k] - a[k] * e for k in range(K)])
     nw = 2 * p if prob.lam1 > 0 else p
     cost = np.concatenate(
-        [np.full(nw, prob.lam1), np.zeros(int(prob.fit_intercept)), prob.cost]
+        [
+            np.tile(prob.lam1w, nw // p) if p else np.zeros(0),
+            np.zeros(int(prob.fit_intercept)),
+            prob.cost,
+        ]
     )
     bounds = [(0, None)] * nw if prob.lam1 > 0 else [(None, None)] * nw
     bounds += [(None, None)] * (int(prob.fit_intercept) + n)
@@ -975,8 +1006,11 @@ def fit_piecewise_linear(
             f"l1_ratio={l1_ratio!r}."
         )
     sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim != 1 or sw.sum() <= 0:
+    if sw.ndim != 1 or not np.any(sw > 0):
         raise ValueError("sample_weight must be 1-D with a positive sum.")
+    # divided by the largest weight: a sum that overflows (weights near
+    # 1e308) would make every per-row cost zero
+    sw = scaled_weights(sw)
     if sp.issparse(X):
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     else:

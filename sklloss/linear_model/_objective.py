@@ -32,11 +32,13 @@ from scipy import sparse
 
 from ._threads import blas_threads, limit_blas, pool
 
-__all__ = ["LinearObjective"]
+__all__ = ["LinearObjective", "column_absmax", "scaled_weights", "x_dot", "xt_dot"]
 
 _UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
+# Largest constraint matrix (rows x columns) of the separation LP (HiGHS).
+_SEPARATION_LP_MAX = 5_000_000
 # Fused passes (see LinearObjective._fused_loss_gradient): bytes of X per
 # block, and the widest p * K for which they are used. Measured per
 # evaluation on 2 cores (fused / two-product pass): log_loss 1e6 x 20 0.42,
@@ -48,6 +50,172 @@ FUSED_PASSES = True
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
+
+
+# A float32 X is never converted as a whole: each product reads it in blocks
+# of about this many float64 bytes, upcast, so that every sum is accumulated
+# in float64 (float32 sums over 1e6 rows lose ~3 digits, enough to stall a
+# solver at tol=1e-8) and the temporary stays a fixed size.
+_UPCAST_BLOCK_BYTES = 2**20
+
+
+def _upcast_blocks(X):
+    """Yield ``(axis, lo, hi, block)``: X in float64 pieces of bounded size.
+
+    Rows ``lo:hi`` (``axis=0``) for dense and CSR X, columns (``axis=1``)
+    for CSC X, whose row slices cost a pass over all of X.
+    """
+    n, p = X.shape
+    budget = _UPCAST_BLOCK_BYTES // 8  # float64 entries per block
+    if sparse.issparse(X):
+        density = max(X.nnz, 1) / max(n * p, 1)
+        budget = int(budget / density)  # nonzeros, not entries
+        if X.format == "csc":
+            step = max(1, budget // max(n, 1))
+            for lo in range(0, p, step):
+                hi = min(lo + step, p)
+                yield 1, lo, hi, X[:, lo:hi].astype(np.float64)
+            return
+        X = X.tocsr()
+    step = max(1, budget // max(p, 1))
+    if sparse.issparse(X):
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            yield 0, lo, hi, X[lo:hi].astype(np.float64)
+        return
+    # one buffer for every block: no fresh allocation (a new mapping, page
+    # faults) per block; a block is valid until the next one is yielded
+    buf = np.empty((min(step, n), p))
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        B = buf[: hi - lo]
+        np.copyto(B, X[lo:hi])
+        yield 0, lo, hi, B
+
+
+def x_dot(X, W):
+    """``X @ W`` as a float64 ndarray, for ``W`` of shape (p,) or (p, K).
+
+    A float64 X is multiplied as it is; any other dtype (float32) block by
+    block (:func:`_upcast_blocks`): no float64 copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    W : ndarray of shape (p,) or (p, K)
+        Coefficients, float64.
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, K)
+        ``X @ W``, summed in float64.
+    """
+    if X.dtype == np.float64:
+        out = X @ W
+        return out.toarray() if sparse.issparse(out) else np.asarray(out)
+    out = np.zeros((X.shape[0], *W.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if axis == 0:
+            out[lo:hi] = B @ W
+        else:
+            out += B @ W[lo:hi]
+    return out
+
+
+def xt_dot(X, G, col=None):
+    """``X.T @ G`` as a float64 ndarray, for ``G`` of shape (n,) or (n, K).
+
+    The transpose of :func:`x_dot`, with the same blocks. With ``col`` (one
+    positive number per column), ``(X / col).T @ G``, each block divided
+    before the product: for columns of 1e300, ``X.T @ G`` itself overflows.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    G : ndarray of shape (n,) or (n, K)
+        Per-row values, float64.
+    col : ndarray of shape (p,), default=None
+        Positive column divisors; None divides by nothing.
+
+    Returns
+    -------
+    ndarray of shape (p,) or (p, K)
+        ``(X / col).T @ G``, summed in float64.
+    """
+    if col is None or np.all(col == 1.0):
+        if X.dtype == np.float64:
+            return np.asarray(X.T @ G)
+        col = None
+    out = np.zeros((X.shape[1], *G.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if col is not None:
+            c = col if axis == 0 else col[lo:hi]
+            B = B @ sparse.diags(1.0 / c) if sparse.issparse(B) else B / c
+        if axis == 0:
+            out += B.T @ G[lo:hi]
+        else:
+            out[lo:hi] = B.T @ G
+    return out
+
+
+def column_absmax(X):
+    """Largest absolute value of each column (1.0 for an all-zero column).
+
+    Block by block (:func:`_upcast_blocks`): no copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        ``max_i |X[i, j]|`` per column, 1.0 where that is 0.
+    """
+    top = np.zeros(X.shape[1])
+    for axis, lo, hi, B in _upcast_blocks(X):
+        cols = slice(lo, hi) if axis else slice(None)
+        B = abs(B).max(axis=0)
+        B = B.toarray().ravel() if sparse.issparse(B) else B
+        top[cols] = np.maximum(top[cols], B)
+    top[~(top > 0)] = 1.0
+    return top
+
+
+def scaled_weights(sample_weight):
+    """Sample weights divided by their maximum, as float64.
+
+    The objective is a weighted *mean*, invariant to a common factor of the
+    weights; dividing by the largest weight first keeps their sum finite (at
+    most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
+    ``10 ** U(-300, 300)`` are normalised without overflow.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n,)
+        Non-negative finite weights with a positive maximum.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``sample_weight / max(sample_weight)``, float64, largest entry 1.
+
+    Raises
+    ------
+    ValueError
+        If the largest weight is not finite and positive.
+    """
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    top = float(np.max(sw)) if sw.size else 0.0
+    if not (np.isfinite(top) and top > 0):
+        raise ValueError(
+            "sample_weight must be finite and non-negative with a positive "
+            f"maximum; got max(sample_weight)={top!r}."
+        )
+    return sw / top
 
 
 def _weighted(grad, s, raw, y):
@@ -85,8 +253,10 @@ class LinearObjective:
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features), float64
-        Training data; never centred, scaled or copied.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training data, float64 or float32; never centred, scaled or copied.
+        A float32 X is read in float64 blocks by every pass (sums in float64,
+        no float64 copy of X).
     y : ndarray of shape (n_samples,) or (n_samples, K)
         Encoded targets, passed unchanged to the loss.
     sample_weight : ndarray of shape (n_samples,)
@@ -152,8 +322,10 @@ class LinearObjective:
     ):
         self.X = X
         self.y = y
-        self.sample_weight_raw = sample_weight
-        self.sample_weight = sample_weight / np.sum(sample_weight)
+        # scaled by their maximum first: a sum of weights near 1e308 would
+        # overflow to inf and make every normalised weight zero
+        self.sample_weight_raw = scaled_weights(sample_weight)
+        self.sample_weight = self.sample_weight_raw / np.sum(self.sample_weight_raw)
         self.loss = loss
         self.K = int(n_outputs)
         self.softmax = bool(softmax)
@@ -204,10 +376,14 @@ class LinearObjective:
         """Weighted column means (zero without intercept) and scales.
 
         The scale is the weighted standard deviation (root mean square without
-        an intercept); constant columns get scale 1. Any (mean, scale) gives an
-        exact reparametrisation -- they only precondition -- so above
-        ``_STATS_ROWS`` rows they are estimated on an evenly strided subset of
-        rows (deterministic), which keeps this pass cheap for large n.
+        an intercept); a column constant up to rounding gets its largest
+        absolute value (all-zero columns 1), so that its centred values, zero
+        up to rounding, stay tiny in the standardised coordinates. Any
+        (mean, scale) gives an exact reparametrisation -- they only
+        precondition -- so above ``_STATS_ROWS`` rows they are estimated on an
+        evenly strided subset of rows (deterministic), which keeps this pass
+        cheap for large n. The moments are taken of each column divided by
+        its largest absolute value: ``x ** 2`` overflows from 1.4e154.
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
@@ -216,28 +392,42 @@ class LinearObjective:
             X, s = X[::step], s[::step]
             X = X if sparse.issparse(X) else np.ascontiguousarray(X)
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
-        if sparse.issparse(X):
-            mean = np.asarray(X.T @ s).ravel()
-            sq = np.asarray(X.multiply(X).T @ s).ravel()
-        else:
-            # one thread: OpenBLAS's idle threads would spin through the
-            # fused passes that follow (see _LossLinearModel._solve)
-            with limit_blas(1):
-                mean = X.T @ s
-            sq = np.einsum("ij,ij,i->j", X, X, s)
+        top = column_absmax(X)
+        # one thread: OpenBLAS's idle threads would spin through the
+        # fused passes that follow (see _LossLinearModel._solve)
+        with limit_blas(1):
+            mean = xt_dot(X, s) / top
+            sq = np.zeros(p)
+            for axis, lo, hi, B in _upcast_blocks(X):
+                cols, rows = (
+                    (slice(lo, hi), slice(None))
+                    if axis
+                    else (slice(None), slice(lo, hi))
+                )
+                if sparse.issparse(B):
+                    B = B @ sparse.diags(1.0 / top[cols])
+                    sq[cols] += np.asarray(B.multiply(B).T @ s[rows]).ravel()
+                else:
+                    B /= top[cols]
+                    sq[cols] += np.einsum("ij,ij,i->j", B, B, s[rows])
         if not self.fit_intercept:
             mean = np.zeros(p)
-        var = np.maximum(sq - mean * mean, 0.0)
-        scale = np.sqrt(var)
+        scale = np.sqrt(np.maximum(sq - mean * mean, 0.0))
         # A column constant up to rounding carries no direction to rescale.
         # sq - mean^2 of a constant c has a rounding error of ~eps c^2, so
-        # its square root can be ~sqrt(eps) |c| (1.5e-8 |c|), not zero.
-        tiny = scale <= 1e-7 * (np.abs(mean) + 1e-300)
-        scale[tiny | (scale == 0)] = 1.0
-        return mean, scale
+        # its square root can be ~sqrt(eps) |c| (1.5e-8 |c|), not zero; such
+        # a column is scaled by its value (1e300 constant columns included).
+        tiny = scale <= 1e-7 * np.abs(mean)
+        scale[tiny] = np.abs(mean[tiny])
+        scale[scale == 0] = 1.0
+        return mean * top, scale * top
 
     def _raw(self, W, b):
-        if self.softmax and not sparse.issparse(self.X):
+        if self.X.dtype != np.float64:  # float32: upcast block by block
+            raw = x_dot(self.X, W.T)
+            if self.softmax:  # column-major, as below
+                raw = np.asfortranarray(raw)
+        elif self.softmax and not sparse.issparse(self.X):
             # (K, n) rows, seen as a column-major (n, K): the softmax loops
             # over contiguous columns and X.T @ G becomes G.T @ X.
             raw = (W @ self.X.T).T
@@ -252,6 +442,8 @@ class LinearObjective:
 
     def _xt_dot(self, G):
         """``X.T @ G`` as a (K, p) array (``G`` of shape (n, K))."""
+        if self.X.dtype != np.float64:
+            return xt_dot(self.X, G).T
         if not sparse.issparse(self.X) and G.flags.f_contiguous:
             return G.T @ self.X
         return np.asarray(self.X.T @ G).T
@@ -339,7 +531,7 @@ class LinearObjective:
 
     def _fused_block(self):
         """Rows per block: about ``_FUSED_BLOCK_BYTES`` of X (in cache)."""
-        row_bytes = self.X.shape[1] * self.X.itemsize
+        row_bytes = self.X.shape[1] * 8  # float64 (a float32 block is upcast)
         return int(np.clip(_FUSED_BLOCK_BYTES // max(row_bytes, 1), 1024, 65536))
 
     def _fused_rows(self, W, b, lo, hi):
@@ -349,9 +541,14 @@ class LinearObjective:
         grad_W = np.zeros_like(W)
         grad_b = np.zeros(self.K)
         block = self._fused_block()
+        # float64 sums for a float32 X: each block upcast into one buffer
+        buf = None if X.dtype == np.float64 else np.empty((block, X.shape[1]))
         for start in range(lo, hi, block):
             stop = min(start + block, hi)
             Xb = X[start:stop]
+            if buf is not None:
+                Xb = buf[: stop - start]
+                np.copyto(Xb, X[start:stop])
             if self.softmax:
                 raw = (W @ Xb.T).T
             else:
@@ -437,15 +634,27 @@ class LinearObjective:
 
     def _data_hessian(self, W, b):
         """Dense data Hessian, layout ``[W_0, b_0, W_1, b_1, ...]`` (b if any)."""
-        X = self.X
-        if self.fit_intercept:
-            ones = np.ones((X.shape[0], 1))
-            X = (
-                sparse.hstack([X, ones], format="csr")
-                if sparse.issparse(X)
-                else (np.hstack([X, ones]))
-            )
-        q = X.shape[1]
+        return self._gram_hessian(W, b, np.ones(self.n_features))
+
+    def _scaled_data_hessian(self, W, b):
+        """:meth:`_data_hessian` of the columns ``X / scale`` (same layout).
+
+        Formed from the scaled columns block by block, so that columns of
+        1e300 (whose Hessian entries, 1e600, overflow) give finite entries;
+        a subclass with its own :meth:`_data_hessian` (dask) is rescaled
+        after the fact.
+        """
+        if type(self)._data_hessian is not LinearObjective._data_hessian:
+            col = self.scale
+            if self.fit_intercept:
+                col = np.append(col, 1.0)
+            col = np.tile(col, self.K)
+            return self._data_hessian(W, b) / col[:, None] / col[None, :]
+        return self._gram_hessian(W, b, self.scale)
+
+    def _gram_hessian(self, W, b, col):
+        """The data Hessian of the columns ``X / col`` (see _data_hessian)."""
+        q = self.n_features + (1 if self.fit_intercept else 0)
         h = self._sample_hessian(W, b)
         K = self.K
         H = np.zeros((K * q, K * q))
@@ -453,13 +662,9 @@ class LinearObjective:
             h = h[:, None, None]
         for k in range(K):
             for j in range(k, K):
-                H[k * q : (k + 1) * q, j * q : (j + 1) * q] = _weighted_gram(
-                    X, h[:, k, j]
-                )
-                if j != k:
-                    H[j * q : (j + 1) * q, k * q : (k + 1) * q] = H[
-                        k * q : (k + 1) * q, j * q : (j + 1) * q
-                    ].T
+                block = _weighted_gram(self.X, h[:, k, j], col, self.fit_intercept)
+                H[k * q : (k + 1) * q, j * q : (j + 1) * q] = block
+                H[j * q : (j + 1) * q, k * q : (k + 1) * q] = block.T
         return H
 
     def _every_nth_row(self, step, offset=0):
@@ -491,6 +696,130 @@ class LinearObjective:
         )
         sample.n_threads = self.n_threads
         return sample
+
+    # ---------------------------------------------------------- separation
+    def _infimum_unattained(self):
+        """Whether the loss only tends to its infimum as the margin grows.
+
+        Evaluated on this objective's own first target (so label smoothing,
+        whose soft targets have a finite optimum, says no): the loss at a raw
+        prediction of 20 towards the target is positive and below the one at
+        10. True for the log loss, exponential, focal; False for the hinge
+        family, which reaches zero at a finite margin.
+        """
+        y0 = self.y[:1]
+        if self.softmax:
+            k = int(np.argmax(y0[0])) if y0.ndim == 2 else int(y0[0])
+            raw = np.zeros((2, self.K))
+            raw[:, k] = [10.0, 20.0]
+            y0 = np.repeat(y0, 2, axis=0)
+        else:
+            sign = 1.0 if float(y0[0]) > 0.5 else -1.0
+            raw, y0 = sign * np.array([10.0, 20.0]), np.repeat(y0, 2)
+        with np.errstate(all="ignore"):
+            v = np.asarray(self.loss.loss(y0, raw), dtype=np.float64)
+        return bool(np.all(np.isfinite(v)) and 0 < v[1] < v[0])
+
+    def _margins(self, raw):
+        """Per-row margin of the true class: d_i raw_i, or the softmax gap."""
+        if not self.softmax:
+            return (2.0 * self.y - 1.0) * raw[:, 0]
+        y = self.y
+        k = np.argmax(y, axis=1) if y.ndim == 2 else y.astype(np.intp)
+        rows = np.arange(len(k))
+        own = raw[rows, k].copy()
+        raw = np.array(raw, dtype=np.float64)
+        raw[rows, k] = -np.inf
+        return own - raw.max(axis=1)
+
+    def separation(self, W, b):
+        """Why the penalised objective has no minimum, or None.
+
+        Without a penalty (``alpha == 0``) and with a loss that only tends to
+        its infimum as the margin grows (:meth:`_infimum_unattained`), the
+        optimum does not exist exactly when the classes are separable: some
+        direction ``(v, c)`` gives every row with positive weight a margin
+        ``>= 0`` and one row a positive margin (complete or quasi-complete
+        separation, Albert and Anderson 1984); along it the loss decreases
+        for ever. Certified by the fitted model itself when it classifies
+        every row correctly, otherwise by a feasibility LP (HiGHS) on
+        problems of moderate size.
+
+        Parameters
+        ----------
+        W : ndarray of shape (K, n_features)
+            Fitted coefficients.
+        b : ndarray of shape (K,)
+            Fitted intercepts.
+
+        Returns
+        -------
+        str or None
+            A sentence for a ConvergenceWarning, or None when a minimum exists
+            (or separation could not be decided).
+        """
+        if self.l2 > 0 or self.l1 > 0 or not self._infimum_unattained():
+            return None
+        keep = self.sample_weight > 0
+        margins = self._margins(self._raw(W, b))[keep]
+        if np.all(margins > 0):
+            how = "the fitted model classifies every training sample correctly"
+        elif np.max(margins, initial=0.0) > 5 and self._separable_lp(keep):
+            how = "a direction classifies every sample correctly or on the boundary"
+        else:
+            return None
+        norm = float(np.linalg.norm(W))
+        return (
+            f"The classes are separable ({how}): with alpha=0 the loss keeps "
+            "decreasing as the coefficients grow, so the objective has no "
+            f"minimum and the coefficients (norm {norm:.3g}) depend on where "
+            "the solver stopped. Add a penalty (alpha > 0) for a well-defined "
+            "model."
+        )
+
+    def _separable_lp(self, keep):
+        """Feasibility LP: some (v, c) with all margins >= 0, their sum >= 1."""
+        from scipy.optimize import linprog
+
+        X = self.X
+        n, p = X.shape
+        K = self.K if self.softmax else 1
+        if n * (p + 1) * max(K - 1, 1) > _SEPARATION_LP_MAX:
+            return False
+        idx = np.flatnonzero(keep)
+        Z = sparse.hstack(
+            [sparse.csr_matrix(X[idx], dtype=np.float64), np.ones((len(idx), 1))],
+            format="csr",
+        )
+        if not self.softmax:
+            A = sparse.diags(2.0 * self.y[idx] - 1.0) @ Z
+        else:
+            y = self.y[idx]
+            k = np.argmax(y, axis=1) if y.ndim == 2 else y.astype(np.intp)
+            blocks = []
+            for j in range(K):  # rows i with k_i != j: (e_{k_i} - e_j) x [x_i, 1]
+                rows = np.flatnonzero(k != j)
+                E = sparse.csr_matrix(
+                    (np.ones(len(rows)), (np.arange(len(rows)), k[rows])),
+                    shape=(len(rows), K),
+                )
+                E = E - sparse.csr_matrix(
+                    (np.ones(len(rows)), (np.arange(len(rows)), np.full(len(rows), j))),
+                    shape=(len(rows), K),
+                )
+                blocks.append(_row_kron(E, Z[rows]))
+            A = sparse.vstack(blocks, format="csr")
+        A_ub = sparse.vstack([-A, -sparse.csr_matrix(A.sum(axis=0))], format="csr")
+        b_ub = np.zeros(A_ub.shape[0])
+        b_ub[-1] = -1.0
+        res = linprog(
+            np.zeros(A.shape[1]),
+            A_ub=A_ub,
+            b_ub=b_ub,
+            bounds=(None, None),
+            method="highs",
+        )
+        return res.status == 0
 
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
@@ -563,6 +892,8 @@ class LinearObjective:
         """
         W, b = self.unpack(theta)
         value, gW, gb = self._data_loss_gradient(W, b)
+        if not self.l2:  # no 0 * inf: coefficients of 1e300 (X of 1e-300)
+            return value, self._to_theta(gW, gb)
         grad = self._to_theta(gW + self.l2 * W, gb)
         value += 0.5 * self.l2 * float(np.sum(W * W))
         return value, grad
@@ -588,13 +919,17 @@ class LinearObjective:
         return self._to_theta(hW + self.l2 * V, hb)
 
     def _jacobian(self):
-        """d(augmented W, b) / d theta as a dense matrix (for small problems)."""
+        """d(augmented W * scale, b) / d theta, dense (for small problems).
+
+        The coefficients of the scaled columns ``X / scale`` are ``W_s``
+        itself (identity); the intercept is ``b_s - (mean / scale) @ W_s``.
+        """
         p, K, P = self.n_features, self.K, self.n_params
         q = p + (1 if self.fit_intercept else 0)
         J = np.zeros((K * q, P))
         for k in range(K):
             idx = k * p + np.arange(p)
-            J[k * q + np.arange(p), idx] = 1.0 / self.scale
+            J[k * q + np.arange(p), idx] = 1.0
             if self.fit_intercept:
                 J[k * q + p, idx] = -self.mean / self.scale
                 J[k * q + p, self.n_coef + k] = 1.0
@@ -621,10 +956,15 @@ class LinearObjective:
         """
         W, b = self.unpack(theta)
         J = self._jacobian()
-        H = J.T @ (self if rows is None else rows)._data_hessian(W, b) @ J
+        H = J.T @ (self if rows is None else rows)._scaled_data_hessian(W, b) @ J
         if self.l2:
             d = np.zeros(self.n_params)
-            d[: self.n_coef] = self.l2 / np.tile(self.scale, self.K) ** 2
+            scale = np.tile(self.scale, self.K)
+            # columns of 1e-300: the penalty's curvature 1e597 overflows;
+            # capped, it still pins those coefficients at zero
+            with np.errstate(over="ignore"):
+                pen = self.l2 / scale / scale
+            d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
 
@@ -674,6 +1014,15 @@ class LinearObjective:
         return value + float(self.l1_weights @ np.abs(theta[: self.n_coef]))
 
 
+def _row_kron(E, Z):
+    """Row-wise Kronecker product: row i is ``kron(E[i], Z[i])`` (sparse)."""
+    E, Z = sparse.csr_matrix(E), sparse.csr_matrix(Z)
+    return sparse.hstack(
+        [sparse.diags(E[:, j].toarray().ravel()) @ Z for j in range(E.shape[1])],
+        format="csr",
+    )
+
+
 def _uses_target_cache(loss):
     """Whether ``loss``'s ``_target_cache`` describes its loss and gradient.
 
@@ -692,13 +1041,27 @@ def _uses_target_cache(loss):
     )
 
 
-def _weighted_gram(X, w):
-    """``X.T @ diag(w) @ X`` as a dense array, without a full temporary."""
-    if sparse.issparse(X):
-        return np.asarray((X.T @ X.multiply(w[:, None])).todense())
-    q = X.shape[1]
+def _weighted_gram(X, w, col, intercept):
+    """``Z.T @ diag(w) @ Z`` for ``Z = [X / col, 1]`` (the ones if intercept).
+
+    Dense X in float64 row blocks (no copy of X, whatever its dtype).
+    """
+    p = X.shape[1]
+    q = p + (1 if intercept else 0)
     G = np.zeros((q, q))
-    for start in range(0, X.shape[0], _CHUNK):
-        block = X[start : start + _CHUNK]
-        G += block.T @ (block * w[start : start + _CHUNK, None])
+    if sparse.issparse(X):
+        Z = X.tocsr() @ sparse.diags(1.0 / col)
+        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
+        if intercept:
+            G[:p, p] = np.asarray(Z.T @ w).ravel()
+    else:
+        for start in range(0, X.shape[0], _CHUNK):
+            Z = X[start : start + _CHUNK].astype(np.float64) / col
+            wb = w[start : start + _CHUNK]
+            G[:p, :p] += Z.T @ (Z * wb[:, None])
+            if intercept:
+                G[:p, p] += Z.T @ wb
+    if intercept:
+        G[p, :p] = G[:p, p]
+        G[p, p] = w.sum()
     return G

@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 
 from ..losses import get_loss
 from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
-from ._objective import LinearObjective
+from ._objective import LinearObjective, scaled_weights, x_dot
 from ._scale import check_scale, fit_scaled, rescale, solve_at
 
 __all__ = ["LossRegressor"]
@@ -230,12 +230,15 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             dtype=[np.float64, np.float32],
             y_numeric=True,
         )
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        sw = scaled_weights(  # no overflow in sums of weights (class totals)
+            _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
-        plan = _InMemoryPlan(self, X.astype(np.float64, copy=False), y, sw, loss)
+        # float32 stays float32: the passes upcast block by block
+        plan = _InMemoryPlan(self, X, y, sw, loss)
         warm = None
         if (
             self.warm_start
@@ -349,7 +352,7 @@ class _InMemoryPlan:
     step = 1
 
     def residuals(self, W, b):
-        return self.y - (self.X @ W[0] + b[0])
+        return self.y - (x_dot(self.X, W[0]) + b[0])
 
     def subsample(self):
         """The plan on every 10th row, from 50,000 rows (None below).
