@@ -26,6 +26,17 @@ every limit of sklloss goes through one shared, lock-protected state:
 
 While a fit runs, another thread of the process does see BLAS at one
 thread: OpenBLAS offers no way to avoid that short of not limiting at all.
+
+Which thread writes. threadpoolctl >= 3.6 lets one live thread "control"
+OpenBLAS and ignores the writes of every other thread: a limit set from the
+main thread (any ``threadpool_limits`` there, ours or the user's) makes it
+the controller for the life of the process, and a later restore from another
+thread is ignored -- the process stays on one thread. Our writes therefore
+bypass that arbitration where threadpoolctl has the unguarded setter (the
+shared state above already keeps our fits from fighting), and run in a
+short-lived thread of ours, started with the first limit and ended after the
+restore: with the public setter alone it holds the control only while limits
+are active, and a restore is never ignored.
 """
 
 import threading
@@ -46,6 +57,7 @@ _LOCK = threading.RLock()
 _REQUESTS = {}
 _ORIGINAL = []
 _APPLIED = []
+_WRITER = []  # the one-thread executor that writes the counts, while active
 
 
 def controller():
@@ -91,19 +103,30 @@ def _wanted():
     return [1 if c else c for c in _ORIGINAL]
 
 
+def _write(libs, counts):
+    for lib, n in zip(libs, counts, strict=True):
+        if n is not None:
+            getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
+
+
 def _apply():
-    libs = _blas_libs()
+    """Write the counts the requests want (in the writer thread); end it last."""
     wanted = _wanted()
-    if wanted is None:
+    done = wanted is None
+    if done:
         wanted = list(_ORIGINAL)
-        _ORIGINAL.clear()
     if wanted != _APPLIED:
-        for lib, n in zip(libs, wanted, strict=True):
-            if n is not None:
-                lib.set_num_threads(n)
+        if not _WRITER:
+            _WRITER.append(
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="sklloss-blas")
+            )
+        _WRITER[0].submit(_write, _blas_libs(), wanted).result()
         _APPLIED[:] = wanted
-    if not _ORIGINAL:
+    if done:
+        _ORIGINAL.clear()
         _APPLIED.clear()
+        if _WRITER:
+            _WRITER.pop().shutdown(wait=True)  # the thread ends: control released
 
 
 class _Limit:
