@@ -133,7 +133,17 @@ def _check_label_values(y, name="y"):
 
 
 def _check_no_datetime(X, name="X"):
-    """Refuse datetime64 / timedelta64 features (validate_data casts them)."""
+    """Refuse datetime64 / timedelta64 features (validate_data casts them).
+
+    Returns X, a list converted to an array first: ``validate_data`` would
+    cast a list straight to float, past its own checks of dates and complex
+    numbers (a TypeError for complex entries).
+    """
+    if isinstance(X, list | tuple):
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged rows
+            raise ValueError(f"{name} is not a 2-D array of numbers: {exc}") from exc
     dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
     if dtypes is None or not hasattr(dtypes, "__iter__"):
         dtypes = [getattr(X, "dtype", None)]
@@ -143,6 +153,7 @@ def _check_no_datetime(X, name="X"):
             f"{name} has datetime or timedelta columns (dtype {bad[0]}); convert "
             "them to numeric features (e.g. elapsed seconds) explicitly."
         )
+    return X
 
 
 def _check_class_weight(class_weight):
@@ -354,7 +365,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         loss = self._resolve_loss()
         self._check_label_smoothing(loss)
         _check_class_weight(self.class_weight)
-        _check_no_datetime(X)
+        X = _check_no_datetime(X)
         _check_label_values(y)
         X, y = validate_data(
             self,
