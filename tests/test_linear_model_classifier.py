@@ -254,3 +254,195 @@ def test_integer_labels_skip_type_of_target(monkeypatch):
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
     with pytest.raises(AssertionError, match="was called"):
         LossClassifier().fit(X, y.astype(float))  # floats still checked
+
+
+# ---------------------------------------------------------------------------
+# Issue 12: every argument validated, with a ValueError that names it.
+
+
+@pytest.mark.parametrize(
+    "class_weight, shown",
+    [
+        ({0: np.nan}, "nan"),
+        ({0: np.inf}, "inf"),
+        ({1: -1.0}, "-1.0"),
+        ({0: "heavy"}, "heavy"),
+        ({0: True}, "True"),
+        ({7: 2.0}, "[7]"),
+        ("unbalanced", "unbalanced"),
+        ([1.0, 2.0], "[1.0, 2.0]"),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "negative",
+        "string-value",
+        "bool-value",
+        "key-not-a-class",
+        "unknown-string",
+        "list",
+    ],
+)
+def test_invalid_class_weight_is_a_value_error_naming_it(class_weight, shown):
+    X, y = _data()
+    with pytest.raises(ValueError, match="class_weight") as err:
+        LossClassifier(class_weight=class_weight).fit(X, y)
+    assert shown in str(err.value)
+
+
+@pytest.mark.parametrize("labels", [[0, 1], ["no", "yes"]], ids=["int", "str"])
+def test_class_weight_leaving_one_class_is_refused(labels):
+    X, y = _data()
+    y = np.asarray(labels)[y]
+    with pytest.raises(ValueError, match="class_weight.*fewer than 2 classes"):
+        LossClassifier(class_weight={labels[1]: 0}).fit(X, y)
+
+
+def test_zero_class_weight_is_the_problem_without_that_class():
+    """{2: 0} on 3 classes: softmax over the two others, class 2 never predicted.
+
+    With class 2 weightless its intercept tends to -inf and W_2 to 0, and the
+    remaining 2-class softmax (rows W_0, W_1, both penalised) is binary
+    logistic regression in w = W_1 - W_0 with half the penalty: the reference
+    is scikit-learn's LogisticRegression on the rows of classes 0 and 1, with
+    C = 2 / (alpha * n) (its objective is C * sum(loss) + |w|^2 / 2).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _data(n=400, K=3, seed=3)
+    alpha = 1e-2
+    clf = LossClassifier(alpha=alpha, class_weight={2: 0.0}).fit(X, y)
+    assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(clf.intercept_))
+    assert not np.any(clf.predict(X) == 2)
+    assert clf.predict_proba(X)[:, 2].max() < 1e-6
+    keep = y < 2
+    ref = LogisticRegression(C=2 / (alpha * keep.sum()), tol=1e-12, max_iter=10_000)
+    ref.fit(X[keep], y[keep])
+    np.testing.assert_allclose(clf.coef_[1] - clf.coef_[0], ref.coef_[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("binary", "three-classes"),
+        ("three-classes", "binary"),
+        ("three-classes", "four-classes"),
+        ("binary", "fewer-features"),
+    ],
+)
+@pytest.mark.parametrize("loss", ["log_loss", "hinge"])
+def test_warm_start_after_a_shape_change_is_a_value_error(loss, first, second):
+    """As LogisticRegression / SGDClassifier: no silent cold start, no reshape error."""
+    X, y = _data(n=200, K=4)
+    sets = {
+        "binary": (X, y % 2),
+        "three-classes": (X, y % 3),
+        "four-classes": (X, y),
+        "fewer-features": (X[:, :2], y % 2),
+    }
+    clf = LossClassifier(loss=loss, warm_start=True).fit(*sets[first])
+    coef = clf.coef_.copy()
+    with pytest.raises(ValueError, match="warm_start=True.*shape"):
+        clf.fit(*sets[second])
+    np.testing.assert_array_equal(clf.coef_, coef)  # the model is untouched
+    clf.set_params(warm_start=False).fit(*sets[second])  # the advice works
+
+
+def _missing_label_cases():
+    pd = pytest.importorskip("pandas")
+    return {
+        "None-object": np.array(["a", "b", None, "a", "b", "a"], dtype=object),
+        "None-list": ["a", "b", None, "a", "b", "a"],
+        "NaN-float": np.array([0.0, 1.0, np.nan, 0.0, 1.0, 0.0]),
+        "NaN-object": np.array(["a", "b", np.nan, "a", "b", "a"], dtype=object),
+        "pd.NA-string": pd.array(["a", "b", pd.NA, "a", "b", "a"], dtype="string"),
+        "pd.NA-Int64": pd.array([0, 1, None, 0, 1, 0], dtype="Int64"),
+        "pd.NA-object": np.array(["a", "b", pd.NA, "a", "b", "a"], dtype=object),
+        "NaT-object": np.array([pd.Timestamp(0), pd.NaT] * 3, dtype=object),
+        "NaN-category": pd.Series(["a", "b", None, "b", "a", "b"], dtype="category"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "None-object",
+        "None-list",
+        "NaN-float",
+        "NaN-object",
+        "pd.NA-string",
+        "pd.NA-Int64",
+        "pd.NA-object",
+        "NaT-object",
+        "NaN-category",
+    ],
+)
+def test_missing_labels_are_a_value_error_naming_y(case):
+    y = _missing_label_cases()[case]
+    X = np.arange(12.0).reshape(6, 2)
+    with pytest.raises(ValueError, match="^y contains missing values"):
+        LossClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        (np.array(["2020-01-01", "NaT"] * 3, dtype="datetime64[D]"), "^y has dtype"),
+        (np.array(["2020-01-01", "2021-01-01"] * 3, dtype="datetime64[s]"), "^y has"),
+        (np.array([1, 2] * 3, dtype="timedelta64[s]"), "^y has dtype timedelta64"),
+        (np.array([1, "a"] * 3, dtype=object), "^y mixes label types"),
+        ([1, "a"] * 3, "^y mixes label types"),
+        (np.array([1, 2] * 3, dtype=object), "^y: Unknown label type"),
+    ],
+    ids=["NaT", "datetime64", "timedelta64", "mixed-object", "mixed-list", "obj-int"],
+)
+def test_dates_and_mixed_labels_are_value_errors_naming_y(y, message):
+    X = np.arange(12.0).reshape(6, 2)
+    with pytest.raises(ValueError, match=message):
+        LossClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["datetime64", "timedelta64", "frame", "frame-tz"])
+def test_datetime_features_are_a_value_error_naming_X(kind):
+    """validate_data would cast them to float (counts of a time unit)."""
+    if kind.startswith("frame"):
+        pd = pytest.importorskip("pandas")
+        dates = pd.to_datetime(["2020-01-01"] * 6, utc=kind == "frame-tz")
+        X = pd.DataFrame({"when": dates, "x": np.arange(6.0)})
+    else:
+        X = np.arange(12).reshape(6, 2).astype(f"{kind}[s]")
+    with pytest.raises(ValueError, match="^X has datetime or timedelta columns"):
+        LossClassifier().fit(X, [0, 1] * 3)
+
+
+def test_int8_labels_spanning_more_than_127():
+    """[-100, 100] as int8: no overflow in the counting encoders (fit and metric)."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from sklloss.metrics import log_loss
+
+    X, y = _data(n=200)
+    y8 = np.where(y == 1, 100, -100).astype(np.int8)
+    clf = LossClassifier().fit(X, y8)
+    assert clf.classes_.dtype == np.int8
+    np.testing.assert_array_equal(clf.classes_, [-100, 100])
+    ref = LossClassifier().fit(X, y)  # the same problem with labels 0 / 1
+    np.testing.assert_array_equal(clf.coef_, ref.coef_)
+    proba = clf.predict_proba(X)
+    assert log_loss(y8, proba) == pytest.approx(sk_log_loss(y8, proba), rel=1e-12)
+
+
+def test_missing_labels_from_a_dask_worker_are_a_value_error():
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X = np.random.default_rng(0).normal(size=(400, 3))
+    y = np.array(["a", "b", "a", None] * 100, dtype=object)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        Xd, yd = da.from_array(X, chunks=(100, 3)), da.from_array(y, chunks=100)
+        with pytest.raises(ValueError, match="^y contains missing values"):
+            LossClassifier().fit(Xd, yd)

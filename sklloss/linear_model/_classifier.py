@@ -54,6 +54,130 @@ def _encode_labels(y):
     return np.unique(y, return_inverse=True)
 
 
+def _is_missing(v):
+    """True for None, NaN, NaT and pandas' NA (whose comparisons are NA)."""
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False
+
+
+# label types that cannot hold a missing value (no per-element check needed)
+_NEVER_MISSING = (str, bytes, numbers.Integral, np.bool_)
+
+
+def _label_family(t):
+    """The kind of a label type: strings, numbers (bool included) or the type."""
+    if issubclass(t, str | bytes):
+        return "str"
+    if issubclass(t, numbers.Number | np.bool_):
+        return "number"
+    return t.__name__
+
+
+def _object_label_problem(arr):
+    """``"missing"``, ``"mixed"`` (with the families) or None, for object labels.
+
+    One pass collects the types (C speed); only labels of a type that can
+    hold NaN / NaT / NA are compared with themselves one by one.
+    """
+    values = arr.ravel().tolist()
+    types = set(map(type, values))
+    if not all(issubclass(t, _NEVER_MISSING) for t in types) and any(
+        map(_is_missing, values)
+    ):
+        return "missing", None
+    families = {_label_family(t) for t in types}
+    return ("mixed", sorted(families)) if len(families) > 1 else (None, None)
+
+
+def _check_label_values(y, name="y"):
+    """Refuse missing labels, dates and durations, and mixed label types.
+
+    sklearn lets NaN through as a ValueError that does not name y, and None
+    or pandas' NA as a TypeError from the sort inside ``np.unique``; NaT
+    would become a class. Dates and durations are refused as labels (and as
+    X) rather than taken as their integer counts of a time unit.
+
+    Parameters
+    ----------
+    y : array-like
+        The labels (a NumPy or pandas array, or a list).
+    name : str, default="y"
+        The argument named in the errors.
+    """
+    if y is None or hasattr(y, "toarray"):
+        return  # validate_data's own errors (y required, sparse y refused)
+    arr = np.asarray(y, dtype=object) if isinstance(y, list | tuple) else y
+    arr = np.asarray(arr)
+    kind = arr.dtype.kind
+    if kind in "mM":
+        raise ValueError(
+            f"{name} has dtype {arr.dtype}: dates and durations are not accepted "
+            "as class labels; convert them (e.g. to strings) to use them as classes."
+        )
+    problem, families = None, None
+    if kind == "f" and np.isnan(arr).any():
+        problem = "missing"
+    elif kind == "O":
+        problem, families = _object_label_problem(arr)
+    if problem == "missing":
+        raise ValueError(
+            f"{name} contains missing values (None, NaN, NaT or pandas.NA); "
+            "drop those samples or give them a class."
+        )
+    if problem == "mixed":
+        raise ValueError(
+            f"{name} mixes label types ({', '.join(families)}); use labels of one type."
+        )
+
+
+def _check_no_datetime(X, name="X"):
+    """Refuse datetime64 / timedelta64 features (validate_data casts them).
+
+    Returns X, a list converted to an array first: ``validate_data`` would
+    cast a list straight to float, past its own checks of dates and complex
+    numbers (a TypeError for complex entries).
+    """
+    if isinstance(X, list | tuple):
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged rows
+            raise ValueError(f"{name} is not a 2-D array of numbers: {exc}") from exc
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+    if dtypes is None or not hasattr(dtypes, "__iter__"):
+        dtypes = [getattr(X, "dtype", None)]
+    bad = [d for d in dtypes if getattr(d, "kind", "") in ("m", "M")]
+    if bad:
+        raise ValueError(
+            f"{name} has datetime or timedelta columns (dtype {bad[0]}); convert "
+            "them to numeric features (e.g. elapsed seconds) explicitly."
+        )
+    return X
+
+
+def _check_class_weight(class_weight):
+    """class_weight is None, "balanced" or a dict of finite weights >= 0."""
+    if class_weight is None or (
+        isinstance(class_weight, str) and class_weight == "balanced"
+    ):
+        return
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            "class_weight must be a dict {class: weight}, 'balanced' or None; "
+            f"got class_weight={class_weight!r}."
+        )
+    for label, w in class_weight.items():
+        ok = isinstance(w, numbers.Real) and not isinstance(w, bool)
+        if not (ok and np.isfinite(w) and w >= 0):
+            raise ValueError(
+                "class_weight values must be finite real numbers >= 0; got "
+                f"class_weight[{label!r}]={w!r}."
+            )
+
+
 def _check_targets(y):
     """sklearn's ``check_classification_targets``, skipped where it cannot fail.
 
@@ -63,7 +187,10 @@ def _check_targets(y):
     checked as sklearn does (continuous or multi-output y is refused there).
     """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"):
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:  # its message does not say which argument
+            raise ValueError(f"y: {exc}") from exc
 
 
 def _warn_if_separable(objective, W, b):
@@ -246,6 +373,9 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         self._check_params()
         loss = self._resolve_loss()
         self._check_label_smoothing(loss)
+        _check_class_weight(self.class_weight)
+        X = _check_no_datetime(X)
+        _check_label_values(y)
         X, y = validate_data(
             self,
             X,
@@ -261,6 +391,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         )
         classes, y_enc = _encode_labels(y)
         sw = self._class_weighted(sw, classes, y, y_enc)
+        self._check_warm_start(1 if len(classes) == 2 else len(classes), X.shape[1])
         self.classes_ = classes
         # float32 stays float32: the passes upcast block by block
         problems = self._build_objectives(X, y_enc, sw, loss)
@@ -268,6 +399,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         return self
 
     def _class_weighted(self, sw, classes, y, y_enc):
+        _check_class_weight(self.class_weight)  # also for the dask path
         totals = np.bincount(y_enc, weights=sw, minlength=len(classes))
         if len(classes) < 2 or np.count_nonzero(totals) < 2:
             present = classes[totals > 0] if len(classes) > 1 else classes
@@ -286,8 +418,27 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             nz = totals > 0
             cw[nz] = totals.sum() / (np.count_nonzero(nz) * totals[nz])
         else:
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            cw = self._dict_class_weights(classes)
+        if np.count_nonzero(totals * cw) < 2:
+            # a zero weight for every class but one leaves a one-class problem,
+            # whose optimum is an infinite intercept: refused, as one class is
+            raise ValueError(
+                f"class_weight={self.class_weight!r} leaves fewer than 2 classes "
+                f"with positive weight (classes {classes.tolist()}, weighted totals "
+                f"{(totals * cw).tolist()}); a classifier needs two."
+            )
         return sw * cw[y_enc]
+
+    def _dict_class_weights(self, classes):
+        """Weights per class from the class_weight dict (1 for absent keys)."""
+        known = set(classes.tolist())
+        unknown = [k for k in self.class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys that are not classes of y: {unknown}; "
+                f"the classes are {classes.tolist()}."
+            )
+        return compute_class_weight(self.class_weight, classes=classes, y=classes)
 
     def _build_objectives(self, X, y_enc, sw, loss):
         """One objective (binary, softmax) or one per class (one-vs-rest)."""
@@ -346,17 +497,32 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         self.n_evals_ = round(n_evals)
         return self
 
+    def _check_warm_start(self, n_rows, n_features):
+        """A warm start needs a previous model of the new shape.
+
+        As LogisticRegression and SGDClassifier do, a changed number of
+        classes or features is a ValueError rather than a silent cold start:
+        warm_start=True asks to continue the previous model, and a model of
+        another shape cannot be continued (often the new data lost a class).
+        """
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return
+        if self.coef_.shape != (n_rows, n_features):
+            raise ValueError(
+                f"warm_start=True needs the previous model's shape; coef_ has shape "
+                f"{self.coef_.shape}, and this fit's data needs ({n_rows}, "
+                f"{n_features}) (a changed number of classes or features). Set "
+                "warm_start=False to fit from scratch."
+            )
+
     def _warm_start_rows(self, n_problems, p):
         """Previous (W, b) split per problem, if warm_start applies."""
         if not (self.warm_start and hasattr(self, "coef_")):
             return None
-        if self.coef_.shape[1] != p:
-            return None
+        self._check_warm_start(len(self.classes_) if len(self.classes_) > 2 else 1, p)
         if n_problems == 1:
             W, b = self.coef_, self.intercept_
             return [W], [b]
-        if self.coef_.shape[0] != n_problems:
-            return None
         return [self.coef_[k : k + 1] for k in range(n_problems)], [
             self.intercept_[k : k + 1] for k in range(n_problems)
         ]

@@ -153,6 +153,9 @@ def _block_summary(Xb, yb, swb, classify):
     numeric = np.issubdtype(yb.dtype, np.number) or yb.dtype == bool
     out["y_finite"] = bool(np.isfinite(yb).all()) if numeric else True
     if classify:
+        from ._classifier import _check_label_values
+
+        _check_label_values(yb)  # None / NA / NaT: a ValueError, not a TypeError
         out["classes"], inverse = np.unique(yb, return_inverse=True)
         k = len(out["classes"])
         out["totals"] = (

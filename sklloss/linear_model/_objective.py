@@ -499,7 +499,7 @@ class LinearObjective:
         Fused when X is dense and C-ordered, has at least 4 blocks of rows,
         few columns and no Hessian needs the raw prediction afterwards
         (``keep_raw``, default ``self.keep_raw``). One worker per BLAS
-        thread (``self.n_threads``, else those in effect); one for a user's
+        thread (``self.n_threads``, else the user's count); one for a user's
         loss, which may not be thread-safe. "Few columns": ``p * K <=
         _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
         loss costs more than the products, and in-cache blocks make it

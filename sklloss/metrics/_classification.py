@@ -128,7 +128,8 @@ def _unique_inverse(y, name):
         lo, hi = int(ints.min()), int(ints.max())
         span = hi - lo + 1
         if span <= 4 * len(ints) + 1024:  # a bincount over the range is O(n)
-            shifted = (ints - lo if lo else ints).astype(np.intp, copy=False)
+            # widen before shifting: int8 [-100, 100] - (-100) overflows int8
+            shifted = ints.astype(np.intp, copy=False) - lo
             present = np.bincount(shifted, minlength=span) > 0
             values = np.flatnonzero(present)
             classes = (values + lo).astype(y.dtype)
