@@ -36,6 +36,7 @@ from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
+    weighted_mean,
 )
 
 __all__ = ["Loss"]
@@ -357,29 +358,6 @@ class Loss(BaseEstimator):
         y_pred = self._check_y_pred(y_pred)
         check_same_length(("y_true", y_true), ("y_pred", y_pred))
         sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        values = self.loss_from_prediction(y_true, y_pred)
+        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
+            values = self.loss_from_prediction(y_true, y_pred)
         return weighted_mean(values, sw)
-
-
-def weighted_mean(values, sample_weight=None):
-    """Mean of `values` weighted by `sample_weight`, as a Python float.
-
-    Rows are samples; 2-D values (several outputs) are averaged over outputs
-    uniformly after the weighted mean over samples.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        Per-sample values.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples; ``None`` weighs every sample 1.
-
-    Returns
-    -------
-    float
-        The weighted mean, computed in float64.
-    """
-    if sample_weight is None:
-        return float(np.mean(values, dtype=np.float64))
-    per_output = np.dot(sample_weight, values) / np.sum(sample_weight)
-    return float(np.mean(per_output))

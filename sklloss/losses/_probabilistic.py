@@ -241,7 +241,9 @@ class _ProbabilisticLoss(Loss):
             warn_if_rows_do_not_sum_to_one(y_pred)
         y_true = _check_targets(y_true, y_pred, soft=True, loss_name=self._display_name)
         sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(y_true, y_pred), sw)
+        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
+            values = self.loss_from_prediction(y_true, y_pred)
+        return weighted_mean(values, sw)
 
 
 def warn_if_rows_do_not_sum_to_one(y_proba):

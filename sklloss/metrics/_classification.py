@@ -27,8 +27,9 @@ from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
+    weighted_mean,
+    weighted_sum,
 )
-from ..losses._base import weighted_mean
 from ..losses._distribution import Entropy, JSDivergence, KLDivergence
 from ..losses._margin import (
     Exponential,
@@ -203,12 +204,18 @@ def _require_two_classes(classes, labels):
 
 
 def _weighted(values, sample_weight, normalize=True):
-    """Weighted mean (or weighted sum if not `normalize`) as a Python float."""
+    """Weighted mean (or weighted sum if not `normalize`) as a Python float.
+
+    `values` may be a callable returning them, evaluated with overflow
+    silenced: a value beyond the float range is reported once, by the
+    :class:`~sklloss._validation.MetricOverflowWarning` of the mean.
+    """
+    if callable(values):
+        with np.errstate(over="ignore"):
+            values = values()
     if normalize:
         return weighted_mean(values, sample_weight)
-    if sample_weight is None:
-        return float(np.sum(values, dtype=np.float64))
-    return float(np.dot(sample_weight, values))
+    return weighted_sum(values, sample_weight)
 
 
 # ------------------------------------------------------ probabilistic metrics
@@ -309,7 +316,7 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     0.21616...
     """
     targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "log_loss")
-    return _weighted(_LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
+    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
 
 
 def focal_loss(
@@ -359,7 +366,7 @@ def focal_loss(
     """
     loss = Focal(gamma=gamma, alpha=alpha)
     targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "focal")
-    return _weighted(loss.loss_from_prediction(targets, p), sw)
+    return _weighted(lambda: loss.loss_from_prediction(targets, p), sw)
 
 
 def cross_entropy(y_true, y_proba, *, sample_weight=None):
@@ -433,7 +440,7 @@ def _margin_inputs(y_true, pred_decision, labels, sample_weight):
 
 def _margin_metric(loss, y_true, pred_decision, labels, sample_weight):
     codes, pred, sw = _margin_inputs(y_true, pred_decision, labels, sample_weight)
-    return _weighted(loss.loss(codes, pred), sw)
+    return _weighted(lambda: loss.loss(codes, pred), sw)
 
 
 _MARGIN_DOC = r"""{title}

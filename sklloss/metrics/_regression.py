@@ -16,7 +16,12 @@ modified; float32 input is averaged in float64.
 
 import numpy as np
 
-from .._validation import check_finite_array, check_loss_sample_weight
+from .._validation import (
+    check_finite_array,
+    check_loss_sample_weight,
+    warn_if_not_finite,
+    weighted_average,
+)
 from ..losses import (
     AbsoluteError,
     Cauchy,
@@ -171,32 +176,52 @@ def _check_multioutput(multioutput, n_outputs):
     if weights.ndim != 1 or weights.shape[0] != n_outputs:
         raise ValueError(
             f"multioutput has shape {weights.shape} but there are {n_outputs} "
-            "outputs: there must be one weight per output."
+            f"outputs: there must be one weight per output; got "
+            f"multioutput={multioutput!r}."
+        )
+    if np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError(
+            "multioutput weights must be non-negative and not all zero; got "
+            f"multioutput={multioutput!r}."
         )
     return weights
 
 
 def _per_output(values, sw):
     """Weighted mean over the samples: a float64 scalar (1-D) or array (2-D)."""
-    if sw is None:
-        return np.mean(values, axis=0, dtype=np.float64)
-    return np.dot(sw, values) / np.sum(sw)
+    return weighted_average(values, sw)
 
 
 def _combine(errors, multioutput):
     n_outputs = 1 if np.ndim(errors) == 0 else errors.shape[0]
     multioutput = _check_multioutput(multioutput, n_outputs)
-    if isinstance(multioutput, str):
-        if multioutput == "raw_values":
-            return np.atleast_1d(np.asarray(errors, dtype=np.float64))
-        return float(np.mean(errors))
-    return float(np.average(np.atleast_1d(errors), weights=multioutput))
+    if isinstance(multioutput, str) and multioutput == "raw_values":
+        result = np.atleast_1d(np.asarray(errors, dtype=np.float64))
+    elif isinstance(multioutput, str):
+        result = float(weighted_average(np.atleast_1d(errors)))
+    else:
+        result = float(weighted_average(np.atleast_1d(errors), multioutput))
+    warn_if_not_finite(result)
+    return result
+
+
+def _values(loss, y_true, y_pred, raw=False):
+    """Per-sample losses; float32 input is redone in float64 if it overflowed.
+
+    Overflow is silenced here: a value beyond the float range is reported
+    once, by ``_combine``'s :class:`MetricOverflowWarning`.
+    """
+    evaluate = loss.loss if raw else loss.loss_from_prediction
+    with np.errstate(over="ignore"):
+        values = evaluate(y_true, y_pred)
+        if values.dtype != np.float64 and not np.all(np.isfinite(values)):
+            values = evaluate(y_true.astype(np.float64), y_pred.astype(np.float64))
+    return values
 
 
 def _mean_loss(loss, y_true, y_pred, sample_weight, multioutput):
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
-    values = loss.loss_from_prediction(y_true, y_pred)
-    return _combine(_per_output(values, sw), multioutput)
+    return _combine(_per_output(_values(loss, y_true, y_pred), sw), multioutput)
 
 
 # ---------------------------------------------------------------- the metrics
@@ -292,7 +317,7 @@ def root_mean_squared_error(
     """
     loss = SquaredError()
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
-    errors = np.sqrt(_per_output(loss.loss(y_true, y_pred), sw))
+    errors = np.sqrt(_per_output(_values(loss, y_true, y_pred, raw=True), sw))
     return _combine(errors, multioutput)
 
 
