@@ -28,6 +28,8 @@ Conventions (read these once; every loss follows them):
 * Computations keep float32 input in float32.
 """
 
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -102,8 +104,29 @@ class Loss(BaseEstimator):
         """Check hyper-parameters; raise a ValueError naming the bad one."""
 
     def set_params(self, **params):
+        """Set hyper-parameters, validated first: on error nothing changes.
+
+        Parameters
+        ----------
+        **params : dict
+            Hyper-parameters by name.
+
+        Returns
+        -------
+        self : Loss
+            The loss itself.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter or a value is invalid; the loss then
+            keeps every previous value.
+        """
+        # Validate a shallow copy, so that a rejected value never lands on self.
+        candidate = copy.copy(self)
+        BaseEstimator.set_params(candidate, **params)
+        candidate._validate_params()
         super().set_params(**params)
-        self._validate_params()
         return self
 
     # ------------------------------------------------------------------ flags
