@@ -6,8 +6,10 @@ sklloss itself.
 """
 
 import datetime
+import decimal
 import math
 import warnings
+from decimal import Decimal as D
 from fractions import Fraction
 
 import numpy as np
@@ -21,6 +23,7 @@ from sklloss._validation import (
     weighted_mean,
     weighted_sum,
 )
+from sklloss.losses._glm import _stable_deviance
 
 
 def _exact_mean(values, weights):
@@ -176,3 +179,139 @@ def test_regression_metrics_refuse_bad_input_naming_it(name, bad, where):
     fn = getattr(M, name)
     with pytest.raises(ValueError, match=where):
         fn(args["y_true"], args["y_pred"], sample_weight=args["sample_weight"])
+
+
+# ------------------------------------------------- stable forms, closed forms
+def _poisson_ref(y, mu):
+    # 2 (y log(y / mu) - y + mu), log(y / mu) as a difference of logs (exact
+    # enough: no cancellation at these scales)
+    return 2 * (y * (math.log(y) - math.log(mu)) - y + mu)
+
+
+def _gamma_ref(y, mu):
+    return 2 * (math.log(mu) - math.log(y) + y / mu - 1)
+
+
+@pytest.mark.parametrize(
+    ("fn", "y", "mu", "expected"),
+    [
+        ("poisson", 1e300, 1e-300, _poisson_ref(1e300, 1e-300)),  # y / mu overflows
+        ("poisson", 1e-300, 1e300, _poisson_ref(1e-300, 1e300)),  # y / mu is 0
+        ("gamma", 1e-300, 1e300, _gamma_ref(1e-300, 1e300)),  # mu / y overflows
+        ("gamma", 1e-10, 1e300, _gamma_ref(1e-10, 1e300)),
+    ],
+    ids=["poisson-big-y", "poisson-big-mu", "gamma-big-mu", "gamma-big-mu-2"],
+)
+def test_deviances_finite_where_ratios_leave_the_float_range(fn, y, mu, expected):
+    metric = getattr(M, f"mean_{fn}_deviance")
+    assert metric([y], [mu]) == pytest.approx(expected, rel=1e-13)
+    power = {"poisson": 1, "gamma": 2}[fn]
+    assert M.mean_tweedie_deviance([y], [mu], power=power) == pytest.approx(
+        expected, rel=1e-13
+    )
+
+
+def _tweedie_exact(y, mu, p):
+    """2 (y^b / (a b) - y mu^a / a + mu^b / b) in Fractions, integer p < 0 or > 2."""
+    a, b = 1 - p, 2 - p
+    y, mu = Fraction(y), Fraction(mu)
+    return float(2 * (y**b / (a * b) - y * mu**a / a + mu**b / b))
+
+
+@pytest.mark.parametrize(
+    ("y", "mu", "p"),
+    [
+        (1e103, 1e103 * (1 + 2.0**-20), -1),  # mu^3 overflows, d is 1e297
+        (1e300, 1e300, -1),  # d = 0 exactly; inf - inf before
+        (3e-200, 1e-200, 3),  # mu^-2 overflows
+        (1e-155, 1e-155 * (1 + 2.0**-10), 4),  # mu^-2 overflows, d is 1e304
+    ],
+    ids=["p-1-near", "p-1-equal", "p3-tiny-mu", "p4-near"],
+)
+def test_tweedie_deviance_against_exact_fractions(y, mu, p):
+    expected = _tweedie_exact(y, mu, p)
+    got = M.mean_tweedie_deviance([y], [mu], power=p)
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def _tweedie_decimal(y, mu, p):
+    """The unit deviance in 60-digit decimal arithmetic (no overflow: Emax 1e6)."""
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.Emax, ctx.Emin = 60, 10**6, -(10**6)
+        y, mu, p = D(float(y)), D(float(mu)), D(float(p))
+        if p == 1:
+            y_log = y * (y / mu).ln() if y > 0 else D(0)
+            return float(2 * (y_log - y + mu))
+        if p == 2:
+            return float(2 * ((mu / y).ln() + y / mu - 1))
+        a, b = 1 - p, 2 - p
+        y_pos = max(y, D(0))
+        first = y_pos**b / (a * b) if y_pos > 0 else D(0)
+        return float(2 * (first - y * mu**a / a + mu**b / b))
+
+
+@pytest.mark.parametrize("p", [-2.0, -1.0, -0.5, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 7.0])
+def test_stable_deviance_against_60_digit_decimals(p):
+    # the log-space form used where the direct formula leaves the float range
+    rng = np.random.default_rng(int(p * 10) + 100)
+    n = 60
+    y = 10.0 ** rng.uniform(-250, 250, size=n)
+    mu = np.where(
+        rng.uniform(size=n) < 0.5,
+        y * np.exp(rng.normal(scale=1e-3, size=n)),  # near y: the series
+        10.0 ** rng.uniform(-250, 250, size=n),
+    )
+    if p < 2:
+        y[:5] = 0.0
+    if p < 0:
+        y[5:10] = -y[5:10]
+    with np.errstate(over="ignore"):
+        got = _stable_deviance(y, np.log(mu), p, mu=mu)
+    for i in range(n):
+        expected = _tweedie_decimal(y[i], mu[i], p)
+        if expected > np.finfo(np.float64).max:
+            assert got[i] == np.inf
+        else:
+            # exp(log d) with |log d| up to ~1500: relative error ~1e-12
+            assert got[i] == pytest.approx(expected, rel=1e-11, abs=1e-300), i
+
+
+def test_tweedie_deviance_beyond_float_range_warns():
+    # 2 y mu^a / |a| = 2 * 1e300 * 1e150 / 0.5: beyond 1.8e308
+    with pytest.warns(MetricOverflowWarning):
+        assert M.mean_tweedie_deviance([1e300], [1e-300], power=1.5) == math.inf
+
+
+@pytest.mark.parametrize("c", [1e100, 1e160, 1e200, 1e300])
+def test_cauchy_and_tukey_with_a_large_c_are_r2_over_2(c):
+    # c^2 / 2 log1p(r^2 / c^2) = r^2 / 2 (1 - r^2 / (2 c^2) + ...) and
+    # c^2 / 6 (1 - (1 - u^2)^3) = r^2 / 2 (1 - u^2 + u^4 / 3): both 0.5 at r = 1
+    assert M.mean_cauchy_loss([0.0], [1.0], c=c) == pytest.approx(0.5, rel=1e-15)
+    assert M.mean_tukey_biweight_loss([0.0], [1.0], c=c) == pytest.approx(
+        0.5, rel=1e-15
+    )
+
+
+def test_cauchy_with_a_residual_beyond_the_float_range():
+    # r = 2e308 overflows; the loss is c^2 (log|u| + log1p(u^-2) / 2), u = r / c
+    c = 2.3849
+    expected = c * c * (math.log(1e308) + math.log(2) - math.log(c))
+    got = M.mean_cauchy_loss([1e308], [-1e308], c=c)
+    assert got == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("c", [1e-300, 1e-10])
+def test_tukey_beyond_c_is_c2_over_6(c):
+    got = M.mean_tukey_biweight_loss([1e300], [-1e300], c=c)
+    assert got == pytest.approx(c * c / 6, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_js_divergence_with_smallest_subnormals_is_finite(dtype):
+    tiny = np.finfo(dtype).smallest_subnormal
+    y = np.array([[tiny, 1.0]], dtype=dtype)
+    q = np.array([[0.0, 1.0]], dtype=dtype)
+    got = M.js_divergence(y, q)
+    # JS = (tiny log 2) / 2 + (terms of the second column, ~ tiny): about 0
+    assert 0.0 <= got <= 1e-300
+    assert M.js_divergence([[1.0, 0.0]], [[0.0, 1.0]]) == pytest.approx(math.log(2))
