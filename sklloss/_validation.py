@@ -313,7 +313,8 @@ def _binary_parts(values, sample_weight):
     else:
         mw, ew = np.frexp(np.asarray(sample_weight, dtype=np.float64))
         shape = (-1,) + (1,) * (mv.ndim - 1)
-        m = mw.reshape(shape) * mv
+        # a zero weight drops its sample, even an infinite loss (no 0 * inf)
+        m = np.where(mw.reshape(shape) == 0, 0.0, mw.reshape(shape) * mv)
         e = ew.reshape(shape) + ev
     none = -(2**20)  # below every exponent; ldexp(0, none - top) is 0
     e = np.where(m != 0, e, none)

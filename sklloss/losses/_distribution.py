@@ -418,7 +418,7 @@ class JSDivergence(_DistributionLoss):
         y = y.astype(q.dtype, copy=False)
         m = 0.5 * (y + q)
         terms = rel_entr(y, m) + rel_entr(q, m)
-        if not np.isfinite(np.sum(terms)):
+        if not np.all(np.isfinite(terms)):
             # m = (y + q) / 2 underflows to 0 when y and q are the smallest
             # subnormals, and rel_entr(y, 0) is inf: redo those entries with
             # log m = logaddexp(log y, log q) - log 2, which cannot underflow.

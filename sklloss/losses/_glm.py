@@ -173,7 +173,9 @@ def _repair(dev, y, pred, p, *, raw):
     `pred` is the raw prediction ``log mu`` (``raw=True``) or ``mu``. One
     reduction decides the common case, all finite, without a temporary.
     """
-    if p == 0 or np.isfinite(np.sum(dev)):  # (y - mu)^2 is inf only if it is
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + -inf is the signal
+        total = np.sum(dev)
+    if p == 0 or np.isfinite(total):  # (y - mu)^2 is inf only if it is
         return dev
     bad = ~np.isfinite(dev)
     y_b, pred_b = np.broadcast_arrays(y, pred)

@@ -115,7 +115,7 @@ def _check_labels(y, n_classes, *, name, loss_name):
     return y.astype(np.intp)
 
 
-def _check_targets(y_true, y_pred, *, soft, loss_name):
+def _check_targets(y_true, y_pred, *, soft, loss_name, pred_name="y_pred"):
     """Validate `y_true` against a checked `y_pred` (1-D or (n, K)).
 
     * 1-D `y_pred`: `y_true` 1-D in [0, 1] (``soft``) or in {0, 1}.
@@ -125,22 +125,23 @@ def _check_targets(y_true, y_pred, *, soft, loss_name):
     Returns labels as intp in the label case, floats otherwise.
     """
     y_true = check_finite_array(y_true, name="y_true")
-    check_same_length(("y_true", y_true), ("y_pred", y_pred))
+    check_same_length(("y_true", y_true), (pred_name, y_pred))
     if y_pred.ndim == 2 and y_true.ndim == 1:
         return _check_labels(
             y_true, y_pred.shape[1], name="y_true", loss_name=loss_name
         )
     if y_true.ndim != y_pred.ndim or (soft is False and y_true.ndim == 2):
         raise ValueError(
-            f"y_true of shape {y_true.shape} does not fit y_pred of shape "
+            f"y_true of shape {y_true.shape} does not fit {pred_name} of shape "
             f"{y_pred.shape} for loss {loss_name!r}: pass 1-D labels"
-            + (", or soft targets of y_pred's shape." if soft else ".")
+            + (f", or soft targets of {pred_name}'s shape." if soft else ".")
         )
     if y_true.ndim == 1 and not soft:
         return _check_labels(y_true, 2, name="y_true", loss_name=loss_name)
     if y_true.shape != y_pred.shape:
         raise ValueError(
-            f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
+            f"y_true has shape {y_true.shape} but {pred_name} has shape "
+            f"{y_pred.shape}; "
             f"soft targets need one column per class for loss {loss_name!r}."
         )
     UNIT_INTERVAL.check(y_true, name="y_true", loss_name=loss_name)

@@ -19,9 +19,11 @@ integers) through ``np.bincount`` over their range, other types through one
 ``np.unique(..., return_inverse=True)``.
 """
 
+import datetime
 import warnings
 
 import numpy as np
+from scipy import sparse
 
 from .._validation import (
     check_finite_array,
@@ -43,6 +45,7 @@ from ..losses._probabilistic import (
     Focal,
     LogLoss,
     _check_rows_sum_to_one,
+    _check_targets,
     warn_if_rows_do_not_sum_to_one,
 )
 
@@ -64,9 +67,72 @@ _LOG_LOSS = LogLoss()
 
 
 # ------------------------------------------------------------ label encoding
+_NOT_LABELS = {
+    "M": "datetime64 values",
+    "m": "timedelta64 values",
+    "c": "complex values",
+    "V": "structured values",
+}
+
+
+# dates are refused as labels, as datetime64 arrays are (issue 12)
+_NOT_LABEL_TYPES = (
+    complex,
+    np.complexfloating,
+    datetime.date,
+    datetime.time,
+    np.datetime64,
+    np.timedelta64,
+    datetime.timedelta,
+)
+
+
+def _is_missing(value):
+    """None, NaN, pandas' NA / NaT or NumPy's NaT: a missing label."""
+    if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    if isinstance(value, (float, np.floating, np.datetime64, np.timedelta64)):
+        return bool(np.isnan(value))
+    return False
+
+
+def _check_label_values(y, name):
+    """Refuse dates, complex numbers and missing values as class labels."""
+    if y.dtype.kind in _NOT_LABELS:
+        raise ValueError(
+            f"{name} must hold class labels (integers or strings); got "
+            f"{_NOT_LABELS[y.dtype.kind]}."
+        )
+    if y.dtype.kind == "O":
+        for i, value in enumerate(y.ravel()):
+            if _is_missing(value) or isinstance(value, _NOT_LABEL_TYPES):
+                raise ValueError(
+                    f"{name} must hold class labels (integers or strings); got "
+                    f"{name}[{i}] = {value!r}, a missing or non-label value."
+                )
+
+
+def _as_label_array(y, name):
+    """`y` as an array of labels, refusing None, scalars, dicts and sparse input."""
+    if y is None or isinstance(y, (dict, set, str, bytes)) or sparse.issparse(y):
+        raise ValueError(
+            f"{name} must be an array-like of class labels; got {type(y).__name__}."
+        )
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} is not a rectangular array: {exc}") from None
+    if y.ndim == 0:
+        raise ValueError(f"{name} must be an array-like, got the scalar {y!r}.")
+    _check_label_values(y, name)
+    return y
+
+
 def _column(y, name):
     """`y` as a 1-D array (a column vector is raveled); reject other shapes."""
-    y = np.asarray(y)
+    y = _as_label_array(y, name)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -129,7 +195,9 @@ def _unique_inverse(y, name):
         lo, hi = int(ints.min()), int(ints.max())
         span = hi - lo + 1
         if span <= 4 * len(ints) + 1024:  # a bincount over the range is O(n)
-            shifted = (ints - lo if lo else ints).astype(np.intp, copy=False)
+            # in int64: int8 labels -100 and 100 differ by 200, beyond int8
+            shifted = ints.astype(np.int64, copy=False)
+            shifted = (shifted - lo if lo else shifted).astype(np.intp, copy=False)
             present = np.bincount(shifted, minlength=span) > 0
             values = np.flatnonzero(present)
             classes = (values + lo).astype(y.dtype)
@@ -237,7 +305,7 @@ def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
     soft-target array (2-D `y_true`, whose columns are the classes).
     """
     p = _check_proba(y_proba, loss_name)
-    y_arr = np.asarray(y_true)
+    y_arr = _as_label_array(y_true, "y_true")
     if y_arr.ndim == 2 and y_arr.shape[1] > 1:
         targets = check_finite_array(y_arr, name="y_true")
         check_same_length(("y_true", targets), ("y_proba", p))
@@ -405,7 +473,14 @@ def cross_entropy(y_true, y_proba, *, sample_weight=None):
     >>> cross_entropy([0.2, 1.0], [0.2, 0.9])  # binary cross-entropy
     0.303...
     """
-    return _LOG_LOSS(y_true, y_proba, sample_weight=sample_weight)
+    p = _check_proba(y_proba, "log_loss")
+    if p.ndim == 2:
+        warn_if_rows_do_not_sum_to_one(p)
+    targets = _check_targets(
+        y_true, p, soft=True, loss_name="log_loss", pred_name="y_proba"
+    )
+    sw = check_loss_sample_weight(sample_weight, len(p))
+    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw)
 
 
 # ------------------------------------------------------------ margin metrics
@@ -562,7 +637,7 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     >>> zero_one_loss([2, 2, 3, 4], [1, 2, 3, 4], normalize=False)
     1.0
     """
-    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    yt, yp = _as_label_array(y_true, "y_true"), _as_label_array(y_pred, "y_pred")
     if yt.ndim != 2 or yt.shape[1] == 1:
         yt, yp = _column(yt, "y_true"), _column(yp, "y_pred")
     check_same_length(("y_true", yt), ("y_pred", yp))

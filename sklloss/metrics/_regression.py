@@ -14,6 +14,8 @@ then over the outputs ``k`` according to ``multioutput``. Inputs are never
 modified; float32 input is averaged in float64.
 """
 
+import math
+
 import numpy as np
 
 from .._validation import (
@@ -215,7 +217,50 @@ def _values(loss, y_true, y_pred, raw=False):
     with np.errstate(over="ignore"):
         values = evaluate(y_true, y_pred)
         if values.dtype != np.float64 and not np.all(np.isfinite(values)):
-            values = evaluate(y_true.astype(np.float64), y_pred.astype(np.float64))
+            y_true, y_pred = y_true.astype(np.float64), y_pred.astype(np.float64)
+            values = evaluate(y_true, y_pred)
+    if loss.name in _HOMOGENEOUS and not np.all(np.isfinite(values)):
+        values = _rescaled(loss, y_true, y_pred, values)
+    return values
+
+
+# Losses of the residual that are homogeneous once their threshold scales:
+# loss_theta(r) = s^k loss_{theta / s}(r / s) for any s > 0. Where y - y_pred
+# or its square leaves the float range (a pinball loss of a residual of 2e308
+# at quantile 0.1 is 2e307), the loss is evaluated at y / s, y_pred / s with
+# s = 2^600 (exact) and scaled back in binary exponent: inf only if it is.
+_HOMOGENEOUS = {
+    "squared_error": (2, None),
+    "absolute_error": (1, None),
+    "huber": (2, "delta"),
+    "smooth_l1": (1, "beta"),
+    "quantile": (1, None),
+    "epsilon_insensitive": (1, "epsilon"),
+    "squared_epsilon_insensitive": (2, "epsilon"),
+}
+_SHIFT = 600
+
+
+def _rescaled(loss, y_true, y_pred, values):
+    degree, threshold = _HOMOGENEOUS[loss.name]
+    params = loss.get_params()
+    shift = _SHIFT
+    if threshold is not None:
+        theta = float(params[threshold])
+        # a tiny threshold would underflow; its quadratic part is then tiny
+        # too and only y - y_pred can overflow, which a factor 4 undoes
+        shift = _SHIFT if theta == 0 or theta >= 1e-10 else 2
+        params[threshold] = math.ldexp(theta, -shift)
+    small = type(loss)(**params)
+    bad = ~np.isfinite(values)
+    y_b, p_b = np.broadcast_arrays(y_true, y_pred)
+    with np.errstate(over="ignore", under="ignore"):
+        inner = small.loss(
+            np.ldexp(y_b[bad].astype(np.float64), -shift),
+            np.ldexp(p_b[bad].astype(np.float64), -shift),
+        )
+        values = np.array(values, dtype=np.float64, copy=True)
+        values[bad] = np.ldexp(inner, degree * shift)
     return values
 
 
