@@ -270,7 +270,13 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     if sample_weight is None:
         return None
     if isinstance(sample_weight, numbers.Number):
-        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+        try:
+            sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+        except (OverflowError, TypeError):  # 10**400, a complex number
+            raise ValueError(
+                "sample_weight must be a finite real number or an array-like; got "
+                f"sample_weight={sample_weight!r}."
+            ) from None
     sw = check_finite_array(sample_weight, name="sample_weight")
     if sw.ndim != 1:
         raise ValueError(

@@ -315,3 +315,58 @@ def test_js_divergence_with_smallest_subnormals_is_finite(dtype):
     # JS = (tiny log 2) / 2 + (terms of the second column, ~ tiny): about 0
     assert 0.0 <= got <= 1e-300
     assert M.js_divergence([[1.0, 0.0]], [[0.0, 1.0]]) == pytest.approx(math.log(2))
+
+
+HUGE_INT = 10**400  # a Python int beyond the float range
+
+
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("mean_huber_loss", "delta"),
+        ("mean_smooth_l1_loss", "beta"),
+        ("mean_pinball_loss", "quantile"),
+        ("mean_epsilon_insensitive_loss", "epsilon"),
+        ("mean_tweedie_deviance", "power"),
+        ("mean_cauchy_loss", "c"),
+        ("mean_tukey_biweight_loss", "c"),
+        ("mean_squared_error", "sample_weight"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_huge_python_int_parameter_is_a_value_error_naming_it(name, param):
+    # issue 12: OverflowError / TypeError escaped from float conversion
+    with pytest.raises(ValueError, match=param):
+        getattr(M, name)([1.0, 2.0], [1.0, 1.5], **{param: HUGE_INT})
+
+
+def test_focal_gamma_huge_int_is_a_value_error():
+    with pytest.raises(ValueError, match="gamma"):
+        M.focal_loss([0, 1], [0.2, 0.6], gamma=HUGE_INT)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([-128, 127], dtype=np.int8), np.array([-100, 100], dtype=np.int8)],
+    ids=["int8-full-range", "int8-span-200"],
+)
+def test_int8_labels_spanning_more_than_127(labels):
+    # the greater label is positive: margins -1 * 1.0 and +1 * 2.0 -> hinge 2, 0
+    assert M.hinge_loss(labels, [1.0, 2.0]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "y_true",
+    [
+        [0, None, 1],
+        pd.array([0, pd.NA, 1], dtype="Int64"),
+        np.array(["2020-01-01", "NaT", "2020-01-02"], dtype="datetime64[D]"),
+        [datetime.date(2020, 1, 1), datetime.date(2020, 1, 2)] * 1 + [None],
+    ],
+    ids=["None", "pd.NA", "NaT", "date-objects"],
+)
+@pytest.mark.parametrize("name", ["log_loss", "hinge_loss", "zero_one_loss"])
+def test_missing_or_date_labels_are_a_value_error_naming_y_true(name, y_true):
+    pred = [0.2, 0.6, 0.9] if name != "zero_one_loss" else [0, 1, 1]
+    with pytest.raises(ValueError, match="y_true"):
+        getattr(M, name)(y_true, pred)

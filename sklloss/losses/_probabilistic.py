@@ -10,6 +10,7 @@ This module also holds the target checks shared by the margin and the
 distribution losses (``_check_targets``, ``_check_rows_sum_to_one``).
 """
 
+import math
 import numbers
 import warnings
 
@@ -771,7 +772,11 @@ class Focal(_ProbabilisticLoss):
     def _validate_params(self):
         g = self.gamma
         ok = isinstance(g, numbers.Real) and not isinstance(g, bool)
-        if not (ok and np.isfinite(g) and g >= 0):
+        try:  # a Python int beyond the float range: not finite
+            finite = ok and math.isfinite(g)
+        except OverflowError:
+            finite = False
+        if not (finite and g >= 0):
             raise ValueError(
                 f"gamma must be a finite real number >= 0 for loss Focal; got "
                 f"gamma={g!r}."
