@@ -322,12 +322,15 @@ def _binary_parts(values, sample_weight):
         # a zero weight drops its sample, even an infinite loss (no 0 * inf)
         m = np.where(mw.reshape(shape) == 0, 0.0, mw.reshape(shape) * mv)
         e = ew.reshape(shape) + ev
-    none = -(2**20)  # below every exponent; ldexp(0, none - top) is 0
+    none = -(2**20)  # below every exponent
     e = np.where(m != 0, e, none)
     top = np.max(e, axis=0)
     top = np.where(top == none, 0, top)
+    # shifts below -1100 give 0 anyway; clipping them keeps ldexp on its fast
+    # path (libm is slow on the far-subnormal range)
+    shift = np.maximum(e - top, -1100)
     with np.errstate(under="ignore"):
-        total = np.sum(np.ldexp(m, e - top), axis=0)
+        total = np.sum(np.ldexp(m, shift), axis=0)
     return total, top
 
 
@@ -394,6 +397,8 @@ def weighted_average(values, sample_weight=None):
             fast = np.dot(sample_weight, values) / w_sum
             ok = _SAFE_LOW <= w_sum < np.inf and np.all(np.abs(fast) >= _SAFE_LOW)
             ok = ok and np.all(np.isfinite(fast))
+            # a zero mean is exact when every value is 0 (a perfect fit)
+            ok = ok or (_SAFE_LOW <= w_sum < np.inf and not np.any(values))
     if ok:
         return fast
     with np.errstate(over="ignore", invalid="ignore"):
