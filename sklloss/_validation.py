@@ -6,16 +6,44 @@ argument is wrong. Nothing here modifies its input.
 """
 
 import numbers
+import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils import check_array
 
 __all__ = [
     "Interval",
+    "MetricOverflowWarning",
     "check_finite_array",
     "check_same_length",
     "check_loss_sample_weight",
+    "weighted_average",
+    "weighted_mean",
+    "weighted_sum",
+    "warn_if_not_finite",
 ]
+
+
+class MetricOverflowWarning(RuntimeWarning):
+    """The value of a metric lies beyond the float64 range and is returned as inf.
+
+    Raised by the weighted means of :mod:`sklloss.metrics` (and of the loss
+    objects' ``__call__``) instead of a silent ``inf``: a per-sample loss or
+    their weighted mean is larger than the largest float64, about 1.8e308.
+    It is a :class:`RuntimeWarning`, the category of NumPy's own overflow
+    warnings, so that ``-W error::RuntimeWarning`` turns it into an error.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklloss.metrics import mean_squared_error
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = mean_squared_error([1e300], [-1e300])
+    >>> value, caught[-1].category.__name__
+    (inf, 'MetricOverflowWarning')
+    """
 
 
 class Interval:
@@ -117,9 +145,10 @@ def check_finite_array(values, *, name, ensure_2d=False, allow_nd=False):
         On NaN, infinite or empty input, a scalar, or a wrong number of
         dimensions; the message names the argument.
     """
+    arr = _as_numeric_input(values, name)
     try:
         arr = check_array(
-            values,
+            arr,
             ensure_2d=ensure_2d,
             allow_nd=allow_nd,
             dtype=[np.float64, np.float32],
@@ -127,14 +156,70 @@ def check_finite_array(values, *, name, ensure_2d=False, allow_nd=False):
             input_name=name,
             ensure_min_samples=1,
         )
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
+        # TypeError: float() of a dict, a datetime object, a complex number
+        # inside an object array; each is a bad value of this argument.
         msg = str(exc)
         if name not in msg:
             msg = f"{name}: {msg}"
         raise ValueError(msg) from None
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must be an array-like, got the scalar {values!r}.")
     return arr
+
+
+_REFUSED_KINDS = {
+    "M": "datetime64 values (dates are not numbers)",
+    "m": "timedelta64 values (convert them to numbers in a unit first)",
+    "c": "complex values",
+    "V": "structured or void values",
+}
+
+
+def _dtype_kinds(values):
+    """Dtype kinds of `values` without converting it (a DataFrame has several)."""
+    dtypes = getattr(values, "dtypes", None)
+    if dtypes is not None and not isinstance(dtypes, np.dtype):
+        return {np.dtype(getattr(d, "numpy_dtype", d)).kind for d in dtypes}
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        return set()
+    return {np.dtype(getattr(dtype, "numpy_dtype", dtype)).kind}
+
+
+def _as_numeric_input(values, name):
+    """`values`, or its array, once None, scalars and non-numbers are refused.
+
+    The refusals come before ``check_array``, which would read datetime64
+    as numbers and word the rest as a TypeError that does not name `name`.
+    """
+    if values is None:
+        raise ValueError(f"{name} must be an array-like of numbers; got None.")
+    if sparse.issparse(values):
+        raise ValueError(
+            f"{name} must be a dense array-like; got a sparse "
+            f"{type(values).__name__}. Convert it with .toarray()."
+        )
+    if not hasattr(values, "dtype") and not hasattr(values, "dtypes"):
+        if isinstance(values, (str, bytes, dict, set, numbers.Number)):
+            raise ValueError(
+                f"{name} must be an array-like of numbers; got the "
+                f"{type(values).__name__} {values!r}."
+            )
+        try:
+            values = np.asarray(values)
+        except (ValueError, TypeError) as exc:  # ragged nested lists
+            raise ValueError(f"{name} is not a rectangular array: {exc}") from None
+    try:
+        kinds = _dtype_kinds(values)
+    except TypeError:  # an extension dtype NumPy does not know: check_array decides
+        kinds = set()
+    for kind in kinds:
+        if kind in _REFUSED_KINDS:
+            raise ValueError(
+                f"{name} must hold real numbers; got {_REFUSED_KINDS[kind]}."
+            )
+    if np.ndim(values) == 0:
+        raise ValueError(f"{name} must be an array-like, got the scalar {values!r}.")
+    return values
 
 
 def check_same_length(*named_arrays):
@@ -185,7 +270,13 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     if sample_weight is None:
         return None
     if isinstance(sample_weight, numbers.Number):
-        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+        try:
+            sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+        except (OverflowError, TypeError):  # 10**400, a complex number
+            raise ValueError(
+                "sample_weight must be a finite real number or an array-like; got "
+                f"sample_weight={sample_weight!r}."
+            ) from None
     sw = check_finite_array(sample_weight, name="sample_weight")
     if sw.ndim != 1:
         raise ValueError(
@@ -205,3 +296,189 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     if not np.any(sw > 0):
         raise ValueError("sample_weight must not be all zero.")
     return sw
+
+
+# ---------------------------------------------------------------- weighted means
+# Below 1e-280 a weighted sum may have lost its precision to underflow (the
+# products w_i v_i become subnormal); above the float range it is inf. Both
+# are rare and go to the exact-scaling path; the common case costs one dot.
+_SAFE_LOW = 1e-280
+
+
+def _binary_parts(values, sample_weight):
+    """``(S, E)`` with ``sum_i w_i v_i = S * 2**E`` along axis 0, never overflowing.
+
+    Every product is written ``m_i * 2**e_i`` (``frexp`` of each factor, so
+    the exponents are exact integers) and summed after an exact shift by the
+    largest exponent: the terms are at most 1 in magnitude, the sum at most
+    n, and only terms below ``2**-1074`` of the largest are lost.
+    """
+    mv, ev = np.frexp(np.asarray(values, dtype=np.float64))
+    if sample_weight is None:
+        m, e = mv, ev
+    else:
+        mw, ew = np.frexp(np.asarray(sample_weight, dtype=np.float64))
+        shape = (-1,) + (1,) * (mv.ndim - 1)
+        # a zero weight drops its sample, even an infinite loss (no 0 * inf)
+        m = np.where(mw.reshape(shape) == 0, 0.0, mw.reshape(shape) * mv)
+        e = ew.reshape(shape) + ev
+    none = -(2**20)  # below every exponent
+    e = np.where(m != 0, e, none)
+    top = np.max(e, axis=0)
+    top = np.where(top == none, 0, top)
+    # shifts below -1100 give 0 anyway; clipping them keeps ldexp on its fast
+    # path (libm is slow on the far-subnormal range)
+    shift = np.maximum(e - top, -1100)
+    with np.errstate(under="ignore"):
+        total = np.sum(np.ldexp(m, shift), axis=0)
+    return total, top
+
+
+def warn_if_not_finite(result, what="weighted mean"):
+    """Warn with a :class:`MetricOverflowWarning` when `result` is not finite.
+
+    Parameters
+    ----------
+    result : float or ndarray
+        The value a metric is about to return.
+    what : str, default="weighted mean"
+        What `result` is, for the message.
+    """
+    if np.all(np.isfinite(result)):
+        return
+    kind = "is NaN" if np.any(np.isnan(result)) else "overflows float64 (> 1.8e308)"
+    warnings.warn(
+        f"The {what} {kind}: a per-sample loss or their weighted mean is beyond "
+        "the float64 range, and the result is returned as inf. Rescale y_true "
+        "and y_pred (or the weights) to evaluate it.",
+        MetricOverflowWarning,
+        stacklevel=4,
+    )
+
+
+def weighted_average(values, sample_weight=None):
+    r"""Weighted mean over the samples (axis 0), exact in scale.
+
+    .. math::
+
+        \bar v_k = \frac{\sum_i w_i v_{ik}}{\sum_i w_i}.
+
+    The weights and values are normalised by powers of two before summing, so
+    weights up to 1e308 or down to 1e-300, and sums beyond the float range,
+    give the correctly rounded mean (up to the n-term summation error). A
+    mean that is itself beyond the float range is returned as ``inf`` with a
+    :class:`MetricOverflowWarning`.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Per-sample values.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights, not all zero; ``None`` weighs every sample 1.
+
+    Returns
+    -------
+    float64 or ndarray of shape (n_outputs,)
+        The weighted mean of each column (a NumPy scalar for 1-D values).
+
+    Examples
+    --------
+    >>> from sklloss._validation import weighted_average
+    >>> float(weighted_average([1.0, 4.0], [1e308, 1e308]))
+    2.5
+    """
+    values = np.asarray(values)
+    with np.errstate(all="ignore"):
+        if sample_weight is None:
+            fast = np.mean(values, axis=0, dtype=np.float64)
+            ok = np.all(np.isfinite(fast))
+        else:
+            w_sum = np.sum(sample_weight, dtype=np.float64)
+            fast = np.dot(sample_weight, values) / w_sum
+            ok = _SAFE_LOW <= w_sum < np.inf and np.all(np.abs(fast) >= _SAFE_LOW)
+            ok = ok and np.all(np.isfinite(fast))
+            # a zero mean is exact when every value is 0 (a perfect fit)
+            ok = ok or (_SAFE_LOW <= w_sum < np.inf and not np.any(values))
+    if ok:
+        return fast
+    with np.errstate(over="ignore", invalid="ignore"):
+        total, top = _binary_parts(values, sample_weight)
+        if sample_weight is None:
+            w_total, w_top = np.frexp(np.float64(values.shape[0]))
+        else:
+            w_total, w_top = _binary_parts(sample_weight, None)
+        return np.ldexp(total / w_total, top - w_top)
+
+
+def weighted_mean(values, sample_weight=None):
+    r"""Weighted mean of per-sample values, averaged over outputs, as a float.
+
+    .. math::
+
+        \frac{1}{K} \sum_k \frac{\sum_i w_i v_{ik}}{\sum_i w_i}
+
+    computed by :func:`weighted_average` (exact in scale: no overflow of the
+    weights' sum, a :class:`MetricOverflowWarning` when the mean itself is
+    beyond the float range).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Per-sample values.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights, not all zero; ``None`` weighs every sample 1.
+
+    Returns
+    -------
+    float
+        The weighted mean over samples, then the plain mean over outputs.
+
+    Examples
+    --------
+    >>> from sklloss._validation import weighted_mean
+    >>> weighted_mean([[1.0, 3.0], [2.0, 5.0]], [1.0, 3.0])
+    3.125
+    """
+    result = weighted_average(values, sample_weight)
+    if np.ndim(result) != 0:
+        result = weighted_average(result)
+    warn_if_not_finite(result)
+    return float(result)
+
+
+def weighted_sum(values, sample_weight=None):
+    r"""Weighted sum :math:`\sum_i w_i v_i` of 1-D values, as a Python float.
+
+    Like :func:`weighted_average`, exact in scale: the weights may span
+    1e-300..1e300; a sum beyond the float range is ``inf`` with a
+    :class:`MetricOverflowWarning`.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        Per-sample values.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights; ``None`` weighs every sample 1.
+
+    Returns
+    -------
+    float
+        The weighted sum.
+
+    Examples
+    --------
+    >>> from sklloss._validation import weighted_sum
+    >>> weighted_sum([1.0, 2.0], [3.0, 0.5])
+    4.0
+    """
+    with np.errstate(all="ignore"):
+        if sample_weight is None:
+            fast = np.sum(values, dtype=np.float64)
+        else:
+            fast = np.dot(sample_weight, np.asarray(values, dtype=np.float64))
+    if np.isfinite(fast) and (abs(fast) >= _SAFE_LOW or sample_weight is None):
+        return float(fast)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = np.ldexp(*_binary_parts(values, sample_weight))
+    warn_if_not_finite(result, "weighted sum")
+    return float(result)

@@ -520,3 +520,21 @@ def test_gradient_points_away_from_the_target(name, z, u):
         assert g * (q - y[0]) >= -1e-15
     else:
         assert (2 * y[0] - 1) * g <= 0
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if _REGISTRY[n]().get_params()])
+def test_set_params_leaves_the_loss_unchanged_when_it_raises(name):
+    # issue 12: set_params kept the value it had just rejected
+    cls = _REGISTRY[name]
+    for param, default in cls().get_params().items():
+        for bad in _bad_values(default):
+            loss = cls()
+            before = loss.get_params()
+            with pytest.raises(ValueError, match=param):
+                loss.set_params(**{param: bad})
+            assert loss.get_params() == before
+    loss = cls()
+    before = loss.get_params()
+    with pytest.raises(ValueError, match="no_such_parameter"):
+        loss.set_params(no_such_parameter=1)
+    assert loss.get_params() == before

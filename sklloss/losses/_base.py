@@ -28,6 +28,8 @@ Conventions (read these once; every loss follows them):
 * Computations keep float32 input in float32.
 """
 
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -36,6 +38,7 @@ from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
+    weighted_mean,
 )
 
 __all__ = ["Loss"]
@@ -116,8 +119,29 @@ class Loss(BaseEstimator):
         """Check hyper-parameters; raise a ValueError naming the bad one."""
 
     def set_params(self, **params):
+        """Set hyper-parameters, validated first: on error nothing changes.
+
+        Parameters
+        ----------
+        **params : dict
+            Hyper-parameters by name.
+
+        Returns
+        -------
+        self : Loss
+            The loss itself.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter or a value is invalid; the loss then
+            keeps every previous value.
+        """
+        # Validate a shallow copy, so that a rejected value never lands on self.
+        candidate = copy.copy(self)
+        BaseEstimator.set_params(candidate, **params)
+        candidate._validate_params()
         super().set_params(**params)
-        self._validate_params()
         return self
 
     # ------------------------------------------------------------------ flags
@@ -372,29 +396,6 @@ class Loss(BaseEstimator):
         y_pred = self._check_y_pred(y_pred)
         check_same_length(("y_true", y_true), ("y_pred", y_pred))
         sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        values = self.loss_from_prediction(y_true, y_pred)
+        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
+            values = self.loss_from_prediction(y_true, y_pred)
         return weighted_mean(values, sw)
-
-
-def weighted_mean(values, sample_weight=None):
-    """Mean of `values` weighted by `sample_weight`, as a Python float.
-
-    Rows are samples; 2-D values (several outputs) are averaged over outputs
-    uniformly after the weighted mean over samples.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        Per-sample values.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples; ``None`` weighs every sample 1.
-
-    Returns
-    -------
-    float
-        The weighted mean, computed in float64.
-    """
-    if sample_weight is None:
-        return float(np.mean(values, dtype=np.float64))
-    per_output = np.dot(sample_weight, values) / np.sum(sample_weight)
-    return float(np.mean(per_output))

@@ -88,7 +88,9 @@ class _DistributionLoss(_ProbabilisticLoss):
         y_pred = self._check_y_pred(y_pred)
         y_true = _check_targets(y_true, y_pred, soft=True, loss_name=self._display_name)
         sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(y_true, y_pred), sw)
+        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
+            values = self.loss_from_prediction(y_true, y_pred)
+        return weighted_mean(values, sw)
 
 
 def _neg_entropy(y):
@@ -197,6 +199,17 @@ class KLDivergence(_DistributionLoss, LogLoss):
         """
         y, q = _distribution_columns(y_true, y_pred)
         return rel_entr(y.astype(q.dtype, copy=False), _clip_proba(q)).sum(axis=1)
+
+
+def _js_terms_in_log_space(y, q):
+    """``y log(y / m) + q log(q / m)`` with ``m = (y + q) / 2``, in float64 logs."""
+    y64, q64 = y.astype(np.float64), q.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * -inf, masked
+        ly, lq = np.log(y64), np.log(q64)
+        lm = np.logaddexp(ly, lq) - _LOG2
+        y_part = np.where(y64 > 0, y64 * (ly - lm), 0.0)
+        q_part = np.where(q64 > 0, q64 * (lq - lm), 0.0)
+    return y_part + q_part
 
 
 @register
@@ -404,7 +417,14 @@ class JSDivergence(_DistributionLoss):
         y, q = _distribution_columns(y_true, y_pred)
         y = y.astype(q.dtype, copy=False)
         m = 0.5 * (y + q)
-        return 0.5 * (rel_entr(y, m) + rel_entr(q, m)).sum(axis=1)
+        terms = rel_entr(y, m) + rel_entr(q, m)
+        if not np.all(np.isfinite(terms)):
+            # m = (y + q) / 2 underflows to 0 when y and q are the smallest
+            # subnormals, and rel_entr(y, 0) is inf: redo those entries with
+            # log m = logaddexp(log y, log q) - log 2, which cannot underflow.
+            bad = ~np.isfinite(terms)
+            terms[bad] = _js_terms_in_log_space(y[bad], q[bad])
+        return 0.5 * terms.sum(axis=1)
 
 
 @register

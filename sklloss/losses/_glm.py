@@ -16,13 +16,17 @@ dropped), so the metric equals scikit-learn's. Writing ``a = 1 - p`` and
 using ``d mu^k / dz = k mu^k``. ``p = 0`` is ``(y - mu)^2``, ``p = 1`` the
 Poisson and ``p = 2`` the Gamma deviance (closed forms below).
 
-Large raw predictions. ``mu = exp(z)`` leaves the float range for
-``|z| > 709``; the deviance there is beyond the largest float too, and the
-functions return ``+inf`` (gradient ``+-inf``) with no RuntimeWarning and no
-NaN: overflow warnings are silenced locally and the ``inf - inf`` that the
-formula may produce is replaced by its limit, the sign of the dominant term
+Extreme values. The formulas above are evaluated as written (scikit-learn's
+expressions, bit for bit) and any entry they leave non-finite -- a ratio
+``y / mu`` or a power beyond the float range, an ``inf - inf`` -- is
+recomputed by :func:`_stable_deviance` in log space, which returns ``+inf``
+only where the deviance itself is beyond the largest float. Overflow warnings
+are silenced locally (the metrics warn once, on the mean). The gradient keeps
+the limit of the ``inf - inf`` it may produce, the sign of the dominant term
 (the term with the larger exponent ``b > a`` for ``z > 0``, ``a`` for ``z < 0``).
 """
+
+import math
 
 import numpy as np
 from scipy.special import xlogy
@@ -53,6 +57,137 @@ def _nan_to(values, fill):
     return values
 
 
+# ------------------------------------------------ stable form for extreme values
+# With L = log(y / mu) the unit deviance is d = 2 mu^b h(L), where
+#   a b h(L) = e^{bL} - b e^L + a = sum_{k>=2} (b^k - b) L^k / k!
+# (the k = 0 and k = 1 terms cancel since b = a + 1); h -> L e^L - e^L + 1 for
+# p = 1 and e^L - 1 - L for p = 2, whose series have coefficients k - 1 and 1.
+# Near L = 0 the series keeps the relative precision the three-term formula
+# loses; away from it the terms are combined after a shift by the largest
+# logarithm, so nothing overflows before the final exp of log d.
+_LOG2 = math.log(2.0)
+_N_SERIES = 24  # |b L| <= 1/2: the 24th term is below 1e-30 of the first
+
+
+def _series_coefficients(p):
+    """``c_k`` of ``h(L) = sum_{k>=2} c_k L^k / k!`` for k = 2.._N_SERIES."""
+    ks = np.arange(2, _N_SERIES + 1)
+    if p == 1:
+        c = ks - 1.0
+    elif p == 2:
+        c = np.ones(len(ks))
+    else:
+        a, b = 1.0 - p, 2.0 - p
+        c = (float(b) ** ks - b) / (a * b)
+    return c / np.cumprod(np.arange(1.0, _N_SERIES + 1))[1:]
+
+
+def _log_h_far(L, p):
+    """``log h(L)`` for ``|L|`` away from 0, without overflow."""
+    if p == 1:  # h = e^L (L - 1) + 1
+        pos = L > 0
+        return np.where(
+            pos,
+            L + np.log(L - 1 + np.exp(-np.abs(L))),
+            np.log1p(np.where(np.isinf(L), 0.0, np.exp(np.minimum(L, 0)) * (L - 1))),
+        )
+    if p == 2:  # h = e^L - 1 - L
+        return np.where(
+            L > 0,
+            L + np.log1p(-np.exp(-np.abs(L)) * (1 + L)),
+            np.log(np.expm1(np.minimum(L, 0)) - L),
+        )
+    a, b = 1.0 - p, 2.0 - p
+    logs = np.stack([b * L, math.log(abs(b)) + L, np.full_like(L, math.log(abs(a)))])
+    top = logs.max(axis=0)
+    signs = np.array([1.0, -math.copysign(1.0, b), math.copysign(1.0, a)])[:, None]
+    ratio = (signs * np.exp(logs - top)).sum(axis=0) / (a * b)
+    return top + np.log(np.maximum(ratio, 0.0))
+
+
+def _log_h(L, p):
+    """``log h(L)``: the series near 0, the shifted terms elsewhere."""
+    scale = 1.0 if p in (1, 2) else max(1.0, abs(2.0 - p))
+    near = np.abs(L) * scale <= 0.5
+    out = np.empty_like(L)
+    if np.any(near):
+        x = L[near]
+        h = np.zeros_like(x)
+        for c in _series_coefficients(p)[::-1]:  # Horner in L, from k = N down
+            h = (h + c) * x
+        out[near] = np.log(h * x)
+    if not np.all(near):
+        out[~near] = _log_h_far(L[~near], p)
+    return out
+
+
+def _log_deviance_y_not_positive(y, log_mu, p):
+    """``log d`` where ``y <= 0`` (``p < 2``): a sum of non-negative terms."""
+    b = 2.0 - p
+    log_mu_b = _LOG2 + b * log_mu - math.log(b)
+    if p >= 1:  # y = 0: d = 2 mu^b / b
+        return log_mu_b
+    a = 1.0 - p  # p < 0: d = 2 (mu^b / b - y mu^a / a), both terms >= 0
+    return np.logaddexp(log_mu_b, _LOG2 + np.log(-y) + a * log_mu - math.log(a))
+
+
+def _log_ratio(y, log_mu, mu):
+    """``L = log(y / mu)``: of the ratio where it is a normal float (error
+    eps, not eps |log y|: the series near ``L = 0`` needs it), else of logs."""
+    if mu is None:
+        return np.log(y) - log_mu
+    ratio = y / mu
+    normal = (ratio >= np.finfo(np.float64).tiny) & (ratio < np.inf)
+    L = np.where(normal, np.log(np.where(normal, ratio, 1.0)), np.log(y) - log_mu)
+    # within a factor 2, y - mu is exact (Sterbenz): log1p keeps L's relative
+    # precision as L -> 0, where the deviance is about mu^b L^2
+    near = (ratio >= 0.5) & (ratio <= 2.0)
+    return np.where(near, np.log1p((y - mu) / np.where(near, mu, 1.0)), L)
+
+
+def _stable_deviance(y, log_mu, p, mu=None):
+    """Unit deviance from ``y`` and ``log mu`` in log space (float64), p != 0.
+
+    ``mu`` itself, when known, sharpens ``log(y / mu)``. Returns ``+inf``
+    only where the deviance is beyond the float range.
+    """
+    y, log_mu = np.broadcast_arrays(
+        np.asarray(y, dtype=np.float64), np.asarray(log_mu, dtype=np.float64)
+    )
+    if mu is not None:
+        mu = np.broadcast_to(np.asarray(mu, dtype=np.float64), y.shape)
+    out = np.empty(y.shape)
+    pos = y > 0
+    with np.errstate(all="ignore"):
+        if not np.all(pos):
+            out[~pos] = np.exp(_log_deviance_y_not_positive(y[~pos], log_mu[~pos], p))
+        lm = log_mu[pos]
+        L = _log_ratio(y[pos], lm, None if mu is None else mu[pos])
+        out[pos] = np.exp(_LOG2 + (2.0 - p) * lm + _log_h(L, p))
+    return out
+
+
+def _repair(dev, y, pred, p, *, raw):
+    """Recompute the non-finite entries of `dev` by :func:`_stable_deviance`.
+
+    `pred` is the raw prediction ``log mu`` (``raw=True``) or ``mu``. One
+    reduction decides the common case, all finite, without a temporary.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + -inf is the signal
+        total = np.sum(dev)
+    if p == 0 or np.isfinite(total):  # (y - mu)^2 is inf only if it is
+        return dev
+    bad = ~np.isfinite(dev)
+    y_b, pred_b = np.broadcast_arrays(y, pred)
+    dev = np.array(dev, copy=True)
+    if raw:
+        dev[bad] = _stable_deviance(y_b[bad], pred_b[bad], p)
+    else:
+        mu = pred_b[bad].astype(np.float64)
+        dev[bad] = _stable_deviance(y_b[bad], np.log(mu), p, mu=mu)
+    return dev
+
+
 # ------------------------------------------------------------ raw-space formulas
 def _log_y(y):
     """``log y`` where ``y > 0``, 0 elsewhere (so that ``y log y`` is 0 at 0)."""
@@ -60,7 +195,11 @@ def _log_y(y):
 
 
 def _deviance_raw(y, raw, p):
-    with np.errstate(over="ignore", invalid="ignore"):
+    return _repair(_deviance_raw_direct(y, raw, p), y, raw, p, raw=True)
+
+
+def _deviance_raw_direct(y, raw, p):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if p == 0:
             r = y - np.exp(raw)
             return r * r
@@ -73,10 +212,9 @@ def _deviance_raw(y, raw, p):
             return 2.0 * (np.expm1(t) - t)
         a, b = 1.0 - p, 2.0 - p
         y_pos = np.maximum(y, 0.0)
-        dev = 2.0 * (
+        return 2.0 * (
             y_pos**b / (a * b) - _y_times_exp(y, a, raw) / a + np.exp(b * raw) / b
         )
-        return _nan_to(dev, np.inf)
 
 
 def _gradient_raw(y, raw, p):
@@ -127,6 +265,11 @@ def _poisson_loss_gradient(y, raw, log_y):
 
 def _loss_gradient_raw(y, raw, p):
     """``(deviance, gradient)`` sharing the exponentials between them."""
+    dev, grad = _loss_gradient_raw_direct(y, raw, p)
+    return _repair(dev, y, raw, p, raw=True), grad
+
+
+def _loss_gradient_raw_direct(y, raw, p):
     with np.errstate(over="ignore", invalid="ignore"):
         if p == 1:
             return _poisson_loss_gradient(y, raw, _log_y(y))
@@ -144,17 +287,21 @@ def _loss_gradient_raw(y, raw, p):
         y_pos = np.maximum(y, 0.0)
         dev = 2.0 * (y_pos**b / (a * b) - y_mu_a / a + mu_b / b)
         grad = 2.0 * (mu_b - y_mu_a)
-        return _nan_to(dev, np.inf), _nan_to(grad, np.copysign(np.inf, raw))
+        return dev, _nan_to(grad, np.copysign(np.inf, raw))
 
 
 def _deviance_mu(y, mu, p):
+    return _repair(_deviance_mu_direct(y, mu, p), y, mu, p, raw=False)
+
+
+def _deviance_mu_direct(y, mu, p):
     """Unit deviance in prediction space, the expression sklearn averages.
 
     Evaluated in place on owned temporaries (see ``_regression._residual``),
     operation by operation in scikit-learn's order, so the values agree to the
     last bit or two.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if p == 0:
             r = np.asarray(y - mu)
             return np.multiply(r, r, out=r)
@@ -192,7 +339,7 @@ def _deviance_mu(y, mu, p):
         mu_b /= b
         dev += mu_b
         dev *= 2.0
-        return _nan_to(dev, np.inf)
+        return dev
 
 
 class _LogLinkDeviance(Loss):

@@ -10,6 +10,7 @@ This module also holds the target checks shared by the margin and the
 distribution losses (``_check_targets``, ``_check_rows_sum_to_one``).
 """
 
+import math
 import numbers
 import warnings
 
@@ -115,7 +116,7 @@ def _check_labels(y, n_classes, *, name, loss_name):
     return y.astype(np.intp)
 
 
-def _check_targets(y_true, y_pred, *, soft, loss_name):
+def _check_targets(y_true, y_pred, *, soft, loss_name, pred_name="y_pred"):
     """Validate `y_true` against a checked `y_pred` (1-D or (n, K)).
 
     * 1-D `y_pred`: `y_true` 1-D in [0, 1] (``soft``) or in {0, 1}.
@@ -125,22 +126,23 @@ def _check_targets(y_true, y_pred, *, soft, loss_name):
     Returns labels as intp in the label case, floats otherwise.
     """
     y_true = check_finite_array(y_true, name="y_true")
-    check_same_length(("y_true", y_true), ("y_pred", y_pred))
+    check_same_length(("y_true", y_true), (pred_name, y_pred))
     if y_pred.ndim == 2 and y_true.ndim == 1:
         return _check_labels(
             y_true, y_pred.shape[1], name="y_true", loss_name=loss_name
         )
     if y_true.ndim != y_pred.ndim or (soft is False and y_true.ndim == 2):
         raise ValueError(
-            f"y_true of shape {y_true.shape} does not fit y_pred of shape "
+            f"y_true of shape {y_true.shape} does not fit {pred_name} of shape "
             f"{y_pred.shape} for loss {loss_name!r}: pass 1-D labels"
-            + (", or soft targets of y_pred's shape." if soft else ".")
+            + (f", or soft targets of {pred_name}'s shape." if soft else ".")
         )
     if y_true.ndim == 1 and not soft:
         return _check_labels(y_true, 2, name="y_true", loss_name=loss_name)
     if y_true.shape != y_pred.shape:
         raise ValueError(
-            f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "
+            f"y_true has shape {y_true.shape} but {pred_name} has shape "
+            f"{y_pred.shape}; "
             f"soft targets need one column per class for loss {loss_name!r}."
         )
     UNIT_INTERVAL.check(y_true, name="y_true", loss_name=loss_name)
@@ -241,7 +243,9 @@ class _ProbabilisticLoss(Loss):
             warn_if_rows_do_not_sum_to_one(y_pred)
         y_true = _check_targets(y_true, y_pred, soft=True, loss_name=self._display_name)
         sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(y_true, y_pred), sw)
+        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
+            values = self.loss_from_prediction(y_true, y_pred)
+        return weighted_mean(values, sw)
 
 
 def warn_if_rows_do_not_sum_to_one(y_proba):
@@ -768,7 +772,11 @@ class Focal(_ProbabilisticLoss):
     def _validate_params(self):
         g = self.gamma
         ok = isinstance(g, numbers.Real) and not isinstance(g, bool)
-        if not (ok and np.isfinite(g) and g >= 0):
+        try:  # a Python int beyond the float range: not finite
+            finite = ok and math.isfinite(g)
+        except OverflowError:
+            finite = False
+        if not (finite and g >= 0):
             raise ValueError(
                 f"gamma must be a finite real number >= 0 for loss Focal; got "
                 f"gamma={g!r}."

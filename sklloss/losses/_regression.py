@@ -37,7 +37,10 @@ def _check_real(obj, name, *, low=-np.inf, high=np.inf, closed="neither"):
     """
     value = getattr(obj, name)
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and bool(np.isfinite(value))
+    try:  # a Python int beyond the float range: not finite, not an OverflowError
+        ok = ok and math.isfinite(value)
+    except OverflowError:
+        ok = False
     if ok:
         left_ok = value >= low if closed in ("both", "left") else value > low
         right_ok = value <= high if closed in ("both", "right") else value < high

@@ -30,6 +30,34 @@ def _cauchy_weight(u):
     )
 
 
+_LOG2 = float(np.log(2.0))
+
+
+def _cauchy_far(y_true, raw_prediction, c):
+    """Cauchy loss in float64 for residuals or scales beyond the squares' range.
+
+    With the half residual ``h = |y/2 - z/2|`` (which cannot overflow) and
+    ``log|u| = log h + log 2 - log c``:
+    ``(r^2 / 2) log1p(u^2) / u^2`` for ``|u| < 1`` (no ``c^2``, which may
+    overflow while the loss is about ``r^2 / 2``) and
+    ``c (c (log|u| + log1p(u^-2) / 2))`` beyond, whose only overflow is the
+    loss's own.
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    z = np.asarray(raw_prediction, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
+        h = np.abs(0.5 * y - 0.5 * z)
+        log_u = np.log(h) + _LOG2 - np.log(c)
+        inside = log_u < 0
+        r = np.where(inside, 2.0 * h, 0.0)  # < c: finite
+        u2 = np.square(r / c)
+        ratio = np.where(u2 > 0, np.log1p(u2) / np.where(u2 > 0, u2, 1.0), 1.0)
+        near = (0.5 * r * ratio) * r
+        lu = np.maximum(log_u, 0.0)
+        far = c * (c * (lu + 0.5 * np.log1p(np.exp(-2.0 * lu))))
+    return np.where(inside, near, far)
+
+
 @register
 class Cauchy(Loss):
     r"""Cauchy (Lorentzian) loss, the negative log-likelihood of a Cauchy error.
@@ -88,23 +116,16 @@ class Cauchy(Loss):
 
     def loss(self, y_true, raw_prediction):
         c = float(self.c)
-        u = _residual(y_true, raw_prediction)
-        u /= c
-        if np.max(np.abs(u), initial=0.0) < 1e18:  # u^2 fits even in float32
+        with np.errstate(over="ignore"):
+            u = _residual(y_true, raw_prediction)
+            u /= c
+        if c < 1e150 and np.max(np.abs(u), initial=0.0) < 1e18:
+            # u^2 and c^2 fit even in float32 (the max is NaN-free: inputs are)
             u *= u
             log1p_u2 = np.log1p(u, out=u)
-        else:
-            au = np.abs(u)
-            small = np.minimum(au, 1.0)
-            big = np.maximum(au, 1.0)
-            inv = 1.0 / big
-            log1p_u2 = np.where(
-                au < 1.0,
-                np.log1p(small * small),
-                2.0 * np.log(big) + np.log1p(inv * inv),
-            )
-        log1p_u2 *= 0.5 * c * c
-        return log1p_u2
+            log1p_u2 *= 0.5 * c * c
+            return log1p_u2
+        return _cauchy_far(y_true, raw_prediction, c).astype(u.dtype, copy=False)
 
     def gradient(self, y_true, raw_prediction):
         # d / (1 + u^2) for |u| < 1, c sign(u) / (|u| + 1/|u|) beyond (no underflow
@@ -191,9 +212,18 @@ class TukeyBiweight(Loss):
         return 1.0 - u * u, u
 
     def loss(self, y_true, raw_prediction):
-        t, _ = self._t(y_true - raw_prediction)
+        # With u = r / c clipped to [-1, 1] and r_c = r clipped to [-c, c]:
+        # 1 - (1 - u^2)^3 = u^2 (3 - 3 u^2 + u^4), so the loss is
+        # r_c^2 (3 - 3 u^2 + u^4) / 6: no c^2 / 6 times a difference that
+        # rounds to 0 (or inf * 0) when |r| << c, and 1 at |u| = 1.
         c = float(self.c)
-        return (c * c / 6.0) * (1.0 - t * t * t)
+        with np.errstate(over="ignore"):
+            r = _residual(y_true, raw_prediction)
+            u = np.clip(r / c, -1.0, 1.0)
+        r_c = np.where(np.abs(u) < 1.0, r, c * u)
+        u *= u
+        poly = 3.0 - 3.0 * u + u * u
+        return (r_c * poly / 6.0) * r_c
 
     def gradient(self, y_true, raw_prediction):
         d = raw_prediction - y_true
@@ -201,10 +231,7 @@ class TukeyBiweight(Loss):
         return d * t * t
 
     def loss_gradient(self, y_true, raw_prediction):
-        d = raw_prediction - y_true
-        t, _ = self._t(d)
-        c = float(self.c)
-        return (c * c / 6.0) * (1.0 - t * t * t), d * t * t
+        return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
     def hessian(self, y_true, raw_prediction):
         t, u = self._t(y_true - raw_prediction)

@@ -5,6 +5,8 @@ in prediction space. Names follow :mod:`sklearn.metrics` where it has the
 metric; the matching scorer is called ``"neg_" + name``.
 """
 
+# importable from here, to filter it; not a metric, so not in __all__
+from .._validation import MetricOverflowWarning as MetricOverflowWarning
 from . import _classification, _regression
 from ._classification import *  # noqa: F403
 from ._regression import *  # noqa: F403

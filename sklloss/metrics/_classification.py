@@ -19,16 +19,19 @@ integers) through ``np.bincount`` over their range, other types through one
 ``np.unique(..., return_inverse=True)``.
 """
 
+import datetime
 import warnings
 
 import numpy as np
+from scipy import sparse
 
 from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
+    weighted_mean,
+    weighted_sum,
 )
-from ..losses._base import weighted_mean
 from ..losses._distribution import Entropy, JSDivergence, KLDivergence
 from ..losses._margin import (
     Exponential,
@@ -42,6 +45,7 @@ from ..losses._probabilistic import (
     Focal,
     LogLoss,
     _check_rows_sum_to_one,
+    _check_targets,
     warn_if_rows_do_not_sum_to_one,
 )
 
@@ -63,9 +67,72 @@ _LOG_LOSS = LogLoss()
 
 
 # ------------------------------------------------------------ label encoding
+_NOT_LABELS = {
+    "M": "datetime64 values",
+    "m": "timedelta64 values",
+    "c": "complex values",
+    "V": "structured values",
+}
+
+
+# dates are refused as labels, as datetime64 arrays are (issue 12)
+_NOT_LABEL_TYPES = (
+    complex,
+    np.complexfloating,
+    datetime.date,
+    datetime.time,
+    np.datetime64,
+    np.timedelta64,
+    datetime.timedelta,
+)
+
+
+def _is_missing(value):
+    """None, NaN, pandas' NA / NaT or NumPy's NaT: a missing label."""
+    if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    if isinstance(value, (float, np.floating, np.datetime64, np.timedelta64)):
+        return bool(np.isnan(value))
+    return False
+
+
+def _check_label_values(y, name):
+    """Refuse dates, complex numbers and missing values as class labels."""
+    if y.dtype.kind in _NOT_LABELS:
+        raise ValueError(
+            f"{name} must hold class labels (integers or strings); got "
+            f"{_NOT_LABELS[y.dtype.kind]}."
+        )
+    if y.dtype.kind == "O":
+        for i, value in enumerate(y.ravel()):
+            if _is_missing(value) or isinstance(value, _NOT_LABEL_TYPES):
+                raise ValueError(
+                    f"{name} must hold class labels (integers or strings); got "
+                    f"{name}[{i}] = {value!r}, a missing or non-label value."
+                )
+
+
+def _as_label_array(y, name):
+    """`y` as an array of labels, refusing None, scalars, dicts and sparse input."""
+    if y is None or isinstance(y, (dict, set, str, bytes)) or sparse.issparse(y):
+        raise ValueError(
+            f"{name} must be an array-like of class labels; got {type(y).__name__}."
+        )
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} is not a rectangular array: {exc}") from None
+    if y.ndim == 0:
+        raise ValueError(f"{name} must be an array-like, got the scalar {y!r}.")
+    _check_label_values(y, name)
+    return y
+
+
 def _column(y, name):
     """`y` as a 1-D array (a column vector is raveled); reject other shapes."""
-    y = np.asarray(y)
+    y = _as_label_array(y, name)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -204,12 +271,18 @@ def _require_two_classes(classes, labels):
 
 
 def _weighted(values, sample_weight, normalize=True):
-    """Weighted mean (or weighted sum if not `normalize`) as a Python float."""
+    """Weighted mean (or weighted sum if not `normalize`) as a Python float.
+
+    `values` may be a callable returning them, evaluated with overflow
+    silenced: a value beyond the float range is reported once, by the
+    :class:`~sklloss._validation.MetricOverflowWarning` of the mean.
+    """
+    if callable(values):
+        with np.errstate(over="ignore"):
+            values = values()
     if normalize:
         return weighted_mean(values, sample_weight)
-    if sample_weight is None:
-        return float(np.sum(values, dtype=np.float64))
-    return float(np.dot(sample_weight, values))
+    return weighted_sum(values, sample_weight)
 
 
 # ------------------------------------------------------ probabilistic metrics
@@ -231,7 +304,7 @@ def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
     soft-target array (2-D `y_true`, whose columns are the classes).
     """
     p = _check_proba(y_proba, loss_name)
-    y_arr = np.asarray(y_true)
+    y_arr = _as_label_array(y_true, "y_true")
     if y_arr.ndim == 2 and y_arr.shape[1] > 1:
         targets = check_finite_array(y_arr, name="y_true")
         check_same_length(("y_true", targets), ("y_proba", p))
@@ -310,7 +383,7 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     0.21616...
     """
     targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "log_loss")
-    return _weighted(_LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
+    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
 
 
 def focal_loss(
@@ -360,7 +433,7 @@ def focal_loss(
     """
     loss = Focal(gamma=gamma, alpha=alpha)
     targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "focal")
-    return _weighted(loss.loss_from_prediction(targets, p), sw)
+    return _weighted(lambda: loss.loss_from_prediction(targets, p), sw)
 
 
 def cross_entropy(y_true, y_proba, *, sample_weight=None):
@@ -399,7 +472,14 @@ def cross_entropy(y_true, y_proba, *, sample_weight=None):
     >>> cross_entropy([0.2, 1.0], [0.2, 0.9])  # binary cross-entropy
     0.303...
     """
-    return _LOG_LOSS(y_true, y_proba, sample_weight=sample_weight)
+    p = _check_proba(y_proba, "log_loss")
+    if p.ndim == 2:
+        warn_if_rows_do_not_sum_to_one(p)
+    targets = _check_targets(
+        y_true, p, soft=True, loss_name="log_loss", pred_name="y_proba"
+    )
+    sw = check_loss_sample_weight(sample_weight, len(p))
+    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw)
 
 
 # ------------------------------------------------------------ margin metrics
@@ -434,7 +514,7 @@ def _margin_inputs(y_true, pred_decision, labels, sample_weight):
 
 def _margin_metric(loss, y_true, pred_decision, labels, sample_weight):
     codes, pred, sw = _margin_inputs(y_true, pred_decision, labels, sample_weight)
-    return _weighted(loss.loss(codes, pred), sw)
+    return _weighted(lambda: loss.loss(codes, pred), sw)
 
 
 _MARGIN_DOC = r"""{title}
@@ -556,7 +636,7 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     >>> zero_one_loss([2, 2, 3, 4], [1, 2, 3, 4], normalize=False)
     1.0
     """
-    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    yt, yp = _as_label_array(y_true, "y_true"), _as_label_array(y_pred, "y_pred")
     if yt.ndim != 2 or yt.shape[1] == 1:
         yt, yp = _column(yt, "y_true"), _column(yp, "y_pred")
     check_same_length(("y_true", yt), ("y_pred", yp))

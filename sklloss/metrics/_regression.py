@@ -14,9 +14,16 @@ then over the outputs ``k`` according to ``multioutput``. Inputs are never
 modified; float32 input is averaged in float64.
 """
 
+import math
+
 import numpy as np
 
-from .._validation import check_finite_array, check_loss_sample_weight
+from .._validation import (
+    check_finite_array,
+    check_loss_sample_weight,
+    warn_if_not_finite,
+    weighted_average,
+)
 from ..losses import (
     AbsoluteError,
     Cauchy,
@@ -171,32 +178,95 @@ def _check_multioutput(multioutput, n_outputs):
     if weights.ndim != 1 or weights.shape[0] != n_outputs:
         raise ValueError(
             f"multioutput has shape {weights.shape} but there are {n_outputs} "
-            "outputs: there must be one weight per output."
+            f"outputs: there must be one weight per output; got "
+            f"multioutput={multioutput!r}."
+        )
+    if np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError(
+            "multioutput weights must be non-negative and not all zero; got "
+            f"multioutput={multioutput!r}."
         )
     return weights
 
 
 def _per_output(values, sw):
     """Weighted mean over the samples: a float64 scalar (1-D) or array (2-D)."""
-    if sw is None:
-        return np.mean(values, axis=0, dtype=np.float64)
-    return np.dot(sw, values) / np.sum(sw)
+    return weighted_average(values, sw)
 
 
 def _combine(errors, multioutput):
     n_outputs = 1 if np.ndim(errors) == 0 else errors.shape[0]
     multioutput = _check_multioutput(multioutput, n_outputs)
-    if isinstance(multioutput, str):
-        if multioutput == "raw_values":
-            return np.atleast_1d(np.asarray(errors, dtype=np.float64))
-        return float(np.mean(errors))
-    return float(np.average(np.atleast_1d(errors), weights=multioutput))
+    if isinstance(multioutput, str) and multioutput == "raw_values":
+        result = np.atleast_1d(np.asarray(errors, dtype=np.float64))
+    elif isinstance(multioutput, str):
+        result = float(weighted_average(np.atleast_1d(errors)))
+    else:
+        result = float(weighted_average(np.atleast_1d(errors), multioutput))
+    warn_if_not_finite(result)
+    return result
+
+
+def _values(loss, y_true, y_pred, raw=False):
+    """Per-sample losses; float32 input is redone in float64 if it overflowed.
+
+    Overflow is silenced here: a value beyond the float range is reported
+    once, by ``_combine``'s :class:`MetricOverflowWarning`.
+    """
+    evaluate = loss.loss if raw else loss.loss_from_prediction
+    with np.errstate(over="ignore"):
+        values = evaluate(y_true, y_pred)
+        if values.dtype != np.float64 and not np.all(np.isfinite(values)):
+            y_true, y_pred = y_true.astype(np.float64), y_pred.astype(np.float64)
+            values = evaluate(y_true, y_pred)
+    if loss.name in _HOMOGENEOUS and not np.all(np.isfinite(values)):
+        values = _rescaled(loss, y_true, y_pred, values)
+    return values
+
+
+# Losses of the residual that are homogeneous once their threshold scales:
+# loss_theta(r) = s^k loss_{theta / s}(r / s) for any s > 0. Where y - y_pred
+# or its square leaves the float range (a pinball loss of a residual of 2e308
+# at quantile 0.1 is 2e307), the loss is evaluated at y / s, y_pred / s with
+# s = 2^600 (exact) and scaled back in binary exponent: inf only if it is.
+_HOMOGENEOUS = {
+    "squared_error": (2, None),
+    "absolute_error": (1, None),
+    "huber": (2, "delta"),
+    "smooth_l1": (1, "beta"),
+    "quantile": (1, None),
+    "epsilon_insensitive": (1, "epsilon"),
+    "squared_epsilon_insensitive": (2, "epsilon"),
+}
+_SHIFT = 600
+
+
+def _rescaled(loss, y_true, y_pred, values):
+    degree, threshold = _HOMOGENEOUS[loss.name]
+    params = loss.get_params()
+    shift = _SHIFT
+    if threshold is not None:
+        theta = float(params[threshold])
+        # a tiny threshold would underflow; its quadratic part is then tiny
+        # too and only y - y_pred can overflow, which a factor 4 undoes
+        shift = _SHIFT if theta == 0 or theta >= 1e-10 else 2
+        params[threshold] = math.ldexp(theta, -shift)
+    small = type(loss)(**params)
+    bad = ~np.isfinite(values)
+    y_b, p_b = np.broadcast_arrays(y_true, y_pred)
+    with np.errstate(over="ignore", under="ignore"):
+        inner = small.loss(
+            np.ldexp(y_b[bad].astype(np.float64), -shift),
+            np.ldexp(p_b[bad].astype(np.float64), -shift),
+        )
+        values = np.array(values, dtype=np.float64, copy=True)
+        values[bad] = np.ldexp(inner, degree * shift)
+    return values
 
 
 def _mean_loss(loss, y_true, y_pred, sample_weight, multioutput):
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
-    values = loss.loss_from_prediction(y_true, y_pred)
-    return _combine(_per_output(values, sw), multioutput)
+    return _combine(_per_output(_values(loss, y_true, y_pred), sw), multioutput)
 
 
 # ---------------------------------------------------------------- the metrics
@@ -292,7 +362,7 @@ def root_mean_squared_error(
     """
     loss = SquaredError()
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
-    errors = np.sqrt(_per_output(loss.loss(y_true, y_pred), sw))
+    errors = np.sqrt(_per_output(_values(loss, y_true, y_pred, raw=True), sw))
     return _combine(errors, multioutput)
 
 
