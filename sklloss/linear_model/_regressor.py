@@ -331,6 +331,7 @@ class _InMemoryPlan:
         self.est, self.X, self.y, self.sw, self.loss = est, X, y, sw, loss
         self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
         self.n_evals = 0.0
+        self._stats = None  # the column statistics do not depend on y: once
 
     def fit_at(self, sigma, warm, tol=None):
         est, loss = self.est, self.loss
@@ -342,7 +343,9 @@ class _InMemoryPlan:
             alpha=est.alpha,
             l1_ratio=est.l1_ratio,
             fit_intercept=est.fit_intercept,
+            column_stats=self._stats,
         )
+        self._stats = (objective.mean, objective.scale)
         if warm is not None:
             warm = rescale(*warm, 1.0 / sigma, loss.link)
         W, b, n_iter = solve_at(est, objective, loss, warm, tol)

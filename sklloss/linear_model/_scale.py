@@ -118,9 +118,11 @@ def weighted_median(v, w):
     """
     v = np.asarray(v, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
+    if w.size and np.all(w == w[0]) and w[0] > 0:
+        return float(np.median(v))  # equal weights: a partition, O(n)
     keep = w > 0
     v, w = v[keep], w[keep] / np.max(w[keep])
-    order = np.argsort(v, kind="stable")
+    order = np.argsort(v)
     v, cw = v[order], np.cumsum(w[order])
     half = 0.5 * cw[-1]
     k = int(np.searchsorted(cw, half * (1 - 1e-12)))
