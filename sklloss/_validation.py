@@ -16,6 +16,7 @@ __all__ = [
     "Interval",
     "MetricOverflowWarning",
     "check_finite_array",
+    "check_no_datetime",
     "check_same_length",
     "check_loss_sample_weight",
     "weighted_average",
@@ -482,3 +483,37 @@ def weighted_sum(values, sample_weight=None):
         result = np.ldexp(*_binary_parts(values, sample_weight))
     warn_if_not_finite(result, "weighted sum")
     return float(result)
+
+
+def check_no_datetime(X, name="X"):
+    """Refuse datetime64 / timedelta64 features (validate_data casts them).
+
+    Parameters
+    ----------
+    X : array-like, DataFrame or sparse matrix
+        The input (features, or a target).
+    name : str, default="X"
+        Its name in the error message.
+
+    Returns
+    -------
+    X : array-like
+        X, a list converted to an array first: ``validate_data`` would cast
+        a list straight to float, past its own checks of dates and complex
+        numbers (a TypeError for complex entries).
+    """
+    if isinstance(X, list | tuple):
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged rows
+            raise ValueError(f"{name} is not a 2-D array of numbers: {exc}") from exc
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+    if dtypes is None or not hasattr(dtypes, "__iter__"):
+        dtypes = [getattr(X, "dtype", None)]
+    bad = [d for d in dtypes if getattr(d, "kind", "") in ("m", "M")]
+    if bad:
+        raise ValueError(
+            f"{name} has datetime or timedelta columns (dtype {bad[0]}); convert "
+            "them to numeric features (e.g. elapsed seconds) explicitly."
+        )
+    return X

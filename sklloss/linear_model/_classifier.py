@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, scaled_weights
@@ -132,30 +133,6 @@ def _check_label_values(y, name="y"):
         raise ValueError(
             f"{name} mixes label types ({', '.join(families)}); use labels of one type."
         )
-
-
-def _check_no_datetime(X, name="X"):
-    """Refuse datetime64 / timedelta64 features (validate_data casts them).
-
-    Returns X, a list converted to an array first: ``validate_data`` would
-    cast a list straight to float, past its own checks of dates and complex
-    numbers (a TypeError for complex entries).
-    """
-    if isinstance(X, list | tuple):
-        try:
-            X = np.asarray(X)
-        except ValueError as exc:  # ragged rows
-            raise ValueError(f"{name} is not a 2-D array of numbers: {exc}") from exc
-    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
-    if dtypes is None or not hasattr(dtypes, "__iter__"):
-        dtypes = [getattr(X, "dtype", None)]
-    bad = [d for d in dtypes if getattr(d, "kind", "") in ("m", "M")]
-    if bad:
-        raise ValueError(
-            f"{name} has datetime or timedelta columns (dtype {bad[0]}); convert "
-            "them to numeric features (e.g. elapsed seconds) explicitly."
-        )
-    return X
 
 
 def _check_class_weight(class_weight):
@@ -374,7 +351,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         loss = self._resolve_loss()
         self._check_label_smoothing(loss)
         _check_class_weight(self.class_weight)
-        X = _check_no_datetime(X)
+        X = check_no_datetime(X)
         _check_label_values(y)
         X, y = validate_data(
             self,

@@ -11,6 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
 from ._objective import LinearObjective, scaled_weights, x_dot
@@ -222,6 +223,8 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         self._check_params()
         check_scale(self.scale)
         loss = self._resolve_loss()
+        X = check_no_datetime(X)
+        y = check_no_datetime(y, "y")
         X, y = validate_data(
             self,
             X,
