@@ -7,6 +7,9 @@ before the measurement, and a small fit first imports and warms everything.
 The figure is the larger of the tracemalloc peak and the VmHWM increase
 during ``fit``, divided by ``X.nbytes`` of the dtype fitted (the README
 promises at most one extra copy; issue 12 asks for at most 0.5 x X).
+The fit times are not a timing benchmark (``bench_fit.py`` is): tracemalloc
+and the fixed mmap threshold (every freed temporary goes back to the OS)
+slow allocation-heavy code.
 
     python benchmarks/bench_memory.py --size 2e6x50
     python benchmarks/bench_memory.py --size 5e5x50 --cases log_loss,huber \
@@ -146,7 +149,7 @@ def main(argv=None):
         "tracemalloc peak (MB)",
         "RSS peak (MB)",
         "extra / X",
-        "fit (s)",
+        "fit under the probe (s)",
         "warnings",
     ]
     text = environment_header(f"Peak memory of one fit, {n} x {p}") + "\n"

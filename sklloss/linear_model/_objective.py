@@ -784,6 +784,8 @@ class LinearObjective:
         X = self.X
         n, p = X.shape
         K = self.K if self.softmax else 1
+        if not (isinstance(X, np.ndarray) or sparse.issparse(X)):
+            return False  # a dask array: left to the fitted-model certificate
         if n * (p + 1) * max(K - 1, 1) > _SEPARATION_LP_MAX:
             return False
         idx = np.flatnonzero(keep)
