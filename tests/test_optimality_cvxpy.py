@@ -421,32 +421,30 @@ def test_objective_at_cvxpy_optimum(name, penalty, shape, kind, fit_intercept):
 
 def _count(seeds):
     """Run every problem; print how many end above cvxpy's optimum."""
-    n = above = above_warned = worse_1e4 = 0
+    n = above = above_warned = worse_1e4 = kkt_failed = 0
     for name in NAMES:
         for penalty in PENALTIES:
             for shape, kind in CASES:
                 for fit_intercept in (True, False):
                     for seed in seeds:
+                        case = (name, penalty, shape, kind, fit_intercept, seed)
                         try:
-                            f, f_ref, warned, _ = _compare(
-                                name, penalty, shape, kind, fit_intercept, seed
-                            )
+                            f, f_ref, warned, kkt = _compare(*case)
                         except Exception as exc:  # a crash counts as a failure
-                            print(name, penalty, shape, kind, fit_intercept, exc)
-                            f, f_ref, warned = np.inf, 0.0, False
+                            print(*case, exc)
+                            f, f_ref, warned, kkt = np.inf, 0.0, False, None
                         n += 1
+                        kkt_failed += kkt is not None and max(kkt) > 1
                         rel = (f - f_ref) / max(abs(f_ref), 1e-300)
                         if f > f_ref + _RTOL * abs(f_ref) + _ATOL:
                             above += 1
                             above_warned += warned
                             worse_1e4 += rel > 1e-4
-                            print(
-                                f"{name} {penalty} {shape}-{kind} b={fit_intercept}"
-                                f" seed={seed}: {rel:.2e} above, warned={warned}"
-                            )
+                            print(*case, f"{rel:.2e} above, warned={warned}")
     print(
         f"{n} problems, {above} above the optimum by > 1e-7 relative "
-        f"({worse_1e4} by > 1e-4), {above_warned} of them warned"
+        f"({worse_1e4} by > 1e-4), {above_warned} of them warned; "
+        f"KKT conditions violated in {kkt_failed}"
     )
 
 
