@@ -56,6 +56,9 @@ sklloss_docs.write_catalogue(
     "/_generated/catalogue",
 )
 
+sklloss_docs.write_benchmarks(
+    HERE / "_benchmarks.rst.inc", HERE.parent / "benchmarks" / "results"
+)
 autosummary_generate = False  # the stubs are written by sklloss_docs.write_api
 autodoc_typehints = "none"
 numpydoc_show_class_members = False

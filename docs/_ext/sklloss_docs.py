@@ -268,6 +268,82 @@ def write_catalogue(path, image_dir, image_rel):
     _write(path, "\n".join(out))
 
 
+# ----------------------------------------------------------------- benchmarks
+def _inline(text):
+    """Markdown inline text to rst: ``code`` kept verbatim, the rest escaped."""
+    out = []
+    for i, part in enumerate(re.split(r"`([^`]*)`", text)):
+        if i % 2:
+            out.append(f"``{part}``" if part else "")
+            continue
+        bold = part.split("**")
+        for j, piece in enumerate(bold):
+            piece = piece.replace("\\", "\\\\").replace("|", "\\|")
+            piece = re.sub(r"(?<!\\)\*", r"\\*", piece)
+            piece = re.sub(r"(\w)_(?=\W|$)", r"\1\\_", piece)
+            bold[j] = f"**{piece}**" if j % 2 and piece.strip() else piece
+        out.append("".join(bold))
+    return "".join(out)
+
+
+def _md_table(rows):
+    cells = [[c.strip() for c in row.strip().strip("|").split(" | ")] for row in rows]
+    header, body = cells[0], [c for c in cells[2:] if c]
+    # markdown tolerates ragged rows (a skipped fit writes one "-" too many)
+    body = [(row + [""] * len(header))[: len(header)] for row in body]
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [header, *body]:
+        out.append(f"   * - {_inline(row[0]) or '..'}")
+        out += [f"     - {_inline(c) or '..'}" for c in row[1:]]
+    return out + [""]
+
+
+def markdown_results(path, sections=("Results",)):
+    """The header bullets and the named sections of a benchmark result file."""
+    lines = Path(path).read_text().splitlines()
+    out, keep, i = [], True, 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("# "):
+            i += 1
+            continue
+        if line.startswith("## "):
+            keep = line[3:].strip() in sections
+            i += 1
+            continue
+        if not keep:
+            i += 1
+            continue
+        if line.startswith("| "):
+            j = i
+            while j < len(lines) and lines[j].startswith("|"):
+                j += 1
+            out += _md_table(lines[i:j])
+            i = j
+            continue
+        bullet = line.startswith("- ")
+        out.append("- " + _inline(line[2:]) if bullet else _inline(line))
+        i += 1
+    return out + [""]
+
+
+def write_benchmarks(path, results_dir):
+    """The measured tables of ``benchmarks/results`` as rst, verbatim."""
+    results_dir = Path(results_dir)
+    out = []
+    for name, title, sections in [
+        ("fit_key.md", "Key cells, all cores", ("Results", "Peer notes")),
+        ("fit_key_threads1.md", "Key cells, one thread", ("Results",)),
+        ("fit_key_tol1e-5.md", "Key cells, sklloss at tol=1e-5", ("Results",)),
+        ("fit.md", "The full grid", ("Results",)),
+        ("metrics.md", "Metrics against scikit-learn's", ("Results",)),
+    ]:
+        heading = f"{title} (``benchmarks/results/{name}``)"
+        out += [heading, "-" * len(heading), ""]
+        out += markdown_results(results_dir / name, sections)
+    _write(path, "\n".join(out))
+
+
 def _write(path, text):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
