@@ -98,5 +98,10 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
+# pages without sub-pages need no left sidebar
+html_sidebars = {
+    page: []
+    for page in ("index", "getting_started", "catalogue", "performance", "changelog")
+}
 html_show_sourcelink = False
 html_copy_source = False

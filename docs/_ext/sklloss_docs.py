@@ -215,10 +215,12 @@ def _loss_entry(key, info, image_dir, image_rel):
         ("aliases", aliases),
         ("metric", f":func:`sklloss.metrics.{metric}`"),
         ("scorer", f'``get_scorer("{scorer}")`` or ``make_loss_scorer("{key}")``'),
-        ("domain of y_true", f"``{loss.y_true_domain}``"),
-        ("domain of y_pred", f"``{loss.y_pred_domain}``"),
+        (
+            "domains",
+            f"y_true in ``{loss.y_true_domain}``, y_pred in ``{loss.y_pred_domain}``",
+        ),
+        ("flags", ", ".join(f"``{f}={getattr(loss, f)!r}``" for f in FLAGS)),
     ]
-    rows += [(flag, f"``{getattr(loss, flag)!r}``") for flag in FLAGS]
     out += [".. list-table::", "   :widths: 25 75", ""]
     for name, value in rows:
         out += [f"   * - {name}", f"     - {value}"]
@@ -252,16 +254,13 @@ def write_catalogue(path, image_dir, image_rel):
         "   :header-rows: 1",
         "",
         "   * - key",
-        "     - class",
         "     - kind",
         "     - metric",
-        "     - trains",
     ]
     for key, entry in info.items():
-        cls = type(get_loss(key)).__name__
-        out += [f"   * - :ref:`{key} <loss-{key}>`", f"     - ``{cls}``"]
-        out += [f"     - {entry['kind']}", f"     - ``{entry['metric']}``"]
-        out += [f"     - {'yes' if entry['trainable'] else 'metric only'}"]
+        kind = entry["kind"] + ("" if entry["trainable"] else " (metric only)")
+        out += [f"   * - :ref:`{key} <loss-{key}>`", f"     - {kind}"]
+        out += [f"     - ``{entry['metric']}``"]
     out += [""]
     for key, entry in info.items():
         out += _loss_entry(key, entry, image_dir, image_rel)
