@@ -493,7 +493,7 @@ class Tweedie(_LogLinkDeviance):
     p = 0         real            real (the metric; the log link needs > 0)
     1 <= p < 2    >= 0            > 0
     p >= 2        > 0             > 0
-    0 < p < 1     invalid (no Tweedie distribution): ValueError
+    0 < p < 1     invalid         ValueError (no Tweedie distribution)
     ============  ==============  =====================================
 
     The default ``power=0.0`` is that of scikit-learn's ``TweedieRegressor``
