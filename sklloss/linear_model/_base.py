@@ -22,9 +22,8 @@ convex, ``is_twice_differentiable``, Hessian,  ``"sampled-newton"`` (subsample
 n >= 50,000, dense X, P <= 500, larger         start, Hessian of a row sample)
 Hessian, larger problems                       ``"lbfgs"`` (standardised)
 gradient only (a user's loss without Hessian)  ``"lbfgs"``
-``l1_ratio > 0``                               ``"lbfgs"`` on the split
-                                               ``W = u - v`` + Newton polish
-                                               on the active set
+``l1_ratio > 0``                               proximal Newton, KKT stopping
+                                               rule (``_prox_newton.py``)
 not ``is_convex``                              least-absolute-deviation start
                                                (identity link), L-BFGS-B,
                                                bounded Newton polish

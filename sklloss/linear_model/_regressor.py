@@ -42,10 +42,11 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
     standardised coordinates for many features or a loss without a
     Hessian, an exact LP / QP method for the
     piecewise-linear losses (absolute_error, quantile, epsilon_insensitive),
-    and for L1 penalties L-BFGS-B on the split :math:`w = u - v` (exact
-    zeros) polished by Newton on the active set. Badly scaled columns need
-    no preprocessing: every solver works on standardised columns internally.
-    Non-convex losses (e.g. cauchy, tukey_biweight) start from the exact
+    and for L1 penalties proximal Newton with a KKT stopping rule (exact
+    zeros). The solvers converge on badly scaled columns (they work on
+    standardised columns internally), but the penalty acts on the
+    coefficients of the columns as given: standardise features in mixed
+    units. The target needs nothing (see ``scale``). Non-convex losses (e.g. cauchy, tukey_biweight) start from the exact
     least-absolute-deviation fit and return a **local optimum**.
 
     Parameters
@@ -100,7 +101,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         Maximum number of solver iterations.
     tol : float, default=1e-8
         Stopping tolerance: Newton stops when its step is below ``tol``
-        (relative to the coefficients; the error is then ~``tol**2``),
+        (relative to the coefficients; the error is then about ``tol`` squared),
         L-BFGS-B, sampled-newton and trust-ncg when the largest entry of the
         (projected) gradient, in standardised coordinates, is below ``tol``.
     warm_start : bool, default=False
