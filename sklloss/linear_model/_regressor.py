@@ -46,7 +46,8 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
     zeros). The solvers converge on badly scaled columns (they work on
     standardised columns internally), but the penalty acts on the
     coefficients of the columns as given: standardise features in mixed
-    units. The target needs nothing (see ``scale``). Non-convex losses (e.g. cauchy, tukey_biweight) start from the exact
+    units. The target needs nothing (see ``scale``). Non-convex losses
+    (e.g. cauchy, tukey_biweight) start from the exact
     least-absolute-deviation fit and return a **local optimum**.
 
     Parameters
