@@ -148,6 +148,9 @@ def sklloss_est(classifier=False):
         cls = clf if classifier else reg
         loss_name = "quantile" if ctx.loss == "quantile" else ctx.loss
         est = cls(loss=get_loss(loss_name, **ctx.params), alpha=ctx.alpha)
+        if "scale" in est.get_params():
+            # the peers are mapped onto the objective in the units of y
+            est.set_params(scale=1.0)
         if SKLLOSS_SOLVER != "auto":
             est.set_params(solver=SKLLOSS_SOLVER)
         if SKLLOSS_TOL is not None:
@@ -161,7 +164,7 @@ def sklloss_est(classifier=False):
         return (*_coef(est), info)
 
     name = "sklloss LossClassifier" if classifier else "sklloss LossRegressor"
-    note = "defaults (solver='auto', tol=1e-8)"
+    note = "defaults (solver='auto', tol=1e-8); regressors at scale=1.0"
     if SKLLOSS_TOL is not None:
         name += f" (tol={SKLLOSS_TOL:g})"
         note = f"solver='auto', tol={SKLLOSS_TOL:g}"

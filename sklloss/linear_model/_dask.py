@@ -661,6 +661,19 @@ class _DaskPlan:
         self.n_evals += objective.n_evals
         return (*rescale(W, b, sigma, self.loss.link), n_iter)
 
+    def interpolates(self):
+        """Whether the rows can be interpolated (only with more columns than rows).
+
+        Returns
+        -------
+        bool
+            ``n_samples <= n_features + intercept`` (no distinct-row count on
+            dask arrays).
+        """
+        return self.data.n_samples <= self.data.n_features + bool(
+            self.est.fit_intercept
+        )
+
     def subsample(self):
         """No row sample of the scale loop on dask arrays (None).
 

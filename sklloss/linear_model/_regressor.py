@@ -362,6 +362,25 @@ class _InMemoryPlan:
     def residuals(self, W, b):
         return self.y - (x_dot(self.X, W[0]) + b[0])
 
+    def interpolates(self):
+        """Whether the rows of positive weight number at most the parameters.
+
+        Distinct rows of ``(X, y)``, found by a random projection of each row
+        (equal rows project equally; distinct ones collide with probability
+        ~0), so that repeated rows count as one, as their weight would.
+
+        Returns
+        -------
+        bool
+            True when a linear model could fit every point.
+        """
+        n_params = self.X.shape[1] + bool(self.est.fit_intercept)
+        keep = self.sw > 0
+        rng = np.random.default_rng(0)
+        u = rng.standard_normal(self.X.shape[1])
+        hashes = x_dot(self.X, u) + rng.standard_normal() * self.y
+        return np.unique(hashes[keep]).size <= n_params
+
     def subsample(self):
         """The plan on every 10th row, from 50,000 rows (None below).
 

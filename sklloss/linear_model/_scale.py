@@ -67,6 +67,7 @@ SCALE_MODES = ("auto", "mad", "joint")
 # The fixed-point iteration of RLM converges linearly (stackloss: ~25 steps
 # to 1e-8), bisection gains a bit per step: more than this means no solution.
 _MAX_STEPS = 200
+_COLLAPSE = 1e-6
 
 
 def check_scale(scale):
@@ -239,7 +240,9 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
         The data-specific steps (in memory or on dask): ``plan.fit_at(sigma,
         warm)`` -> ``(W, b, n_iter)`` in units of y, ``plan.residuals(W, b)``
         -> ``y - X @ W[0] - b[0]`` (an ndarray), ``plan.lad_start(sigma)`` ->
-        ``(W, b, n_iter)`` or None, ``plan.subsample()`` -> a plan on a row
+        ``(W, b, n_iter)`` or None, ``plan.interpolates()`` -> whether there
+        are no more distinct rows than parameters, ``plan.subsample()`` -> a
+        plan on a row
         sample (``.y``, ``.sw``, ``.step``, ``.n_evals``) or None, and
         ``plan.l2_weight`` (``alpha * (1 - l1_ratio)``).
     scale : str or float
@@ -272,11 +275,15 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
     W0, b0 = (None, None) if warm is None else warm[:2]
     if mode == "fixed":
         return _fixed(plan, sigma, W0, b0)
-    if warm is not None and warm[2] is not None:
-        sigma = float(warm[2])
-    else:
-        sigma = _data_scale(y, sw, loss.link)
-    if mode == "data":
+    spread = _data_scale(y, sw, loss.link)
+    sigma = float(warm[2]) if warm is not None and warm[2] is not None else spread
+    # Below a millionth of the spread of y the residual scale has collapsed
+    # (a majority fitted almost exactly): y / sigma would be ill-conditioned.
+    floor = _COLLAPSE * spread
+    if mode == "data" or plan.interpolates():
+        # (with no more distinct rows than parameters the fit can pass
+        # through every point: residual scales collapse towards 0 and the
+        # scale equation has no meaningful solution; the spread of y is kept)
         return _fixed(plan, sigma, W0, b0)
     n_iter = 0
     sub = plan.subsample() if W0 is None else None
@@ -302,13 +309,14 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
         if start is not None:
             W0, b0, n_iter = start
             r = plan.residuals(W0, b0)
-            sigma = _next_scale("mad", loss, r, sw, sigma, 0.0) or sigma
+            new = _next_scale("mad", loss, r, sw, sigma, 0.0)
+            sigma = new if new > floor else sigma
     W, b, it = plan.fit_at(
         sigma, None if W0 is None else (W0, b0), tol=_inner_tol(tol, 1.0)
     )
     n_iter += it
     W, b, sigma, n_iter, why = _solve_scale_equation(
-        plan, mode, loss, sw, sigma, W, b, n_iter, tol, min(max_iter, _MAX_STEPS)
+        plan, mode, loss, sw, sigma, W, b, n_iter, tol, min(max_iter, _MAX_STEPS), floor
     )
     if why is not None:
         warnings.warn(
@@ -321,7 +329,9 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
     return W, b, sigma, n_iter
 
 
-def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_steps):
+def _solve_scale_equation(
+    plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_steps, floor
+):
     """Solve ``T(sigma) = sigma``, T the scale re-estimated from the fit at sigma.
 
     Fixed-point steps (RLM's iteration, a contraction in the usual case)
@@ -342,7 +352,7 @@ def _solve_scale_equation(plan, mode, loss, sw, sigma, W, b, n_iter, tol, max_st
         r = plan.residuals(W, b)
         l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0 if mode == "joint" else 0.0
         new = _next_scale(mode, loss, r, sw, sigma, l2)
-        if not new:
+        if not new > floor:
             # An exact fit of the majority (mad) or of all the data (joint):
             # the scale collapses to 0, where the fit at this scale already is.
             return W, b, sigma, n_iter, None
