@@ -83,6 +83,7 @@ def _brute_force(loss, y, sw, lo, hi):
         ("quantile", {"quantile": 0.8}),
         ("huber", {"delta": 0.5}),
         ("cauchy", {}),
+        ("tukey_biweight", {"c": 1.0}),  # flat far from the data
         ("epsilon_insensitive", {"epsilon": 0.3}),
     ],
     ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v.values())),

@@ -467,13 +467,23 @@ def _optimal_constant_scalar(loss, y, sw):
         lo, hi = -40.0, 40.0  # a logit or a margin: beyond +-40 nothing changes
     if hi - lo < 1e-12:
         return float(lo)
+
+    def mean_loss(c):
+        return weighted_mean(loss.loss(y, np.full(len(y), c)), sw)
+
+    # A grid first: a redescending loss (tukey_biweight) is flat far from the
+    # data, where a bracketing search alone would stop; Brent then polishes
+    # between the grid neighbours of the best point.
+    grid = np.linspace(lo, hi, 65)
+    i = int(np.argmin([mean_loss(c) for c in grid]))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
     res = minimize_scalar(
-        lambda c: weighted_mean(loss.loss(y, np.full(len(y), c)), sw),
-        bounds=(lo, hi),
+        mean_loss,
+        bounds=(a, b),
         method="bounded",
         options={"xatol": 1e-10 * max(1.0, abs(lo), abs(hi))},
     )
-    return float(res.x)
+    return float(res.x) if res.fun <= mean_loss(grid[i]) else float(grid[i])
 
 
 def _optimal_constant_vector(loss, y, sw, K):
