@@ -1,4 +1,4 @@
-"""sklloss losses as LightGBM / XGBoost objectives, and estimators over them.
+"""Losses of sklloss as LightGBM / XGBoost objectives, and estimators over them.
 
 ``import sklloss.boosting`` imports neither library; a backend is imported
 when an adapter or an estimator is first used with it, and a missing one is

@@ -5,7 +5,7 @@ import importlib
 _EXTRA = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
 
 
-def check_backend_name(backend):
+def _check_backend_name(backend):
     """Raise a ValueError naming ``backend`` unless it is a supported library."""
     if backend not in _EXTRA:
         raise ValueError(
@@ -14,9 +14,9 @@ def check_backend_name(backend):
     return backend
 
 
-def import_backend(backend):
+def _import_backend(backend):
     """Import and return the module of ``backend``, or a clear ImportError."""
-    check_backend_name(backend)
+    _check_backend_name(backend)
     try:
         return importlib.import_module(backend)
     except ImportError as exc:

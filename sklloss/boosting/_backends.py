@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import import_backend
+from ._backend import _import_backend
 
 
 @dataclass
@@ -23,18 +23,18 @@ class _Fitted:
     backend: str
     n_features: int
 
-    def raw_trees(self, X):
+    def _raw_trees(self, X):
         """Sum of the trees (without the init score): (n,) or (n, K)."""
         X = _as_csr_matrix(X)
         if self.backend == "lightgbm":
             return self.booster.predict(X, raw_score=True, num_iteration=self.n_trees)
-        xgb = import_backend("xgboost")
+        xgb = _import_backend("xgboost")
         out = self.booster.predict(
             xgb.DMatrix(X), output_margin=True, iteration_range=(0, self.n_trees)
         )
         return out.astype(np.float64)
 
-    def feature_importances(self):
+    def _feature_importances(self):
         """Total gain per feature, normalised to sum to 1 (zeros if no split)."""
         if self.backend == "lightgbm":
             gain = self.booster.feature_importance("gain", iteration=self.n_trees)
@@ -54,9 +54,9 @@ def _as_csr_matrix(X):
     return sp.csr_matrix(X) if sp.issparse(X) else X
 
 
-def train_lightgbm(objective, metric, train, valid, *, n_classes, params, es):
+def _train_lightgbm(objective, metric, train, valid, *, n_classes, params, es):
     """``lgb.train`` with the objective; ``train`` / ``valid`` are (X, y, w, init)."""
-    lgb = import_backend("lightgbm")
+    lgb = _import_backend("lightgbm")
     X, y, w, init = train
     X = _as_csr_matrix(X)
     data = lgb.Dataset(X, y, weight=w, init_score=init, free_raw_data=True)
@@ -80,9 +80,9 @@ def train_lightgbm(objective, metric, train, valid, *, n_classes, params, es):
     return _Fitted(booster, max(int(n_trees), 1), "lightgbm", X.shape[1])
 
 
-def train_xgboost(objective, metric, train, valid, *, n_classes, params, es):
+def _train_xgboost(objective, metric, train, valid, *, n_classes, params, es):
     """``xgb.train`` with the objective; ``base_score`` 0, init as base_margin."""
-    xgb = import_backend("xgboost")
+    xgb = _import_backend("xgboost")
     X, y, w, init = train
     X = _as_csr_matrix(X)
     dtrain = xgb.DMatrix(X, y, weight=w, base_margin=init)
@@ -107,4 +107,4 @@ def train_xgboost(objective, metric, train, valid, *, n_classes, params, es):
     return _Fitted(booster, int(n_trees), "xgboost", X.shape[1])
 
 
-TRAIN = {"lightgbm": train_lightgbm, "xgboost": train_xgboost}
+TRAIN = {"lightgbm": _train_lightgbm, "xgboost": _train_xgboost}

@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from ..losses import get_loss
-from ._backend import check_backend_name
+from ._backend import _check_backend_name
 from ._backends import TRAIN
 from ._objective import (
     LightGBMMetric,
@@ -35,7 +35,7 @@ _PROBA_KINDS = ("probabilistic", "distribution")
 
 
 def _check_params(est):
-    check_backend_name(est.backend)
+    _check_backend_name(est.backend)
     for name, low in (("n_estimators", 1), ("n_iter_no_change", 1)):
         value = getattr(est, name)
         if not (isinstance(value, numbers.Integral) and value >= low):
@@ -160,7 +160,7 @@ class _LossBoosting(BaseEstimator):
         self.loss_ = loss
         self.n_iter_ = self._fitted.n_trees
         self.booster_ = self._fitted.booster
-        self.feature_importances_ = self._fitted.feature_importances()
+        self.feature_importances_ = self._fitted._feature_importances()
         return self
 
     def _init_rows(self, n):
@@ -177,7 +177,7 @@ class _LossBoosting(BaseEstimator):
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
         )
-        return self._fitted.raw_trees(X) + self.init_score_
+        return self._fitted._raw_trees(X) + self.init_score_
 
 
 _PARAMS_DOC = """

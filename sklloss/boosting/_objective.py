@@ -32,9 +32,27 @@ Conventions (stated once; every class here follows them):
   squared_hinge, outside their quadratic zone) is floored:
   ``max(h, hessian_floor)``. A floor is needed: a leaf whose Hessians sum to
   about 0 takes an unbounded Newton step, one whose sum is negative steps
-  uphill. The default ``"auto"`` floors at ``0.1 *`` the weighted mean of the
-  positive Hessians of the current iteration (a scale-free, trust-region-like
-  floor; see the benchmarks in the tests and docs for the measured options).
+  uphill. The default ``"auto"`` leaves convex, twice-differentiable losses
+  exact and floors the others at ``0.1 *`` the weighted mean of the positive
+  Hessians of the iteration (scale-free, like a trust region).
+
+Measured (LightGBM, 200 rounds of 0.1, held out; the options are "auto", an
+absolute floor, and "constant": the loss's gradient with a Hessian of 1):
+
+* focal, gamma = 2, 5000 rows with 5% positives (focal loss / average
+  precision): floor 0 or 1e-6: 0.0561 / 0.601; 1e-3: 0.0557 / 0.582;
+  0.05: 0.0430 / 0.599; auto: 0.0556 / 0.600; constant: 0.0380 / 0.573.
+* regression with 10% gross outliers (sd 30), RMSE to the clean signal
+  (squared error: 3.93): cauchy 1e-6: 0.610, 1e-3: 7.46, auto: 0.524,
+  constant: 0.423; huber 1e-6: 0.967, 1e-3: 50.4, auto: 0.935, constant:
+  0.463.
+
+An absolute floor is scale-dependent: at 1e-3 leaves of outliers pass
+LightGBM's ``min_sum_hessian_in_leaf`` (1e-3) and step by about 1e3 times
+their gradient (huber, cauchy fail badly); at 1e-6 that guard keeps such
+leaves from forming. "auto" never failed; the constant
+Hessian (what the natives use for ``huber``) was best on the robust
+regressions and worst in ranking for focal. Pass ``hessian_floor`` to choose.
 """
 
 import numpy as np
@@ -87,7 +105,7 @@ def _floor(loss, h, sw, hessian_floor):
     return np.maximum(h, np.where(mean > 0, _AUTO_FLOOR * mean, 1.0))
 
 
-def loss_derivatives(
+def _loss_derivatives(
     loss,
     y,
     raw,
@@ -121,7 +139,7 @@ def loss_derivatives(
     return grad, hess
 
 
-def loss_value(loss, y, raw, sample_weight=None):
+def _loss_value(loss, y, raw, sample_weight=None):
     """Weighted mean of the loss at the raw score (the early-stopping score)."""
     raw = np.asarray(raw, dtype=np.float64)
     values = loss.loss(_labels(y, raw), raw)
@@ -153,7 +171,7 @@ class _Objective:
         self.hessian_floor = _check_floor(hessian_floor)
 
     def _derivatives(self, y, raw, sw):
-        return loss_derivatives(
+        return _loss_derivatives(
             self.loss,
             y,
             raw,
@@ -423,7 +441,11 @@ class LightGBMMetric(_Metric):
             y, raw, weight = eval_data.get_label(), preds, eval_data.get_weight()
         else:
             y, raw = preds, eval_data
-        return self.name, loss_value(self.loss, y, raw, _weights_or_none(weight)), False
+        return (
+            self.name,
+            _loss_value(self.loss, y, raw, _weights_or_none(weight)),
+            False,
+        )
 
 
 class XGBoostMetric(_Metric):
@@ -477,5 +499,5 @@ class XGBoostMetric(_Metric):
         """
         if hasattr(dmatrix, "get_label"):
             y, w = dmatrix.get_label(), _weights_or_none(dmatrix.get_weight())
-            return self.name, loss_value(self.loss, y, preds, w)
-        return loss_value(self.loss, preds, dmatrix, _weights_or_none(sample_weight))
+            return self.name, _loss_value(self.loss, y, preds, w)
+        return _loss_value(self.loss, preds, dmatrix, _weights_or_none(sample_weight))
