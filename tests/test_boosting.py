@@ -27,6 +27,8 @@ from sklloss.boosting import (  # noqa: E402
 from sklloss.boosting._objective import _loss_derivatives  # noqa: E402
 
 BACKENDS = ["lightgbm", "xgboost"]
+# one thread: the tests share small machines, where OpenMP pools only spin
+THREADS = {"lightgbm": {"num_threads": 1}, "xgboost": {"nthread": 1}}
 E07 = float(np.exp(0.7))
 
 
@@ -120,7 +122,11 @@ def test_optimal_constant_closed_forms():
     np.testing.assert_allclose(np.exp(c3) / np.exp(c3).sum(), freq, rtol=1e-12)
 
 
-@pytest.mark.parametrize("loss", [Focal(gamma=2.0), Focal(gamma=1.0, alpha=0.25)])
+@pytest.mark.parametrize(
+    "loss",
+    [Focal(gamma=2.0), Focal(gamma=1.0, alpha=0.25)],
+    ids=["focal-gamma2", "focal-gamma1-alpha0.25"],
+)
 def test_optimal_constant_numerical_fallback(loss):
     rng = np.random.default_rng(3)
     y = (rng.uniform(size=300) < 0.2).astype(int)
@@ -344,7 +350,9 @@ def test_user_loss_subclass_trains_with_both_backends():
         ours = LossBoostingRegressor(HalfSquares(), backend=backend, n_estimators=30)
         ref = LossBoostingRegressor("squared_error", backend=backend, n_estimators=30)
         # squared_error at scale 2 only changes XGBoost's reg_lambda balance
-        params = {"reg_lambda": 0.0} if backend == "xgboost" else None
+        params = {**THREADS[backend]}
+        if backend == "xgboost":
+            params["reg_lambda"] = 0.0
         ours.set_params(backend_params=params).fit(X, y)
         ref.set_params(backend_params=params).fit(X, y)
         np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=1e-5)
@@ -380,7 +388,9 @@ def test_predict_proba_rows_are_distributions(backend, loss):
     X, y, _ = _data("3-class", n=300)
     labels = np.array(["a", "b", "c"])[y.astype(int)]
     for target in (labels, labels == "a"):
-        clf = LossBoostingClassifier(loss, backend=backend, n_estimators=20)
+        clf = LossBoostingClassifier(
+            loss, backend=backend, n_estimators=20, backend_params=THREADS[backend]
+        )
         proba = clf.fit(X, target).predict_proba(X)
         assert proba.shape == (300, len(np.unique(target)))
         assert np.all((proba >= 0) & (proba <= 1))
@@ -394,12 +404,13 @@ def test_predict_proba_rows_are_distributions(backend, loss):
 def test_class_weight_equals_sample_weight(backend):
     X, y, _ = _data("binary", n=300)
     cw = {0.0: 1.0, 1.0: 3.0}
-    a = LossBoostingClassifier(backend=backend, n_estimators=10, class_weight=cw)
-    b = LossBoostingClassifier(backend=backend, n_estimators=10)
+    kw = {"backend": backend, "n_estimators": 10, "backend_params": THREADS[backend]}
+    a = LossBoostingClassifier(class_weight=cw, **kw)
+    b = LossBoostingClassifier(**kw)
     pa = a.fit(X, y).predict_proba(X)
     pb = b.fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0)).predict_proba(X)
     np.testing.assert_allclose(pa, pb)
-    plain = LossBoostingClassifier(backend=backend, n_estimators=10).fit(X, y)
+    plain = LossBoostingClassifier(**kw).fit(X, y)
     assert pa[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
 
 
@@ -416,6 +427,7 @@ def test_early_stopping_keeps_the_best_round_of_the_same_loss(backend):
         validation_fraction=0.25,
         n_iter_no_change=5,
         random_state=0,
+        backend_params=THREADS[backend],
     ).fit(X, y)
     assert 1 <= est.n_iter_ < 400
 
@@ -425,7 +437,9 @@ def test_feature_importances_point_at_the_signal(backend):
     rng = np.random.default_rng(8)
     X = rng.normal(size=(400, 4))
     y = np.exp(0.8 * X[:, 2])
-    est = LossBoostingRegressor("poisson", backend=backend, n_estimators=20)
+    est = LossBoostingRegressor(
+        "poisson", backend=backend, n_estimators=20, backend_params=THREADS[backend]
+    )
     imp = est.fit(X, rng.poisson(y)).feature_importances_
     assert imp.shape == (4,) and imp.sum() == pytest.approx(1.0)
     assert np.argmax(imp) == 2
