@@ -309,6 +309,63 @@ class Loss(BaseEstimator):
             return h * v
         return np.einsum("nij,nj->ni", h, v)
 
+    # --------------------------------------------------------- best constant
+    def optimal_constant(self, y_true, sample_weight=None, *, n_classes=None):
+        r"""The constant raw prediction that minimises the weighted mean loss.
+
+        .. math::
+
+            c^* = \operatorname{argmin}_c \frac{\sum_i s_i \ell(y_i, c)}{\sum_i s_i}
+
+        the start of a boosted model (its init score / base margin) and of an
+        intercept. Closed forms: the weighted mean (``squared_error``), the
+        weighted median or ``quantile``-quantile (``absolute_error``,
+        ``quantile``; the smallest minimiser), the log of the weighted mean
+        (``poisson``, ``gamma``, ``tweedie``), the logit of the weighted
+        frequency of class 1 (binary ``log_loss``) and the log of the class
+        frequencies (softmax ``log_loss``). Every other loss, a user's
+        subclass too, is minimised numerically: a bounded Brent search in 1-D,
+        L-BFGS-B with the gradient for a softmax. Probabilities and means are
+        clipped to ``[1e-15, 1 - 1e-15]`` / ``>= 1e-15`` so that a class or a
+        target that never occurs gives a finite (essentially optimal) value.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets, as in :meth:`loss` (labels 0..n_classes-1 for a softmax).
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Non-negative weights, not all zero.
+        n_classes : int, default=None
+            Number of classes of a softmax loss (``multiclass="softmax"``) over
+            K > 2 classes, which gets a K-vector; None or 2 gives a scalar.
+
+        Returns
+        -------
+        float or ndarray of shape (n_classes,)
+            The optimal constant in raw-prediction space.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklloss.losses import get_loss
+        >>> get_loss("squared_error").optimal_constant(np.array([1.0, 2.0, 6.0]))
+        3.0
+        >>> get_loss("absolute_error").optimal_constant(np.array([1.0, 2.0, 6.0]))
+        2.0
+        >>> get_loss("log_loss").optimal_constant(np.array([0, 1, 1, 1]))
+        1.0986...
+        """
+        y = np.asarray(y_true)
+        sw = None if sample_weight is None else np.asarray(sample_weight, float)
+        softmax = y.ndim == 2 or (n_classes is not None and n_classes > 2)
+        if softmax and self.kind != "regression":
+            K = y.shape[1] if y.ndim == 2 else int(n_classes)
+            return _optimal_constant_vector(self, y, sw, K)
+        closed = _CLOSED_FORM_CONSTANT.get(self.name)
+        if closed is not None and type(self).loss.__module__.startswith(__package__):
+            return float(closed(self, y, sw))
+        return _optimal_constant_scalar(self, y, sw)
+
     # ------------------------------------------------------------------ links
     def inverse_link(self, raw_prediction):
         """Prediction from raw prediction (identity unless overridden).
@@ -399,3 +456,111 @@ class Loss(BaseEstimator):
         with np.errstate(over="ignore"):  # reported by weighted_mean's warning
             values = self.loss_from_prediction(y_true, y_pred)
         return weighted_mean(values, sw)
+
+
+_TINY = 1e-15  # clip of a frequency or a mean of 0: a finite, near-optimal start
+
+
+def _mean(y, sw):
+    return np.average(y, axis=0, weights=sw)
+
+
+def _weighted_quantile(y, sw, q):
+    """Smallest y_i whose cumulative weight reaches q of the total (a minimiser)."""
+    order = np.argsort(y, kind="stable")
+    w = np.ones(len(y)) if sw is None else sw[order]
+    cum = np.cumsum(w)
+    return y[order][np.searchsorted(cum, q * cum[-1], side="left")]
+
+
+def _frequencies(y, sw, K):
+    """Weighted class frequencies of labels (1-D) or soft targets (2-D)."""
+    onehot = y if y.ndim == 2 else (y[:, None] == np.arange(K)).astype(float)
+    return np.clip(_mean(onehot, sw), _TINY, 1 - _TINY)
+
+
+_CLOSED_FORM_CONSTANT = {
+    "squared_error": lambda loss, y, sw: _mean(y, sw),
+    "absolute_error": lambda loss, y, sw: _weighted_quantile(y, sw, 0.5),
+    "quantile": lambda loss, y, sw: _weighted_quantile(y, sw, float(loss.quantile)),
+    "poisson": lambda loss, y, sw: np.log(max(_mean(y, sw), _TINY)),
+    "gamma": lambda loss, y, sw: np.log(max(_mean(y, sw), _TINY)),
+    "tweedie": lambda loss, y, sw: np.log(max(_mean(y, sw), _TINY)),
+    "log_loss": lambda loss, y, sw: (
+        np.log(_frequencies(y, sw, 2)[1]) - np.log(_frequencies(y, sw, 2)[0])
+    ),
+}
+
+
+def _optimal_constant_scalar(loss, y, sw):
+    """Bounded Brent search of the mean loss over a bracket of the raw constant."""
+    from scipy.optimize import minimize_scalar
+
+    if loss.kind == "regression":
+        with np.errstate(divide="ignore"):
+            lo, hi = (
+                float(loss.link_function(np.asarray(v, float)))
+                for v in (np.min(y), np.max(y))
+            )
+        lo = lo if np.isfinite(lo) else hi - 40.0  # log link with y = 0
+    else:
+        lo, hi = -40.0, 40.0  # a logit or a margin: beyond +-40 nothing changes
+    if hi - lo < 1e-12:
+        return float(lo)
+
+    def mean_loss(c):
+        return weighted_mean(loss.loss(y, np.full(len(y), c)), sw)
+
+    # A grid first: a redescending loss (tukey_biweight) is flat far from the
+    # data, where a bracketing search alone would stop; Brent then polishes
+    # between the grid neighbours of the best point.
+    grid = np.linspace(lo, hi, 65)
+    i = int(np.argmin([mean_loss(c) for c in grid]))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = minimize_scalar(
+        mean_loss,
+        bounds=(a, b),
+        method="bounded",
+        options={"xatol": 1e-10 * max(1.0, abs(lo), abs(hi))},
+    )
+    return float(res.x) if res.fun <= mean_loss(grid[i]) else float(grid[i])
+
+
+def _optimal_constant_vector(loss, y, sw, K):
+    """L-BFGS-B over the K softmax constants, from the log class frequencies."""
+    from scipy.optimize import minimize
+
+    def fun(c):
+        raw = np.tile(c, (len(y), 1))
+        values, grad = loss.loss_gradient(y, raw)
+        return weighted_mean(values, sw), _mean(grad, sw)
+
+    start = np.log(_frequencies(y, sw, K))
+    if loss.name == "log_loss" and type(loss).loss.__module__.startswith(__package__):
+        return start  # the closed form: softmax(log p) = p
+    res = minimize(fun, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-10})
+    return res.x - res.x.mean()  # the softmax is invariant to a shift; centre it
+
+
+def weighted_mean(values, sample_weight=None):
+    """Mean of `values` weighted by `sample_weight`, as a Python float.
+
+    Rows are samples; 2-D values (several outputs) are averaged over outputs
+    uniformly after the weighted mean over samples.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Per-sample values.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the samples; ``None`` weighs every sample 1.
+
+    Returns
+    -------
+    float
+        The weighted mean, computed in float64.
+    """
+    if sample_weight is None:
+        return float(np.mean(values, dtype=np.float64))
+    per_output = np.dot(sample_weight, values) / np.sum(sample_weight)
+    return float(np.mean(per_output))
