@@ -540,27 +540,3 @@ def _optimal_constant_vector(loss, y, sw, K):
         return start  # the closed form: softmax(log p) = p
     res = minimize(fun, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-10})
     return res.x - res.x.mean()  # the softmax is invariant to a shift; centre it
-
-
-def weighted_mean(values, sample_weight=None):
-    """Mean of `values` weighted by `sample_weight`, as a Python float.
-
-    Rows are samples; 2-D values (several outputs) are averaged over outputs
-    uniformly after the weighted mean over samples.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        Per-sample values.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples; ``None`` weighs every sample 1.
-
-    Returns
-    -------
-    float
-        The weighted mean, computed in float64.
-    """
-    if sample_weight is None:
-        return float(np.mean(values, dtype=np.float64))
-    per_output = np.dot(sample_weight, values) / np.sum(sample_weight)
-    return float(np.mean(per_output))
