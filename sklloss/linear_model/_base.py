@@ -388,30 +388,43 @@ class _LossLinearModel(BaseEstimator):
         stopped at 984.7 with every residual beyond ``c``. Problems too large
         for the exact solver fall back to a Huber start.
         """
+        start = self._lad_fit(
+            objective.X, objective.y, objective.sample_weight_raw, objective.alpha
+        )
+        if start is None:  # too large for a dense normal matrix
+            return self._huber_start_point(objective, theta0)
+        W, b, n_iter = start
+        return objective.pack(W, b), n_iter
+
+    def _lad_fit(self, X, y, sample_weight, alpha):
+        """The least-absolute-deviation fit with this penalty, or None if too large.
+
+        Returns ``(W (1, p), b (1,), n_iter)``: only a starting point, so its
+        convergence warnings are silenced.
+        """
         from ..losses import AbsoluteError
         from ._exact import fit_piecewise_linear
 
         try:
             with warnings.catch_warnings():
-                # only a starting point: its convergence does not matter
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 coef, intercept, n_iter = fit_piecewise_linear(
-                    objective.X,
-                    objective.y,
-                    objective.sample_weight_raw,
+                    X,
+                    y,
+                    sample_weight,
                     AbsoluteError(),
-                    alpha=objective.alpha,
-                    l1_ratio=objective.l1_ratio,
-                    fit_intercept=objective.fit_intercept,
+                    alpha=alpha,
+                    l1_ratio=self.l1_ratio,
+                    fit_intercept=self.fit_intercept,
                     tol=max(self._solve_tol, 1e-8),
                     max_iter=self.max_iter,
                     verbose=0,
                 )
         except ValueError:  # too large for a dense normal matrix
-            return self._huber_start_point(objective, theta0)
+            return None
         W = np.asarray(coef, dtype=np.float64).reshape(1, -1)
-        b = np.array([intercept if objective.fit_intercept else 0.0])
-        return objective.pack(W, b), n_iter
+        b = np.array([float(intercept) if self.fit_intercept else 0.0])
+        return W, b, n_iter
 
     def _huber_start_point(self, objective, theta0):
         """Solution of the same problem with a Huber loss (non-convex start)."""

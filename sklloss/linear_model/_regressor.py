@@ -1,10 +1,7 @@
 """LossRegressor: a linear model minimising any regression loss exactly."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -14,7 +11,7 @@ from sklearn.utils.validation import (
 from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
-from ._objective import LinearObjective, scaled_weights, x_dot
+from ._objective import LinearObjective, column_absmax, scaled_weights, x_dot
 from ._scale import check_scale, fit_scaled, rescale, solve_at
 
 __all__ = ["LossRegressor"]
@@ -365,7 +362,8 @@ class _InMemoryPlan:
     def interpolates(self):
         """Whether the rows of positive weight number at most the parameters.
 
-        Distinct rows of ``(X, y)``, found by a random projection of each row
+        Distinct rows of ``(X, y)`` (and no row of X with two values of y),
+        found by a random projection of each row
         (equal rows project equally; distinct ones collide with probability
         ~0), so that repeated rows count as one, as their weight would.
 
@@ -377,9 +375,15 @@ class _InMemoryPlan:
         n_params = self.X.shape[1] + bool(self.est.fit_intercept)
         keep = self.sw > 0
         rng = np.random.default_rng(0)
-        u = rng.standard_normal(self.X.shape[1])
-        hashes = x_dot(self.X, u) + rng.standard_normal() * self.y
-        return np.unique(hashes[keep]).size <= n_params
+        # columns and y on a common footing: a 1e300 column would otherwise
+        # absorb every other in rounding, and all rows would look alike
+        u = rng.standard_normal(self.X.shape[1]) / column_absmax(self.X)
+        y_top = float(np.max(np.abs(self.y))) or 1.0
+        hx = x_dot(self.X, u)[keep]
+        hxy = hx + rng.standard_normal() * (self.y[keep] / y_top)
+        # interpolable: few distinct rows, and no x with two different y
+        n_xy = np.unique(hxy).size
+        return n_xy <= n_params and np.unique(hx).size == n_xy
 
     def subsample(self):
         """The plan on every 10th row, from 50,000 rows (None below).
@@ -411,28 +415,8 @@ class _InMemoryPlan:
         tuple or None
             ``(W, b, n_iter)`` in units of y.
         """
-        from ..losses import AbsoluteError
-        from ._exact import fit_piecewise_linear
-
-        est = self.est
-        try:
-            with warnings.catch_warnings():
-                # only a starting point: its convergence does not matter
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                coef, intercept, n_iter = fit_piecewise_linear(
-                    self.X,
-                    self.y / sigma,
-                    self.sw,
-                    AbsoluteError(),
-                    alpha=est.alpha,
-                    l1_ratio=est.l1_ratio,
-                    fit_intercept=est.fit_intercept,
-                    tol=max(est.tol, 1e-8),
-                    max_iter=est.max_iter,
-                    verbose=0,
-                )
-        except ValueError:  # too large for a dense normal matrix
+        start = self.est._lad_fit(self.X, self.y / sigma, self.sw, self.est.alpha)
+        if start is None:
             return None
-        W = np.asarray(coef, dtype=np.float64).reshape(1, -1)
-        b = np.array([float(intercept) if est.fit_intercept else 0.0])
+        W, b, n_iter = start
         return (*rescale(W, b, sigma, "identity"), n_iter)

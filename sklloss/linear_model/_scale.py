@@ -397,7 +397,14 @@ def _solve_scale_equation(
             # the scale is resolved as far as the coefficients can tell.
             return W, b, sigma, n_iter, None
         W, b, exact = W_new, b_new, inner == tol
-    return W, b, sigma, n_iter, f"no fixed point within {max_steps} re-estimations"
+    return (
+        W,
+        b,
+        sigma,
+        n_iter,
+        f"no fixed point within {max_steps} re-estimations (min(max_iter, "
+        f"{_MAX_STEPS}))",
+    )
 
 
 def _same(W1, b1, W2, b2):
