@@ -306,7 +306,7 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
 _SAFE_LOW = 1e-280
 
 
-def _binary_parts(values, sample_weight):
+def _binary_parts(values, sample_weight, split=None):
     """``(S, E)`` with ``sum_i w_i v_i = S * 2**E`` along axis 0, never overflowing.
 
     Every product is written ``m_i * 2**e_i`` (``frexp`` of each factor, so
@@ -314,7 +314,9 @@ def _binary_parts(values, sample_weight):
     largest exponent: the terms are at most 1 in magnitude, the sum at most
     n, and only terms below ``2**-1074`` of the largest are lost.
     """
-    mv, ev = np.frexp(np.asarray(values, dtype=np.float64))
+    # `split`: values already given as (mantissas, exponents), e.g. squares
+    # r^2 = (m^2) 2^(2e) that float64 could not hold
+    mv, ev = split if split is not None else np.frexp(np.asarray(values, np.float64))
     if sample_weight is None:
         m, e = mv, ev
     else:

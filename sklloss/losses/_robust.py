@@ -220,7 +220,8 @@ class TukeyBiweight(Loss):
         with np.errstate(over="ignore"):
             r = _residual(y_true, raw_prediction)
             u = np.clip(r / c, -1.0, 1.0)
-        r_c = np.where(np.abs(u) < 1.0, r, c * u)
+        with np.errstate(over="ignore", invalid="ignore"):  # masked entries
+            r_c = np.where(np.abs(u) < 1.0, r, c * u)
         u *= u
         poly = 3.0 - 3.0 * u + u * u
         return (r_c * poly / 6.0) * r_c

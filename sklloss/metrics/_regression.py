@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .._validation import (
+    _binary_parts,
     check_finite_array,
     check_loss_sample_weight,
     warn_if_not_finite,
@@ -362,8 +363,30 @@ def root_mean_squared_error(
     """
     loss = SquaredError()
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
-    errors = np.sqrt(_per_output(_values(loss, y_true, y_pred, raw=True), sw))
-    return _combine(errors, multioutput)
+    mse = _per_output(_values(loss, y_true, y_pred, raw=True), sw)
+    if np.all(np.isfinite(mse)) and np.all(mse >= 1e-280):
+        return _combine(np.sqrt(mse), multioutput)
+    return _combine(_scaled_rmse(y_true, y_pred, sw), multioutput)
+
+
+def _scaled_rmse(y_true, y_pred, sw):
+    """RMSE per output from the squares held as ``m^2 2^(2e)`` (``frexp`` of the
+    residual): no square overflows or underflows, so an RMSE of 1e200 or
+    1e-232 is returned even where its square is not a float."""
+    with np.errstate(over="ignore"):
+        r = 0.5 * y_true.astype(np.float64) - 0.5 * y_pred.astype(np.float64)
+    m, e = np.frexp(r)
+    total, top = _binary_parts(None, sw, split=(m * m, 2 * e + 2))  # 2e + 2: r/2
+    if sw is None:
+        w_total, w_top = np.frexp(np.float64(r.shape[0]))
+    else:
+        w_total, w_top = _binary_parts(sw, None)
+    ratio, exponent = total / w_total, top - w_top
+    odd = exponent % 2 == 1
+    ratio = np.where(odd, 2.0 * ratio, ratio)
+    exponent = np.where(odd, exponent - 1, exponent)
+    with np.errstate(over="ignore"):  # inf: _combine warns
+        return np.ldexp(np.sqrt(ratio), exponent // 2)
 
 
 @_fill_doc
