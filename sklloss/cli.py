@@ -206,6 +206,21 @@ def build_parser():
         help="penalty strength of the linear model (default 1e-4)",
     )
     cmp.add_argument(
+        "--model",
+        choices=("linear", "boosting"),
+        default="linear",
+        help=(
+            "linear (LossRegressor / LossClassifier behind a StandardScaler, the "
+            "default) or boosting (LossBoostingRegressor / LossBoostingClassifier)"
+        ),
+    )
+    cmp.add_argument(
+        "--backend",
+        choices=("lightgbm", "xgboost"),
+        default="lightgbm",
+        help="gradient-boosting library for --model boosting (default lightgbm)",
+    )
+    cmp.add_argument(
         "--format",
         choices=("table", "csv", "json", "markdown"),
         default="table",
@@ -678,7 +693,9 @@ def load_csv(path, target, task):
 
 
 # ------------------------------------------------------------------- fitting
-def make_estimator(task, loss, *, alpha, scale="auto"):
+def make_estimator(
+    task, loss, *, alpha, scale="auto", model="linear", backend="lightgbm", seed=0
+):
     """The pipeline that ``compare`` cross-validates for one training loss.
 
     Parameters
@@ -691,13 +708,29 @@ def make_estimator(task, loss, *, alpha, scale="auto"):
         Penalty strength of the linear model.
     scale : {"auto", "mad", "joint"} or float, default="auto"
         For regression, :class:`LossRegressor`'s ``scale``.
+    model : {"linear", "boosting"}, default="linear"
+        The linear models, or gradient-boosted trees driven by the loss
+        (:mod:`sklloss.boosting`; ``alpha`` and ``scale`` do not apply).
+    backend : {"lightgbm", "xgboost"}, default="lightgbm"
+        The boosting library.
+    seed : int, default=0
+        ``random_state`` of the boosting estimator.
 
     Returns
     -------
     estimator
         ``StandardScaler`` then :class:`LossClassifier` or
-        :class:`LossRegressor`, as a pipeline.
+        :class:`LossRegressor`, as a pipeline; or a boosting estimator.
     """
+    if model == "boosting":
+        from .boosting import LossBoostingClassifier, LossBoostingRegressor
+
+        cls = (
+            LossBoostingClassifier
+            if task == "classification"
+            else LossBoostingRegressor
+        )
+        return cls(loss=loss, backend=backend, random_state=seed)
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -745,7 +778,21 @@ def _margins(estimator, X, y):
     return own - others.max(axis=1)
 
 
-def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale, log):
+def run_compare(
+    X,
+    y,
+    losses,
+    metrics,
+    *,
+    task,
+    cv,
+    alpha,
+    seed,
+    scale,
+    log,
+    kind="linear",
+    backend="lightgbm",
+):
     """Cross-validate every loss on the same folds; return the results dict.
 
     Parameters
@@ -770,6 +817,10 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale, log):
         For regression, :class:`LossRegressor`'s ``scale``.
     log : callable
         Called like ``print`` (it accepts ``end=``) with progress lines.
+    kind : {"linear", "boosting"}, default="linear"
+        The ``model`` of :func:`make_estimator`.
+    backend : {"lightgbm", "xgboost"}, default="lightgbm"
+        See :func:`make_estimator`.
 
     Returns
     -------
@@ -792,7 +843,15 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale, log):
         raise UsageError(f"--cv: {exc}") from None
     results = []
     for i, (label, loss) in enumerate(losses, start=1):
-        est = make_estimator(task, loss, alpha=alpha, scale=scale)
+        est = make_estimator(
+            task,
+            loss,
+            alpha=alpha,
+            scale=scale,
+            model=kind,
+            backend=backend,
+            seed=seed,
+        )
         scores = {m.label: [] for m in metrics}
         fit_times, residuals, caught, error = [], [], {}, None
         t_start = time.perf_counter()
@@ -850,8 +909,9 @@ def run_compare(X, y, losses, metrics, *, task, cv, alpha, seed, scale, log):
         "cv": cv,
         "splitter": repr(splitter),
         "seed": seed,
-        "alpha": alpha,
-        "scale": scale if task == "regression" else None,
+        "model": kind if kind == "linear" else f"boosting ({backend})",
+        "alpha": alpha if kind == "linear" else None,
+        "scale": scale if task == "regression" and kind == "linear" else None,
         "metrics": [
             {"name": m.label, "lower_is_better": m.lower_is_better} for m in metrics
         ],
@@ -956,7 +1016,9 @@ def _title(report):
         f"{report['task']} on {report['dataset']}",
         f"{report['n_samples']} samples x {report['n_features']} features",
         f"{report['cv']}-fold CV (seed {report['seed']})",
-        f"alpha={report['alpha']:g}",
+        f"alpha={report['alpha']:g}"
+        if report.get("alpha") is not None
+        else str(report.get("model")),
     ]
     return "sklloss compare: " + ", ".join(bits)
 
@@ -1136,6 +1198,14 @@ def _compare(args, log):
         list(make_splitter(args.task, args.cv, args.seed).split(X, y))
     except ValueError as exc:
         raise UsageError(f"--cv: {exc}") from None
+    if args.model == "boosting":
+        try:
+            __import__("lightgbm" if args.backend == "lightgbm" else "xgboost")
+        except ImportError:
+            raise UsageError(
+                f"--model boosting --backend {args.backend}: the {args.backend} "
+                f"package is not installed (pip install 'sklloss[{args.backend}]')"
+            ) from None
     log(
         f"{PROG} compare: {args.task} on {desc}: {X.shape[0]} x {X.shape[1]}, "
         f"{len(losses)} losses x {args.cv} folds"
@@ -1151,6 +1221,8 @@ def _compare(args, log):
         seed=args.seed,
         scale=args.scale,
         log=log,
+        kind=args.model,
+        backend=args.backend,
     )
     report = {"dataset": desc, **report}
     sys.stdout.write(_render(report, args.format, sys.stdout))

@@ -477,3 +477,26 @@ def test_cli_fits_the_api_model(regression_csv, capsys, loss):
         model = make_pipeline(StandardScaler(), LossRegressor(loss=loss))
         pred = model.fit(X[tr], y[tr]).predict(X[te])
         assert folds[k] == pytest.approx(np.mean(np.abs(y[te] - pred)), rel=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["lightgbm", "xgboost"])
+def test_cli_boosting_fits_the_api_model(regression_csv, capsys, backend):
+    # Issue 16: the same "which loss?" table for boosted trees; every fold
+    # equals a LossBoostingRegressor fitted by hand on the same fold.
+    pytest.importorskip(backend)
+    from sklloss.boosting import LossBoostingRegressor
+
+    path, X, y = regression_csv
+    argv = ["compare", "--csv", str(path), "--target", "target", "--cv", "3"]
+    argv += ["--losses", "huber,mse", "--metrics", "mean_absolute_error"]
+    argv += ["--model", "boosting", "--backend", backend, "--format", "json"]
+    status, out, _ = run(argv, capsys)
+    assert status == 0
+    report = json.loads(out)
+    assert report["model"] == f"boosting ({backend})"
+    for row, loss in zip(report["results"], ["huber", "squared_error"], strict=True):
+        folds = row["scores"]["mean_absolute_error"]["folds"]
+        for k, (tr, te) in enumerate(KFold(3, shuffle=True, random_state=0).split(X)):
+            model = LossBoostingRegressor(loss=loss, backend=backend, random_state=0)
+            pred = model.fit(X[tr], y[tr]).predict(X[te])
+            assert folds[k] == pytest.approx(np.mean(np.abs(y[te] - pred)), rel=1e-6)
