@@ -657,8 +657,13 @@ def _newton_finish(objective, res, tol, printer):
     f, g = objective.loss_gradient(res.theta)
     if not np.all(np.isfinite(g)):
         return res
-    d = _newton_direction(objective.hessian(res.theta), g)
-    step = np.max(np.abs(d), initial=0.0)
+    # the step in the range of H only: a null direction (the softmax's
+    # shift across classes without an L2 term) is no distance to the optimum,
+    # and a ridge would blow its rounding-level gradient up into a step
+    lam, V = scipy.linalg.eigh(objective.hessian(res.theta), check_finite=False)
+    top = max(float(np.max(np.abs(lam), initial=0.0)), 1e-300)
+    inv = np.where(lam > 1e-10 * top, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+    step = np.max(np.abs(V @ (inv * (V.T @ g))), initial=0.0)
     if res.converged and step <= tol * np.max(np.abs(res.theta), initial=0):
         return res
     polished = newton(
