@@ -225,7 +225,7 @@ class LightGBMObjective(_Objective):
     :math:`h_{\min}` the Hessian floor (module notes of
     :mod:`sklloss.boosting`). The native API calls it as
     ``objective(preds, train_data)`` (set ``params["objective"] = obj`` in
-    :func:`lightgbm.train`); the scikit-learn API as
+    ``lightgbm.train``); the scikit-learn API as
     ``objective(y_true, y_pred, weight)`` (``LGBMRegressor(objective=obj)``).
     A softmax loss gets LightGBM 4's (n, K) raw scores and returns (n, K)
     arrays, stored column-major so that LightGBM's class-major flattening
