@@ -12,8 +12,8 @@ types and sample weights (zeros, all zero, negative, NaN, 10**U(-300, 300)).
 
 Failures in the solvers' numerics that another change is fixing (weights
 spanning 1e-300..1e300, 1e300-sized data: issue 12, weight normalisation)
-are counted, not failed, and reproduced as ``xfail(strict=False)`` tests at
-the end of this file. ``SKLLOSS_FUZZ_REPORT=1`` prints the counts.
+are counted, not failed; each is reproduced as a plain test at the end of
+this file (all pass now). ``SKLLOSS_FUZZ_REPORT=1`` prints the counts.
 """
 
 import atexit
@@ -242,7 +242,7 @@ def _check_contract(est, X, y, sw, case):
             return
         if not finite and est.solver_ == "exact" and _warned(caught):
             # the interior-point method breaks down (tiny, degenerate
-            # problems) and warns, but keeps the NaN point: xfail below
+            # problems) and warns, but keeps the NaN point (a test below)
             COUNTS["known exact-solver breakdown (NaN model, warned)"] += 1
             return
         assert finite, f"a fit reported success with a non-finite model: {case}"
@@ -336,11 +336,6 @@ def _extreme_weight_problem(n=60, p=3, seed=0):
     return X, y, 10.0 ** rng.uniform(-300, 300, n)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="weights 10**U(-300, 300) reach the exact solver un-normalised "
-    "(NaN model); weight normalisation is being fixed in another change",
-)
 @pytest.mark.parametrize("loss", ["absolute_error", "quantile"])
 def test_extreme_weights_piecewise_linear(loss):
     X, y, sw = _extreme_weight_problem()
@@ -348,11 +343,6 @@ def test_extreme_weights_piecewise_linear(loss):
     assert np.all(np.isfinite(est.coef_))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a constant column of 1e300: NaN model instead of a ValueError or a "
-    "correct fit (issue 12; the solvers' scaling is fixed in another change)",
-)
 def test_constant_huge_column():
     X, y, _ = _extreme_weight_problem()
     X[:, 1] = 1e300
@@ -360,12 +350,6 @@ def test_constant_huge_column():
     assert np.all(np.isfinite(est.coef_))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the exact solver's interior-point method breaks down on a tiny "
-    "degenerate one-vs-rest problem and returns NaN rows (with a "
-    "ConvergenceWarning); _exact.py is another change's file",
-)
 def test_exact_solver_breakdown_on_three_samples():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -373,22 +357,11 @@ def test_exact_solver_breakdown_on_three_samples():
     assert np.all(np.isfinite(clf.coef_))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=TypeError,
-    reason="LossRegressor casts a list to float before sklearn's complex check "
-    "(its input validation is another change's file)",
-)
 def test_regressor_complex_list():
     with pytest.raises(ValueError, match="Complex data not supported"):
         LossRegressor().fit([[1 + 1j], [2 + 0j]], [1.0, 2.0])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="weights whose sum overflows ([1e308, 1e308, 1, ...]): zero models "
-    "or ZeroDivisionError; weight scaling is being fixed in another change",
-)
 @pytest.mark.parametrize("loss", ["squared_error", "absolute_error"])
 def test_weight_sum_overflow(loss):
     X, y, _ = _extreme_weight_problem()
