@@ -433,3 +433,49 @@ def test_classifier_penalty_scales_with_the_columns():
     big = LossClassifier(loss="log_loss", alpha=1e-3 * c**2).fit(X * c, y01)
     ref = LogisticRegression(C=1 / (1e-3 * len(y01)), tol=1e-12).fit(X, y01)
     np.testing.assert_allclose(big.coef_ * c, ref.coef_, rtol=1e-6)
+
+
+# ------------------------------------------- data a float64 fit cannot hold
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])
+def test_unrepresentable_coefficients_are_a_value_error(loss):
+    """X x 1e300 and y x 1e-20: coefficients of order 1e-320 would round to
+    0 or lose their digits (a silently zero model); X x 1e-300 and y x 1e10:
+    1e310 overflows. Refused, naming X and y."""
+    X, y = _regression(seed=12)
+    with pytest.raises(ValueError, match=r"X and y: coefficients of order 1e-320"):
+        LossRegressor(loss=loss).fit(X * 1e300, y * 1e-20)
+    with pytest.raises(ValueError, match=r"X and y: coefficients of order 1e310"):
+        LossRegressor(loss=loss).fit(X * 1e-300, y * 1e10)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "cauchy"])
+def test_subnormal_spread_of_y_is_a_value_error(loss):
+    """y x 1e-300: the residual scale would underflow (it was a
+    ZeroDivisionError for huber and inf coefficients at 1e-310)."""
+    X, y = _regression(seed=12)
+    for c in (1e-300, 1e-310):
+        with pytest.raises(ValueError, match=r"^y has a spread of"):
+            LossRegressor(loss=loss).fit(X, y * c)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5, 1.0], ids=["l2", "enet", "l1"])
+@pytest.mark.parametrize("c", [1e-120, 1e-300], ids=["x1e-120", "x1e-300"])
+def test_exact_solver_penalty_on_tiny_columns(c, l1_ratio):
+    """Columns of 1e-300 with the default penalty: the penalised optimum has
+    coefficients below 1e-290, so the fit is the intercept-only fit, whose
+    intercept is the median of y (computed here with numpy). It used to
+    return coefficients of ~20 (L2: an objective 1.9% too high) and an
+    intercept of 2e28 or a ZeroDivisionError (elastic net)."""
+    X, y = _regression(seed=13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LossRegressor(loss="absolute_error", scale=1.0, l1_ratio=l1_ratio)
+        est.fit(X * c, y)
+    assert np.all(np.abs(est.coef_ * c) < 1e-250)
+    lo, hi = np.sort(y)[len(y) // 2 - 1 : len(y) // 2 + 1]
+    assert lo - 1e-9 <= est.intercept_ <= hi + 1e-9  # a median (n even)
+    y01 = (y > np.median(y)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = LossClassifier(loss="hinge", l1_ratio=l1_ratio).fit(X * c, y01)
+    assert np.all(np.abs(clf.coef_ * c) < 1e-250)

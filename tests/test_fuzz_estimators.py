@@ -10,10 +10,11 @@ containers (list, C / F / negative-stride ndarray, pandas, CSR / CSC),
 special values (NaN, inf, 1e300, 1e-300, constant and zero columns), label
 types and sample weights (zeros, all zero, negative, NaN, 10**U(-300, 300)).
 
-Failures in the solvers' numerics that another change is fixing (weights
-spanning 1e-300..1e300, 1e300-sized data: issue 12, weight normalisation)
-are counted, not failed; each is reproduced as a plain test at the end of
-this file (all pass now). ``SKLLOSS_FUZZ_REPORT=1`` prints the counts.
+The failures this suite once found in the solvers' numerics (weights
+spanning 1e-300..1e300, 1e300-sized data, the interior-point method on three
+samples) are fixed; each is reproduced as a plain test at the end of this
+file. ``SKLLOSS_FUZZ_REPORT=1`` prints the counts of each outcome and
+``SKLLOSS_FUZZ_EXAMPLES`` sets the number of cases per test (100 in CI).
 """
 
 import atexit
@@ -196,21 +197,6 @@ def _unchanged(v, snap):
     return same and np.array_equal(arr, snap[1], equal_nan=arr.dtype.kind in "fc")
 
 
-def _known_solver_issue(case):
-    """Cases whose NaN / non-ValueError outcome belongs to code fixed elsewhere.
-
-    The solvers' numerics (weights spanning 1e-300..1e300, 1e300-sized data or
-    a constant 1e300 column), and LossRegressor's own input check (a list of
-    complex numbers is cast to float before sklearn's complex check: a
-    TypeError).
-    """
-    huge = {"huge", "constant"} & {case["special"], case["y"]}
-    complex_list = (
-        "cw" not in case and case["dtype"] == "complex" and case["container"] == "list"
-    )
-    return case["weights"] == "extreme" or bool(huge) or complex_list
-
-
 def _warned(caught):
     return any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
@@ -237,21 +223,10 @@ def _check_contract(est, X, y, sw, case):
                 if pred is None:
                     pred = est.predict(X)
             finite = np.all(np.isfinite(np.asarray(pred, dtype=float)))
-        if not finite and _known_solver_issue(case):
-            COUNTS["known solver issue (non-finite model)"] += 1
-            return
-        if not finite and est.solver_ == "exact" and _warned(caught):
-            # the interior-point method breaks down (tiny, degenerate
-            # problems) and warns, but keeps the NaN point (a test below)
-            COUNTS["known exact-solver breakdown (NaN model, warned)"] += 1
-            return
         assert finite, f"a fit reported success with a non-finite model: {case}"
         COUNTS["ConvergenceWarning" if _warned(caught) else "fitted"] += 1
         return
-    if type(outcome) is not ValueError and not isinstance(outcome, ValueError):
-        if _known_solver_issue(case):
-            COUNTS[f"known solver issue ({type(outcome).__name__}: {outcome})"] += 1
-            return
+    if not isinstance(outcome, ValueError):
         raise AssertionError(f"{type(outcome).__name__}: {outcome} for {case}")
     assert _NAMES.search(str(outcome)), f"unnamed ValueError {outcome!r} for {case}"
     COUNTS["ValueError"] += 1
@@ -326,7 +301,7 @@ def test_classifier_three_state_contract(
 
 
 # ---------------------------------------------------------------------------
-# What the fuzz found in the solvers' numerics (issue 12, fixed elsewhere).
+# What the fuzz found in the solvers' numerics (issue 12), reproduced.
 
 
 def _extreme_weight_problem(n=60, p=3, seed=0):

@@ -245,12 +245,11 @@ class _Problem:
         self.breaks = breaks / self.sigma
         self.lam1 = self.n * alpha * l1_ratio
         self.lam2 = self.n * alpha * (1.0 - l1_ratio) * self.sigma
-        # the same per coefficient of the scaled columns X / col; a penalty
-        # curvature beyond 1e300 (columns of 1e-300) is capped: it pins
-        # those coefficients at zero either way
-        with np.errstate(over="ignore"):
+        # the same per coefficient of the scaled columns X / col
+        with np.errstate(over="ignore", divide="ignore"):
             self.lam1w = self.lam1 / self.col
-            self.lam2w = np.minimum(self.lam2 / self.col / self.col, 1e300)
+            self.lam2w = self.lam2 / self.col / self.col
+        self._pin_columns(col, np.max(np.abs(slopes)))
         # n x n (Woodbury) instead of p x p normal matrix for wide X with L2
         self.wide = (
             self.lam2 > 0
@@ -260,6 +259,30 @@ class _Problem:
         )
 
     # l = d * (X w + b) (without the offset e)
+    def _pin_columns(self, absmax, max_slope):
+        """Take out the columns whose coefficient the penalty pins at 0.
+
+        In scaled units ``|x_j^T v| <= bound_j = n max|slope| max|x_j| / col_j``
+        for every dual-feasible ``v``. An L1 weight ``lam1w_j >= bound_j``
+        makes ``w_j = 0`` the exact optimum (the subgradient condition holds
+        for any residuals); an L2 curvature ``lam2w_j > 1e17 bound_j^2 / n``
+        leaves ``|w_j| <= bound_j / lam2w_j``, whose effect on the objective
+        is below its rounding. Left in, such weights (columns of 1e-120 with
+        an elastic net: curvatures of 1e240) break the interior point down.
+        A pinned column is divided by 1e300 (0 in every product) and its
+        coefficient gets unit weights (a unit L1 weight where there is an L1
+        term: the interior point keeps a dual per weight): it stays 0.
+        """
+        bound = self.n * max_slope * absmax / self.col
+        with np.errstate(over="ignore", invalid="ignore"):
+            pinned = (self.lam1w >= bound) | (self.lam2w * self.n > 1e17 * bound**2)
+        pinned &= self.lam1w + self.lam2w > 0
+        if np.any(pinned):
+            self.col = np.where(pinned, 1e300, self.col)
+            has_l1, has_l2 = self.lam1 > 0, self.lam2 > 0
+            self.lam1w = np.where(pinned, float(has_l1), self.lam1w)
+            self.lam2w = np.where(pinned, float(has_l2), self.lam2w)
+
     def matvec(self, theta):
         out = x_dot(self.X, theta[: self.p] / self.col)
         if self.fit_intercept:

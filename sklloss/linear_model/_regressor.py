@@ -12,7 +12,7 @@ from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
 from ._objective import LinearObjective, column_absmax, scaled_weights, x_dot
-from ._scale import check_scale, fit_scaled, rescale, solve_at
+from ._scale import check_representable, check_scale, fit_scaled, rescale, solve_at
 
 __all__ = ["LossRegressor"]
 
@@ -239,6 +239,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
+        check_representable(y, sw, column_absmax(X), loss.link)
         # float32 stays float32: the passes upcast block by block
         plan = _InMemoryPlan(self, X, y, sw, loss)
         warm = None

@@ -160,6 +160,45 @@ def _data_scale(y, sw, link):
     return s if s > 0 and np.isfinite(s) else 1.0
 
 
+# Beyond these powers of ten a fit cannot be represented in float64: the
+# residual scale (down to 1e-6 of the spread of y) must keep a finite
+# reciprocal, and a coefficient of order spread(y) / max|x_j| must be a
+# normal number.
+_MIN_SPREAD_EXP = -280
+_MAX_COEF_EXP = 305
+
+
+def check_representable(y, sw, col_absmax, link):
+    """Refuse data whose fitted model is not representable in float64.
+
+    ``y`` whose spread is below 1e-280 (its residual scale would underflow),
+    and, for the identity link, columns whose coefficients would be of order
+    ``spread(y) / max|x_j|`` beyond 1e±305 (``X`` × 1e300 with ``y`` ×
+    1e-300: every coefficient would round to 0). A ``ValueError`` naming
+    ``X`` and ``y`` and the powers of ten, instead of a silently zero model.
+    """
+    spread = _data_scale(y, sw, link)
+    if link == "identity" and np.any(y != 0) and spread < 10.0**_MIN_SPREAD_EXP:
+        raise ValueError(
+            f"y has a spread of {spread:.3g}: below 1e{_MIN_SPREAD_EXP} a fit "
+            "cannot be represented in float64; multiply y by a power of ten."
+        )
+    if link != "identity":
+        return
+    cols = np.asarray(col_absmax, dtype=np.float64)
+    cols = cols[(cols > 0) & np.isfinite(cols)]
+    if cols.size == 0:
+        return
+    order = np.log10(spread) - np.log10(cols)
+    worst = order[np.argmax(np.abs(order))]
+    if abs(worst) > _MAX_COEF_EXP:
+        raise ValueError(
+            f"X and y: coefficients of order 1e{worst:.0f} (spread of y over "
+            "the largest |x| of a column) are not representable in float64; "
+            "rescale the columns of X or y."
+        )
+
+
 def _resolve_mode(scale, loss, fit_intercept):
     """The mode of a fit: ``(mode, sigma)``, sigma given only for "fixed"."""
     if not isinstance(scale, str):
