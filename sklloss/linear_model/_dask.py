@@ -38,9 +38,11 @@ Notes
    attribute-setting step stores the result. On data that fits in memory, a
    dask fit and a numpy fit agree to the solver tolerance (in the tests and
    the benchmark, to rounding). Non-convex losses (cauchy, tukey_biweight)
-   start, as in memory, from a Huber fit; its scale (the MAD of ``y``) comes
-   from approximate block-merged quantiles, so their local optimum may
-   differ slightly from the in-memory one.
+   start, as in memory, from the exact least-absolute-deviation fit, here on
+   the rows brought to the client (all rows of data that fit
+   ``_LAD_ROWS``, else a strided sample), and their scale is the same
+   weighted median of residuals: on such data they reach the in-memory
+   local optimum.
 
 .. rubric:: Piecewise-linear losses
 
@@ -622,6 +624,12 @@ def _fit_regressor(est, loss, data, facts, dtype):
     return est
 
 
+# The LAD start of non-convex losses runs in memory on at most this many rows
+# (and values of X): the interior point keeps a few n-vectors per row.
+_LAD_ROWS = 50_000
+_LAD_VALUES = 5_000_000
+
+
 class _DaskPlan:
     """The steps of :func:`~._scale.fit_scaled` on dask arrays.
 
@@ -689,7 +697,15 @@ class _DaskPlan:
         return self.y - np.asarray(raw.compute(), dtype=np.float64)
 
     def lad_start(self, sigma):
-        """No exact solver on dask arrays: the Huber start (delta 1.345 scales).
+        """The in-memory least-absolute-deviation start, on rows brought home.
+
+        There is no interior-point solver over dask blocks, so the rows of the
+        start -- all of them up to ``_LAD_ROWS`` (and at most ``_LAD_VALUES``
+        values of X), else an evenly strided sample -- are computed on the
+        client and fitted by the same exact LAD fit as in memory. On data
+        that fits the limits, the dask fit of a non-convex loss therefore
+        starts where the in-memory fit starts and reaches the same local
+        optimum.
 
         Parameters
         ----------
@@ -699,24 +715,20 @@ class _DaskPlan:
         Returns
         -------
         tuple or None
-            ``(W, b, n_iter)`` in units of y.
+            ``(W, b, n_iter)`` in units of y; None when the exact fit is too
+            large (the caller then starts from its default point).
         """
-        from ..losses import Huber
-        from ._base import _newton_ok
-        from ._solvers import run_solver
-
-        est = self.est
-        huber = self.objective(sigma, Huber(delta=1.345))
-        theta0 = np.zeros(huber.n_params)
-        if huber.fit_intercept:
-            theta0[huber.n_coef :] = est._intercept_init(huber, huber.loss)
-        newton = _newton_ok(self.data.n_samples, huber.n_params)
-        solver = "newton-cholesky" if newton else "lbfgs"
-        res = run_solver(
-            huber, theta0, solver=solver, max_iter=est.max_iter, tol=est.tol
+        d = self.data
+        rows = min(_LAD_ROWS, max(_LAD_VALUES // max(d.n_features, 1), 1))
+        step = -(-d.n_samples // rows)  # ceil: at most ``rows`` rows
+        X = np.asarray(d.X[::step].compute())
+        start = self.est._lad_fit(
+            X, self.y[::step] / sigma, self.sw[::step], self.est.alpha
         )
-        W, b = huber.unpack(res.theta)
-        return (*rescale(W, b, sigma, "identity"), res.n_iter)
+        if start is None:
+            return None
+        W, b, n_iter = start
+        return (*rescale(W, b, sigma, "identity"), n_iter)
 
 
 def _fit_classifier(est, loss, data, facts, dtype):
