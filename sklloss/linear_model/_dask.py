@@ -75,8 +75,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from . import _objective as _objective_module
-from ._objective import LinearObjective
+from ._objective import _STATS_ROWS, LinearObjective
 from ._scale import fit_scaled, rescale, solve_at
 
 __all__ = [
@@ -346,13 +345,6 @@ def _block_call(spec, method, Xb, yb, swb, args):
     return getattr(_block_objective(spec, Xb, yb, swb), method)(*args)
 
 
-def _block_column_sums(spec, Xb, swb):
-    """``(X_B.T @ s_B, (X_B * X_B).T @ s_B)`` for the column statistics."""
-    Xb = np.asarray(Xb, dtype=np.float64)
-    s = (np.ones(len(Xb)) if swb is None else swb.astype(np.float64)) / spec.sw_sum
-    return Xb.T @ s, s @ (Xb * Xb)
-
-
 def _add(*parts):
     """Element-wise sum of partial results (floats, arrays or tuples of them)."""
     first = parts[0]
@@ -427,15 +419,10 @@ class _DaskObjective(LinearObjective):
         preconditioner on the evenly strided rows ``0, step, 2 step, ...``
         (``step = n // _STATS_ROWS``); those few rows are brought to the
         client and handed to its own ``_column_stats``, so the dask fit runs
-        in exactly the same coordinates. Without that constant (a future
-        version computing on all rows), the statistics are summed over the
-        blocks instead.
+        in exactly the same coordinates.
         """
         d = self._data
-        stats_rows = getattr(_objective_module, "_STATS_ROWS", None)
-        if stats_rows is None:
-            return self._column_stats_all_rows()
-        step = max(d.n_samples // stats_rows, 1)
+        step = max(d.n_samples // _STATS_ROWS, 1)
         Xs, ss = dask.compute(d.X[::step], None if d.sw is None else d.sw[::step])
         ss = np.ones(len(Xs)) if ss is None or not np.any(ss > 0) else ss
         local = LinearObjective(
@@ -446,23 +433,6 @@ class _DaskObjective(LinearObjective):
             fit_intercept=self.fit_intercept,
         )
         return local.mean, local.scale
-
-    def _column_stats_all_rows(self):
-        d = self._data
-        spec = dask.delayed(self._spec)
-        parts = [
-            dask.delayed(_block_column_sums)(spec, xb, sb)
-            for xb, sb in zip(d.x_parts, d.sw_parts, strict=True)
-        ]
-        mean, sq = dask.compute(_tree_sum(parts))[0]
-        # The weighted standard deviation, as LinearObjective._column_stats.
-        if not self.fit_intercept:
-            mean = np.zeros(self.n_features)
-        var = np.maximum(sq - mean * mean, 0.0)
-        scale = np.sqrt(var)
-        tiny = scale <= 1e-10 * (np.abs(mean) + 1e-300)
-        scale[tiny | (scale == 0)] = 1.0
-        return mean, scale
 
     def _every_nth_row(self, step, offset=0):
         """The same objective on the rows ``offset, offset + step, ...`` (persisted).
