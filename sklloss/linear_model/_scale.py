@@ -57,6 +57,8 @@ import numpy as np
 from scipy.optimize import brentq
 from sklearn.exceptions import ConvergenceWarning
 
+from .._validation import weighted_mean
+
 __all__ = ["check_scale", "fit_scaled", "rescale", "solve_at", "weighted_median"]
 
 # Phi^{-1}(3/4): the MAD of a normal sample divided by this estimates sigma.
@@ -132,11 +134,6 @@ def weighted_median(v, w):
     return float(v[k])
 
 
-def _weighted_mean(v, w):
-    w = w / np.max(w)
-    return float(np.dot(w, v) / np.sum(w))
-
-
 def _mad_scale(r, sw):
     """RLM's scale: weighted median of ``|r|`` / Phi^{-1}(3/4) (centre 0).
 
@@ -151,12 +148,12 @@ def _data_scale(y, sw, link):
     if link == "log":
         # the mean of |y|: the mean itself for the usual positive targets,
         # and no cancellation for tweedie's real-valued ones (power <= 0)
-        m = _weighted_mean(np.abs(y), sw)
+        m = weighted_mean(np.abs(y), sw)
         return m if m > 0 and np.isfinite(m) else 1.0
     d = np.abs(y - weighted_median(y, sw))
     s = weighted_median(d, sw) / _MAD_NORMAL
     if not s > 0:
-        s = _weighted_mean(d, sw) / _MEAN_ABS_NORMAL
+        s = weighted_mean(d, sw) / _MEAN_ABS_NORMAL
     return s if s > 0 and np.isfinite(s) else 1.0
 
 
