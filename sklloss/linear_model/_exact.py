@@ -612,13 +612,8 @@ def _solve(fac, rhs):
     return linalg.cho_solve(cf, rhs / diag, check_finite=False) / diag
 
 
-def _ipm(prob, *, gap_tol, max_iter, verbose):
-    """Mehrotra predictor-corrector on the epigraph QP; returns a dict.
-
-    From a relative gap of 1e-4 on, each iteration first tries the exact
-    active-set finish (:func:`_polish`); the iterations stop as soon as it
-    returns a solution that passes every KKT check.
-    """
+def _ipm_groups(prob):
+    """The constraint groups of the epigraph QP: the loss, then the L1 term."""
     p, nt = prob.p, prob.n_theta
     groups = [
         _Group(prob.slopes, prob.offsets, prob.cost, prob.e, prob.matvec, prob.rmatvec)
@@ -633,41 +628,110 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             out[:p] = v
             return out
 
-        groups.append(
-            _Group(
-                np.array([-1.0, 1.0]),
-                np.zeros(2),
-                prob.lam1w,
-                np.zeros(p),
-                l1_matvec,
-                l1_rmatvec,
-            )
-        )
-    lam2 = prob.lam2
-    qdiag = np.zeros(nt)
-    qdiag[:p] = prob.lam2w
-    theta = last_finite = np.zeros(nt)
+        l1 = _Group(
+            np.array([-1.0, 1.0]), np.zeros(2), prob.lam1w, np.zeros(p), l1_matvec,
+            l1_rmatvec,
+        )  # fmt: skip
+        groups.append(l1)
+    return groups
+
+
+def _ipm_measures(prob, theta, groups, qdiag, n_cons):
+    """``(r_theta, pobj, rel_gap, dual_inf, mu)`` at the current iterate."""
+    p = prob.p
+    r_theta = qdiag * theta + sum(g.residuals() for g in groups)
+    mu = sum(float(np.vdot(g.s, g.z)) for g in groups) / n_cons
+    quad = 0.5 * float((prob.lam2w * theta[:p]) @ theta[:p])
+    pobj = sum(g.value() for g in groups) + quad
+    dobj = sum(g.dual_value() for g in groups) - quad
+    rel_gap = (pobj - dobj) / max(1.0, abs(pobj))
+    dual_inf = float(np.max(np.abs(r_theta))) / max(
+        1.0, float(np.max(np.abs(r_theta - qdiag * theta)))
+    )
+    for g in groups:
+        dual_inf = max(dual_inf, float(np.max(np.abs(g.r_t))) / float(np.max(g.cost)))
+    return r_theta, pobj, rel_gap, dual_inf, mu
+
+
+def _step_lengths(groups, dirs, is_lp, eta=1.0):
+    """Primal and dual step lengths (equal for a QP), ``eta`` of the boundary."""
+    pairs = list(zip(groups, dirs, strict=True))
+    ap = min([1.0] + [eta * _max_step(g.s, ds) for g, (ds, _) in pairs])
+    ad = min([1.0] + [eta * _max_step(g.z, dz) for g, (_, dz) in pairs])
+    return (min(ap, ad),) * 2 if not is_lp else (ap, ad)
+
+
+def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
+    """One predictor-corrector step; returns the new theta (groups updated).
+
+    Raises ``LinAlgError`` when the normal matrix is not positive definite.
+    """
+    is_lp = prob.lam2 == 0
+    diag = qdiag.copy()
+    for g in groups[1:]:
+        diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
+    normal_solve = prob.normal_solver(groups[0].prepare(), diag)
+
+    def direction(r_cs):
+        pairs = list(zip(groups, r_cs, strict=True))
+        dtheta = normal_solve(-r_theta - sum(g.rhs(r_c) for g, r_c in pairs))
+        return dtheta, [g.back(dtheta, r_c) for g, r_c in pairs]
+
+    # predictor (affine scaling): r_c = s * z
+    _, dirs = direction([None] * len(groups))
+    ap, ad = _step_lengths(groups, dirs, is_lp)
+    mu_aff = 0.0
+    r_cs = []
+    for g, (ds, dz) in zip(groups, dirs, strict=True):
+        for k in range(g.K):  # row by row: n-sized temporaries only
+            mu_aff += float(np.vdot(g.s[k] + ap * ds[k], g.z[k] + ad * dz[k]))
+        ds *= dz  # Mehrotra's second-order term, in place
+        r_c = g.s * g.z
+        r_c += ds
+        r_cs.append(r_c)
+    del dirs, ds, dz
+    sigma = (mu_aff / n_cons / mu) ** 3 if mu > 0 else 0.0
+    # corrector: r_c = s * z + ds_aff * dz_aff - sigma * mu
+    for r_c in r_cs:
+        r_c -= sigma * mu
+    dtheta, dirs = direction(r_cs)
+    del r_cs
+    # never the full step to the boundary: a slack of exactly zero
+    # divides by zero in the next Newton system (z / s)
+    eta = min(max(0.95, 1.0 - 10 * mu), 1.0 - 1e-8)
+    ap, ad = _step_lengths(groups, dirs, is_lp, eta)
+    theta = theta + ap * dtheta
+    for g, (ds, dz) in zip(groups, dirs, strict=True):
+        ds *= ap
+        g.s += ds
+        dz *= ad
+        g.z += dz
+        g.ell = g.matvec(theta) + g.e
+        del g.P0, g.P1, g.R0  # per-iteration arrays: free them early
+    return theta
+
+
+def _ipm(prob, *, gap_tol, max_iter, verbose):
+    """Mehrotra predictor-corrector on the epigraph QP; returns a dict.
+
+    From a relative gap of 1e-4 on, each iteration first tries the exact
+    active-set finish (:func:`_polish`); the iterations stop as soon as it
+    returns a solution that passes every KKT check.
+    """
+    groups = _ipm_groups(prob)
+    qdiag = np.zeros(prob.n_theta)
+    qdiag[: prob.p] = prob.lam2w
+    theta = last_finite = np.zeros(prob.n_theta)
     for g in groups:
         g.start(theta)
     n_cons = sum(g.s.size for g in groups)
-    is_lp = lam2 == 0
     status, message, polished = 1, "iteration limit reached", None
     t0 = time.perf_counter()
     it = 0
     for it in range(1, max_iter + 1):
-        r_theta = qdiag * theta + sum(g.residuals() for g in groups)
-        mu = sum(float(np.vdot(g.s, g.z)) for g in groups) / n_cons
-        quad = 0.5 * float((prob.lam2w * theta[:p]) @ theta[:p])
-        pobj = sum(g.value() for g in groups) + quad
-        dobj = sum(g.dual_value() for g in groups) - quad
-        rel_gap = (pobj - dobj) / max(1.0, abs(pobj))
-        dual_inf = float(np.max(np.abs(r_theta))) / max(
-            1.0, float(np.max(np.abs(r_theta - qdiag * theta)))
+        r_theta, pobj, rel_gap, dual_inf, mu = _ipm_measures(
+            prob, theta, groups, qdiag, n_cons
         )
-        for g in groups:
-            dual_inf = max(
-                dual_inf, float(np.max(np.abs(g.r_t))) / float(np.max(g.cost))
-            )
         if verbose > 0:
             print(
                 f"[exact ipm] iter {it:3d}  objective "
@@ -687,81 +751,11 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
             theta = last_finite  # never a NaN model
             break
         last_finite = theta
-        diag = qdiag.copy()
-        for g in groups[1:]:
-            diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
         try:
-            normal_solve = prob.normal_solver(groups[0].prepare(), diag)
+            theta = _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons)
         except linalg.LinAlgError:
             status, message = 2, "normal matrix not positive definite"
             break
-
-        def direction(r_cs, r_theta=r_theta, normal_solve=normal_solve):
-            rhs = -r_theta - sum(
-                g.rhs(r_c) for g, r_c in zip(groups, r_cs, strict=True)
-            )
-            dtheta = normal_solve(rhs)
-            return dtheta, [
-                g.back(dtheta, r_c) for g, r_c in zip(groups, r_cs, strict=True)
-            ]
-
-        # predictor (affine scaling): r_c = s * z
-        _, dirs = direction([None] * len(groups))
-        ap = min(
-            [1.0]
-            + [_max_step(g.s, ds) for g, (ds, _) in zip(groups, dirs, strict=True)]
-        )
-        ad = min(
-            [1.0]
-            + [_max_step(g.z, dz) for g, (_, dz) in zip(groups, dirs, strict=True)]
-        )
-        if not is_lp:
-            ap = ad = min(ap, ad)
-        mu_aff = 0.0
-        r_cs = []
-        for g, (ds, dz) in zip(groups, dirs, strict=True):
-            for k in range(g.K):  # row by row: n-sized temporaries only
-                mu_aff += float(np.vdot(g.s[k] + ap * ds[k], g.z[k] + ad * dz[k]))
-            ds *= dz  # Mehrotra's second-order term, in place
-            r_c = g.s * g.z
-            r_c += ds
-            r_cs.append(r_c)
-        del dirs, ds, dz
-        mu_aff /= n_cons
-        sigma = (mu_aff / mu) ** 3 if mu > 0 else 0.0
-        # corrector: r_c = s * z + ds_aff * dz_aff - sigma * mu
-        for r_c in r_cs:
-            r_c -= sigma * mu
-        dtheta, dirs = direction(r_cs)
-        del r_cs
-        # never the full step to the boundary: a slack of exactly zero
-        # divides by zero in the next Newton system (z / s)
-        eta = min(max(0.95, 1.0 - 10 * mu), 1.0 - 1e-8)
-        ap = min(
-            [1.0]
-            + [
-                eta * _max_step(g.s, ds)
-                for g, (ds, _) in zip(groups, dirs, strict=True)
-            ]
-        )
-        ad = min(
-            [1.0]
-            + [
-                eta * _max_step(g.z, dz)
-                for g, (_, dz) in zip(groups, dirs, strict=True)
-            ]
-        )
-        if not is_lp:
-            ap = ad = min(ap, ad)
-        theta = theta + ap * dtheta
-        for g, (ds, dz) in zip(groups, dirs, strict=True):
-            ds *= ap
-            g.s += ds
-            dz *= ad
-            g.z += dz
-            g.ell = g.matvec(theta) + g.e
-            del g.P0, g.P1, g.R0  # per-iteration arrays: free them early
-        del dirs, ds, dz
     if verbose > 0:
         print(
             f"[exact ipm] {message} after {it} iterations "
@@ -785,11 +779,12 @@ def _active_pieces(g):
     return (g.z / g.cost > g.s).T
 
 
-def _polish(prob, theta_ipm, groups):
-    """Return theta solving the KKT system on the active set, or None.
+def _active_set(prob, theta_ipm, groups):
+    """The active set read at the interior-point iterate ``theta_ipm``.
 
-    The active set is read at the interior-point iterate ``theta_ipm``
-    (through the slacks and duals of ``groups``).
+    Returns ``(free_w, sign, cols, first, kink)``: the coefficients not
+    pinned at 0 by the L1 term and their signs, the free unknowns, each
+    row's piece and the rows on a kink.
     """
     p, nt = prob.p, prob.n_theta
     a, brk = prob.slopes, prob.breaks
@@ -826,6 +821,19 @@ def _polish(prob, theta_ipm, groups):
         first[kink] = near[kink]  # lower piece of the kink
     else:
         kink = np.array([], dtype=np.intp)
+    return free_w, sign, cols, first, kink
+
+
+def _polish(prob, theta_ipm, groups):
+    """Return theta solving the KKT system on the active set, or None.
+
+    The active set is read at the interior-point iterate ``theta_ipm``
+    (through the slacks and duals of ``groups``); the solution is returned
+    only if every KKT condition holds (:func:`_kkt_holds`).
+    """
+    p, nt = prob.p, prob.n_theta
+    a, brk = prob.slopes, prob.breaks
+    free_w, sign, cols, first, kink = _active_set(prob, theta_ipm, groups)
     if len(kink) > max(3 * nt, 50) or len(cols) + len(kink) > _MAX_POLISH:
         return None
     nf, nk = len(cols), len(kink)
@@ -856,15 +864,27 @@ def _polish(prob, theta_ipm, groups):
         return None
     theta = np.zeros(nt)
     theta[cols] = sol[:nf]
-    nu_k = sol[nf:]
+    if not _kkt_holds(prob, theta, nu, sol[nf:], first, kink, free_w, sign):
+        return None
+    return theta
 
-    # --- verify every KKT condition
+
+def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
+    """Every KKT condition of the active-set solution ``theta``, to 1e-9.
+
+    The kink rows' multipliers ``nu_k`` inside their slope interval (``nu``
+    completed with them, in place), every other row still on its piece, the
+    L1 subgradient conditions of the zero coefficients and the signs of the
+    free ones.
+    """
+    p, a = prob.p, prob.slopes
+    K = len(a)
     tol = 1e-9
     lo = prob.cost[kink] * a[first[kink]]
     hi = prob.cost[kink] * a[np.minimum(first[kink] + 1, K - 1)]
     span = np.maximum(hi - lo, 1e-300)
     if np.any(nu_k < lo - tol * span) or np.any(nu_k > hi + tol * span):
-        return None
+        return False
     nu[kink] = np.clip(nu_k, lo, hi)
     # every other row still on its piece: max_k piece_k(u) == piece_first(u)
     u = prob.matvec(theta)
@@ -881,18 +901,18 @@ def _polish(prob, theta_ipm, groups):
     del u
     top[kink] = 0.0
     if np.any(top > 0):
-        return None
+        return False
     del top
     grad = prob.rmatvec(nu)
     if prob.lam1 > 0:
         zero = ~free_w
         gz = grad[:p][zero]
         if np.any(np.abs(gz) > prob.lam1w[zero] * (1 + 1e-7) + 1e-12):
-            return None
+            return False
         w = theta[:p]
         if np.any(w[free_w] * sign[free_w] < 0):
-            return None
-    return theta
+            return False
+    return True
 
 
 def _solve_kkt(M, rhs):
