@@ -1,4 +1,8 @@
-"""LossClassifier: a linear classifier minimising any classification loss."""
+"""LossClassifier: a linear classifier minimising any classification loss.
+
+One concept (the estimator: labels, class weights, binary / one-vs-rest /
+softmax problems), hence one module above 500 lines.
+"""
 
 import numbers
 import warnings

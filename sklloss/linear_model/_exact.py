@@ -1,5 +1,8 @@
 """Exact solver for linear models with a convex piecewise-linear loss.
 
+One concept (the interior point, its active-set finish and the LP fallback
+share the problem object), hence one module above 500 lines.
+
 Notes
 -----
 .. rubric:: The problem

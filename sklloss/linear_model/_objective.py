@@ -3,7 +3,8 @@ r"""The training objective of the linear models: the ONLY chain rule of sklloss.
 Everything a solver needs from the data goes through :class:`LinearObjective`;
 everything it needs from the loss goes through the loss's ``loss_gradient``,
 ``hessian`` and ``hessian_product``. Solvers (``_solvers.py``) see a function
-of one flat float64 vector ``theta`` and nothing else.
+of one flat float64 vector ``theta`` and nothing else. One concept -- the
+objective and its passes over X -- hence one module above 500 lines.
 
 Notes
 -----
