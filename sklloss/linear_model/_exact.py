@@ -79,8 +79,8 @@ with the coefficients whose both L1 pieces are active set to exactly zero.
 
 Per iteration: one ``X @ v``, two ``X.T @ v``, the weighted Gram matrix in
 row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
-iterations. BLAS is limited to one thread inside the solver (on a shared
-2-core machine OpenBLAS threads made small products up to 100x slower).
+iterations. BLAS is limited to one thread inside the solver: its products
+are thin, and OpenBLAS threads woken for them wait longer than they compute.
 Working memory is about ``2K + 6`` floats per row for a K-piece loss (about
 one copy of X at p = 20 for two pieces); a float32 X is not converted: the
 products read it in float64 blocks. For wide X (``n < p``, ``p > 2000``)
@@ -1077,8 +1077,7 @@ def fit_piecewise_linear(
     theta, n_iter = None, 0
     if not use_highs:
         # One BLAS thread: the products are thin (n x p times n x p with p
-        # small); with several threads on a shared machine OpenBLAS spent up
-        # to 100x longer waiting than computing (measured on 2000 x 20).
+        # small); OpenBLAS threads woken for them wait more than they work.
         with limit_blas(1):
             res = _ipm(prob, gap_tol=gap_tol, max_iter=int(max_iter), verbose=verbose)
         n_iter = res["n_iter"]

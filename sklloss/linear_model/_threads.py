@@ -5,9 +5,9 @@ threadpoolctl is a dependency of scikit-learn, so it is always present. One
 loaded library and costs milliseconds).
 
 Why a limiter of our own. A fit runs most of its BLAS work on one thread
-(OpenBLAS threads woken for small products keep spinning for ~0.1 s and slow
-the element-wise work that follows; measured 1.5-2x slower fits without the
-limit on 2 cores, see ``tests/test_threads.py``), and OpenBLAS (pthreads)
+(OpenBLAS threads woken for small products keep spinning after the product
+and slow the element-wise work that follows; ``benchmarks/bench_fit.py``
+measures it), and OpenBLAS (pthreads)
 keeps its thread count in one process-wide variable: there is no
 thread-local limit to set. threadpoolctl's limiters each save the count they
 see and restore it on exit; when fits overlap in threads, one saves the
