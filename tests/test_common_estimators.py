@@ -38,6 +38,14 @@ def _estimators():
         LossClassifier(loss="log_loss", solver="sampled-newton"),
         LossClassifier(loss="squared_hinge", solver="sampled-newton"),
     ]
+    # every explicit smooth solver through the whole suite (issue 12: the
+    # weight-equivalence checks of tests/test_explicit_solvers.py cover more
+    # losses)
+    for solver in ("lbfgs", "trust-ncg", "newton-cholesky"):
+        ests += [
+            LossRegressor(loss="huber", solver=solver),
+            LossClassifier(loss="log_loss", solver=solver),
+        ]
     return ests
 
 
