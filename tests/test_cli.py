@@ -666,6 +666,6 @@ def test_plot_path_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("data loaded before the --plot check")
 
-    monkeypatch.setattr(cli, "default_regression_data", fail)
+    monkeypatch.setattr(cli, "_default_regression_data", fail)
     status, _, err = run(["compare", "--plot", str(tmp_path / "x" / "a.png")], capsys)
     assert status == 2 and "no such directory" in err

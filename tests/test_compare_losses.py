@@ -161,12 +161,12 @@ def test_a_noise_level_difference_is_not_marked():
 def test_the_plain_t_test_would_have_marked_it():
     # why the correction: constant-ish differences that the uncorrected paired
     # t-test calls significant, the corrected one not; values from scipy
-    from sklloss.model_selection._paired import corrected_ttest_pvalue
+    from sklloss.model_selection._paired import _corrected_ttest_pvalue
 
     diffs = np.array([0.9, 1.3, 0.4, 1.1, 0.2])
     plain = ttest_rel(diffs, np.zeros(5)).pvalue
     assert plain < 0.05
-    corrected = corrected_ttest_pvalue(diffs, 1 / 4)
+    corrected = _corrected_ttest_pvalue(diffs, 1 / 4)
     assert corrected == pytest.approx(reference_p(diffs, np.zeros(5), 1 / 4))
     assert corrected > plain
 

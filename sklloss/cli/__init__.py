@@ -21,22 +21,22 @@ import sys
 
 import numpy as np
 
-from ..model_selection._compare import check_target, compare
+from ..model_selection._compare import _check_target
+from ..model_selection._compare import _compare as _paired_marks
 from ..model_selection._engine import (
-    cross_validate_losses,
-    find_loss_param,
-    make_folds,
+    _cross_validate_losses,
+    _find_loss_param,
+    _make_folds,
 )
 
 # re-exported for scripts and tests that read the defaults or parse specs
 from ..model_selection._scoring import DEFAULT_LOSSES as DEFAULT_LOSSES
-from ._data import default_classification_data, default_regression_data, load_csv
-from ._output import build_report
-from ._output import render as _render
+from ._data import _default_classification_data, _default_regression_data, _load_csv
+from ._output import _build_report, _render
 from ._parser import PROG, UsageError, build_parser
-from ._plot import check_plot_path, save_plot
+from ._plot import _check_plot_path, _save_plot
+from ._specs import _resolve_losses, _resolve_metrics
 from ._specs import parse_specs as parse_specs
-from ._specs import resolve_losses, resolve_metrics
 
 __all__ = ["main", "build_parser"]
 
@@ -44,7 +44,7 @@ LEVEL = 0.05
 _UNIT_PARAMS = ("delta", "beta", "epsilon", "c")
 
 
-def make_estimator(
+def _make_estimator(
     task,
     loss,
     *,
@@ -86,7 +86,7 @@ def make_estimator(
 
 def _data(args, log):
     if args.csv is not None:
-        return load_csv(
+        return _load_csv(
             args.csv,
             args.target,
             args.task,
@@ -99,13 +99,13 @@ def _data(args, log):
         if getattr(args, option) not in (None, ","):
             raise UsageError(f"--{option} needs --csv")
     if args.task == "regression":
-        return default_regression_data(args.seed, args.outliers)
-    return default_classification_data()
+        return _default_regression_data(args.seed, args.outliers)
+    return _default_classification_data()
 
 
 def _check_data(args, X, y, losses):
     try:
-        check_target(y, args.task == "classification")
+        _check_target(y, args.task == "classification")
     except ValueError:
         raise UsageError(
             "--task classification needs class labels; the target is continuous: "
@@ -169,18 +169,18 @@ def _compare(args, log):
     if args.csv is None and args.target is not None:
         raise UsageError("--target needs --csv")
     if args.plot is not None:
-        check_plot_path(args.plot)
+        _check_plot_path(args.plot)
     _check_backend(args)
-    losses = resolve_losses(args.losses, args.task)
+    losses = _resolve_losses(args.losses, args.task)
     X, y, desc = _data(args, log)
     n_classes = _check_data(args, X, y, losses)
-    metrics = resolve_metrics(args.metrics, args.task, n_classes)
+    metrics = _resolve_metrics(args.metrics, args.task, n_classes)
     classifier = args.task == "classification"
     try:  # the folds, made once, before any progress line
-        folds = make_folds(args.cv, X, y, None, classifier, args.seed)
+        folds = _make_folds(args.cv, X, y, None, classifier, args.seed)
     except ValueError as exc:
         raise UsageError(f"--cv: {exc}") from None
-    estimator = make_estimator(
+    estimator = _make_estimator(
         args.task,
         losses[0][1],
         alpha=args.alpha,
@@ -194,20 +194,20 @@ def _compare(args, log):
         f"{PROG} compare: {args.task} on {desc}: {X.shape[0]} x {X.shape[1]}, "
         f"{len(losses)} losses x {args.cv} folds"
     )
-    records = cross_validate_losses(
+    records = _cross_validate_losses(
         estimator,
         X,
         y,
         losses,
         metrics,
         folds,
-        loss_param=find_loss_param(estimator),
+        loss_param=_find_loss_param(estimator),
         on_loss=_progress(log, len(losses), len(folds)),
     )
-    report = build_report(
+    report = _build_report(
         records,
         metrics,
-        compare(records, metrics, folds, LEVEL),
+        _paired_marks(records, metrics, folds, LEVEL),
         LEVEL,
         dataset=desc,
         task=args.task,
@@ -225,7 +225,7 @@ def _compare(args, log):
     sys.stdout.write(_render(report, args.format, sys.stdout))
     sys.stdout.flush()
     if args.plot is not None:
-        save_plot(report, args.plot)
+        _save_plot(report, args.plot)
         log(f"wrote {args.plot}")
     return 1 if any(r["error"] for r in report["results"]) else 0
 

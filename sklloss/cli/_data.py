@@ -5,7 +5,7 @@ import numpy as np
 from ._parser import UsageError
 
 
-def default_regression_data(seed=0, outliers=0.1):
+def _default_regression_data(seed=0, outliers=0.1):
     """Diabetes data with a seeded share of targets shifted up by 4-8 std."""
     from sklearn.datasets import load_diabetes
 
@@ -20,7 +20,7 @@ def default_regression_data(seed=0, outliers=0.1):
     return X, y, desc
 
 
-def default_classification_data():
+def _default_classification_data():
     """Breast cancer data (569 x 30, binary): ``X, y, description``."""
     from sklearn.datasets import load_breast_cancer
 
@@ -146,7 +146,7 @@ def _target(column, target, task):
     return y.astype(np.int64) if np.issubdtype(y.dtype, np.floating) else y
 
 
-def load_csv(path, target, task, *, sep=",", drop=None, impute="none", log=print):
+def _load_csv(path, target, task, *, sep=",", drop=None, impute="none", log=print):
     """Features and target of a CSV file with a header row, read by pandas.
 
     Returns ``X, y, description``; a UsageError names what is wrong (no such

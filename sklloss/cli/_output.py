@@ -49,7 +49,7 @@ def _entry(record, metrics, marks):
     }
 
 
-def build_report(records, metrics, marks, level, **info):
+def _build_report(records, metrics, marks, level, **info):
     """The dict every format prints: settings, one entry per loss, the marks."""
     best = {m.label: [b] if (b := marks[m.label][0]) else [] for m in metrics}
     best["fit_time"] = []  # a time is a cost, not a score to win on
@@ -74,13 +74,13 @@ def _decimals(values):
     return int(min(6, max(0, 3 - math.floor(math.log10(max(finite))))))
 
 
-def columns(report):
+def _columns(report):
     """``[(name, lower_is_better)]``: the metric columns, then the fit time."""
     cols = [(m["name"], m["lower_is_better"]) for m in report["metrics"]]
     return cols + [("fit_time", True)]
 
 
-def cell(result, name):
+def _cell(result, name):
     """The summary dict of one loss and column."""
     return result["fit_time"] if name == "fit_time" else result["scores"][name]
 
@@ -105,10 +105,10 @@ def _formatted_cells(report, star):
     """Text cells (header row, then one row per loss) with the best marked."""
     header = ["loss"]
     grid = [[r["loss"]] for r in report["results"]]
-    for name, lower in columns(report):
+    for name, lower in _columns(report):
         arrow = _sym(report, "↓" if lower else "↑")
         header.append(f"{name} [s]" if name == "fit_time" else f"{name} {arrow}")
-        cells = [cell(r, name) for r in report["results"]]
+        cells = [_cell(r, name) for r in report["results"]]
         d = _decimals([c["mean"] for c in cells])
         for row, r, c in zip(grid, report["results"], cells, strict=True):
             marked = r["loss"] in report["best"][name]
@@ -116,7 +116,7 @@ def _formatted_cells(report, star):
     return header, grid
 
 
-def title(report):
+def _title(report):
     """One line: the task, the data, the folds and the model."""
     bits = [
         f"{report['task']} on {report['dataset']}",
@@ -147,7 +147,7 @@ def format_table(report):
         rest = [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
         return "  ".join([first, *rest]).rstrip()
 
-    out = [title(report), "", line(header), "  ".join("-" * w for w in widths)]
+    out = [_title(report), "", line(header), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in grid]
     down, up = _sym(report, "↓"), _sym(report, "↑")
     out += ["", _footer(report), f"{down} lower / {up} higher is better"]
@@ -160,7 +160,7 @@ def format_table(report):
 
 def format_markdown(report):
     header, grid = _formatted_cells(report, lambda t: f"**{t}**")
-    out = [f"*{title(report)}*", ""]
+    out = [f"*{_title(report)}*", ""]
     out.append("| " + " | ".join(header) + " |")
     out.append("| --- |" + " ---: |" * (len(header) - 1))
     out += ["| " + " | ".join(r) + " |" for r in grid]
@@ -171,7 +171,7 @@ def format_markdown(report):
 def format_csv(report):
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    cols = columns(report)
+    cols = _columns(report)
     header = ["loss"]
     for name, _ in cols:
         header += [f"{name}_mean", f"{name}_std"]
@@ -179,7 +179,7 @@ def format_csv(report):
     for r in report["results"]:
         row = [r["loss"]]
         for name, _ in cols:
-            c = cell(r, name)
+            c = _cell(r, name)
             row += ["" if c["mean"] is None else repr(c["mean"])]
             row += ["" if c["std"] is None else repr(c["std"])]
         row.append(";".join(n for n, _ in cols if r["loss"] in report["best"][n]))
@@ -203,7 +203,7 @@ FORMATTERS = {
 }
 
 
-def render(report, fmt, stream):
+def _render(report, fmt, stream):
     """The report in `fmt`; ASCII stand-ins for ± ↓ ↑ if `stream` cannot encode them."""
     text = FORMATTERS[fmt](report)
     try:

@@ -4,11 +4,11 @@ import os
 
 import numpy as np
 
-from ._output import cell, columns, title
+from ._output import _cell, _columns, _title
 from ._parser import UsageError
 
 
-def check_plot_path(path):
+def _check_plot_path(path):
     """matplotlib installed, a supported extension, a writable directory."""
     try:
         from matplotlib.backend_bases import FigureCanvasBase
@@ -36,7 +36,7 @@ def _metric_panel(ax, results, name, lower, best):
     """Mean ± std and each fold's value; the x-axis spans the values, not 0."""
     ypos = np.arange(len(results))
     for y_, r in zip(ypos, results, strict=True):
-        c = cell(r, name)
+        c = _cell(r, name)
         if c["mean"] is None:
             ax.text(
                 0.02,
@@ -66,6 +66,7 @@ def _residual_panel(ax, results, task, matplotlib):
         orient = {"vert": False}
     ax.boxplot(data, showfliers=True, flierprops={"markersize": 2}, **orient)
     ax.set_yticks(np.arange(1, len(labels) + 1), labels)
+    ax.tick_params(labelsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="0.6", lw=0.8)
     if task == "regression":
@@ -75,7 +76,7 @@ def _residual_panel(ax, results, task, matplotlib):
     ax.set_title("distribution over all folds", fontsize=9)
 
 
-def save_plot(report, path):
+def _save_plot(report, path):
     """One panel per metric (mean ± std, folds as ticks) and the residuals."""
     import matplotlib
 
@@ -83,7 +84,7 @@ def save_plot(report, path):
     import matplotlib.pyplot as plt
 
     results = [r for r in report["results"] if not r["error"]]
-    cols = columns(report)
+    cols = _columns(report)
     with_res = [r for r in results if r["_residuals"] is not None]
     fig = plt.figure(
         figsize=(2.6 * len(cols) + 1.5, 2.0 + 0.35 * len(results) + 3.0),
@@ -104,7 +105,7 @@ def save_plot(report, path):
             fig.add_subplot(grid[1, :]), with_res, report["task"], matplotlib
         )
     fig.suptitle(
-        title(report) + "\norange: best, beyond the fold-to-fold noise", fontsize=9
+        _title(report) + "\norange: best, beyond the fold-to-fold noise", fontsize=9
     )
     try:
         fig.savefig(path, dpi=100)

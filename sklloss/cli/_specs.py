@@ -1,7 +1,11 @@
 """``--losses`` and ``--metrics``: 'name:key=value' specs to losses and metrics."""
 
-from ..model_selection._scoring import DEFAULT_LOSSES, loss_label, metric_from_name
-from ..model_selection._scoring import Metric as _Metric
+from ..model_selection._scoring import (
+    DEFAULT_LOSSES,
+    _loss_label,
+    _Metric,
+    _metric_from_name,
+)
 from ._parser import UsageError
 
 _CLASSIFICATION_KINDS = ("probabilistic", "margin")
@@ -110,10 +114,10 @@ def _one_loss(name, params, task, valid):
         raise UsageError(
             f"--losses: {name!r} {reason}; valid {task} losses: " + ", ".join(valid)
         )
-    return loss_label(loss, params), loss
+    return _loss_label(loss, params), loss
 
 
-def resolve_losses(text, task):
+def _resolve_losses(text, task):
     """``[(label, Loss)]`` for ``--losses``; a UsageError for a bad name."""
     valid = _valid_loss_names(task)
     if text is None:
@@ -141,13 +145,13 @@ def _loss_metric(name, params):
         if params and "Unknown loss" not in str(exc):
             raise UsageError(f"--metrics: {str(exc).splitlines()[0]}") from None
         return None
-    label = loss_label(loss, params).replace(
+    label = _loss_label(loss, params).replace(
         loss.name, loss.metric_name or loss.name, 1
     )
     return _Metric(label, make_loss_scorer(loss), False)
 
 
-def resolve_metrics(text, task, n_classes=2):
+def _resolve_metrics(text, task, n_classes=2):
     """The metric columns for ``--metrics``; a UsageError for an unknown name."""
     from ..model_selection._scoring import DEFAULT_METRICS
 
@@ -160,7 +164,7 @@ def resolve_metrics(text, task, n_classes=2):
         specs = parse_specs(text, "--metrics")
     out = []
     for name, params in specs:
-        metric = None if params else metric_from_name(name)
+        metric = None if params else _metric_from_name(name)
         if metric is None:
             metric = _loss_metric(name, params)
         if metric is None:

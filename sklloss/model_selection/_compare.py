@@ -1,4 +1,4 @@
-"""compare_losses: cross-validated fits of several losses on the same folds."""
+"""The function compare_losses: fits of several losses on the same folds."""
 
 import numbers
 import warnings
@@ -10,14 +10,14 @@ from sklearn.utils import indexable
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
-from ._engine import cross_validate_losses, find_loss_param, make_folds
-from ._paired import mark_best
-from ._scoring import resolve_losses, resolve_scoring
+from ._engine import _cross_validate_losses, _find_loss_param, _make_folds
+from ._paired import _mark_best
+from ._scoring import _resolve_losses, _resolve_scoring
 
 COLUMNS = ("loss", "metric", "mean", "std", "best", "p_value", "greater_is_better")
 
 
-def check_target(y, classifier):
+def _check_target(y, classifier):
     """A classifier needs class labels: a continuous target is a ValueError."""
     kind = type_of_target(y, input_name="y")
     if classifier and kind.startswith("continuous"):
@@ -29,11 +29,11 @@ def check_target(y, classifier):
     return kind
 
 
-def compare(records, metrics, folds, significance):
+def _compare(records, metrics, folds, significance):
     """Best marks and p-values against the best: ``{metric: (best, p_values)}``."""
     ratio = float(np.mean([len(te) / len(tr) for tr, te in folds]))
     return {
-        m.label: mark_best(
+        m.label: _mark_best(
             {r["label"]: r["scores"][m.label] for r in records},
             m.greater_is_better,
             ratio,
@@ -43,7 +43,7 @@ def compare(records, metrics, folds, significance):
     }
 
 
-def table(records, metrics, marks):
+def _table(records, metrics, marks):
     """The plain result: one entry per (loss, metric) row in each column."""
     cols = {name: [] for name in (*COLUMNS, "folds")}
     for r in records:
@@ -277,16 +277,16 @@ def compare_losses(
     frame = _want_frame(as_frame)
     X, y, groups = indexable(X, y, groups)
     classifier = is_classifier(estimator)
-    check_target(y, classifier)
+    _check_target(y, classifier)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
     task = "classification" if classifier else "regression"
-    loss_param = find_loss_param(estimator, loss_param)
-    pairs = resolve_losses(losses, task)
+    loss_param = _find_loss_param(estimator, loss_param)
+    pairs = _resolve_losses(losses, task)
     n_classes = len(np.unique(y)) if classifier else 0
-    metrics = resolve_scoring(scoring, task, n_classes)
-    folds = make_folds(cv, X, y, groups, classifier, random_state)
-    records = cross_validate_losses(
+    metrics = _resolve_scoring(scoring, task, n_classes)
+    folds = _make_folds(cv, X, y, groups, classifier, random_state)
+    records = _cross_validate_losses(
         estimator,
         X,
         y,
@@ -299,5 +299,5 @@ def compare_losses(
         catch=error_score != "raise",
     )
     _reemit(records, len(folds))
-    cols = table(records, metrics, compare(records, metrics, folds, significance))
+    cols = _table(records, metrics, _compare(records, metrics, folds, significance))
     return _as_frame(cols) if frame else cols

@@ -17,7 +17,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
 
-def find_loss_param(estimator, loss_param=None):
+def _find_loss_param(estimator, loss_param=None):
     """The parameter of `estimator` that holds the training loss."""
     params = estimator.get_params(deep=True)
     if loss_param is not None:
@@ -39,7 +39,7 @@ def find_loss_param(estimator, loss_param=None):
     return keys[0]
 
 
-def make_folds(cv, X, y, groups, classifier, random_state):
+def _make_folds(cv, X, y, groups, classifier, random_state):
     """The (train, test) index pairs, computed once and shared by every loss."""
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         if cv < 2:
@@ -94,7 +94,7 @@ def _score_all(estimator, X, y, w, metrics):
     return scores
 
 
-def fit_fold(estimator, X, y, sample_weight, train, test, metrics, catch):
+def _fit_fold(estimator, X, y, sample_weight, train, test, metrics, catch):
     """Fit on `train`, score on `test`; failures and warnings become data."""
     out = {"scores": {}, "fit_time": np.nan, "error": None, "residuals": None}
     w_train = w_test = None
@@ -146,7 +146,7 @@ def _collect(label, loss, runs, metrics):
     return record
 
 
-def cross_validate_losses(
+def _cross_validate_losses(
     estimator,
     X,
     y,
@@ -168,7 +168,7 @@ def cross_validate_losses(
     for i, (label, loss) in enumerate(losses, start=1):
         est = clone(estimator).set_params(**{loss_param: loss})
         runs = Parallel(n_jobs=n_jobs)(
-            delayed(fit_fold)(
+            delayed(_fit_fold)(
                 clone(est), X, y, sample_weight, train, test, metrics, catch
             )
             for train, test in folds

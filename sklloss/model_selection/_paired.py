@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 
-def corrected_ttest_pvalue(diffs, test_train_ratio):
+def _corrected_ttest_pvalue(diffs, test_train_ratio):
     """Two-sided p-value of the corrected paired t-test of `diffs` against 0."""
     d = np.asarray(diffs, dtype=np.float64)
     k = d.size
@@ -35,7 +35,7 @@ def corrected_ttest_pvalue(diffs, test_train_ratio):
     return float(2.0 * stats.t.sf(abs(t), df=k - 1))
 
 
-def mark_best(folds, greater_is_better, test_train_ratio, level):
+def _mark_best(folds, greater_is_better, test_train_ratio, level):
     """Best-of-column mark and p-values against the best, for one metric.
 
     Parameters
@@ -66,7 +66,7 @@ def mark_best(folds, greater_is_better, test_train_ratio, level):
     pick = max if greater_is_better else min
     best = pick(means, key=means.get)
     p_values = {
-        k: corrected_ttest_pvalue(v - usable[best], test_train_ratio)
+        k: _corrected_ttest_pvalue(v - usable[best], test_train_ratio)
         for k, v in usable.items()
         if k != best
     }

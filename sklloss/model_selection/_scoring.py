@@ -35,7 +35,7 @@ DEFAULT_METRICS = {
 }
 
 
-class Metric:
+class _Metric:
     """An evaluation column: a scorer and whether greater values are better."""
 
     def __init__(self, label, scorer, greater_is_better):
@@ -63,7 +63,7 @@ def _lookup_scorer(name):
     return None
 
 
-def loss_label(loss, params=None):
+def _loss_label(loss, params=None):
     """'huber(delta=0.5)': the name and the parameters that differ from the default."""
     if params is None:
         default = type(loss)().get_params(deep=False)
@@ -79,23 +79,23 @@ def _loss_metric(loss, label=None):
     from ..scorers import make_loss_scorer
 
     if label is None:
-        label = loss_label(loss).replace(loss.name, loss.metric_name or loss.name, 1)
-    return Metric(label, make_loss_scorer(loss), False)
+        label = _loss_label(loss).replace(loss.name, loss.metric_name or loss.name, 1)
+    return _Metric(label, make_loss_scorer(loss), False)
 
 
-def metric_from_name(name):
+def _metric_from_name(name):
     """The column of a metric, scorer or loss name; None if the name is unknown."""
     if name.startswith("neg_"):
         scorer = _lookup_scorer(name)
         if scorer is not None:
-            return Metric(name[4:], scorer, False)
+            return _Metric(name[4:], scorer, False)
     else:
         scorer = _lookup_scorer("neg_" + name)
         if scorer is not None:
-            return Metric(name, scorer, False)
+            return _Metric(name, scorer, False)
         scorer = _lookup_scorer(name)
         if scorer is not None:
-            return Metric(name, scorer, True)
+            return _Metric(name, scorer, True)
     try:
         loss = get_loss(name)
     except ValueError:
@@ -104,12 +104,12 @@ def metric_from_name(name):
 
 
 def _one_metric(label, spec):
-    if isinstance(spec, Metric):
+    if isinstance(spec, _Metric):
         return spec
     if isinstance(spec, Loss):
         return _loss_metric(spec, label)
     if isinstance(spec, str):
-        metric = metric_from_name(spec)
+        metric = _metric_from_name(spec)
         if metric is None:
             raise ValueError(
                 f"scoring: unknown metric {spec!r}; use a metric or scorer name of "
@@ -121,11 +121,11 @@ def _one_metric(label, spec):
         return metric
     if callable(spec):
         # a scorer callable is reported as it returns: greater is better
-        return Metric(label or getattr(spec, "__name__", repr(spec)), spec, True)
+        return _Metric(label or getattr(spec, "__name__", repr(spec)), spec, True)
     raise ValueError(f"scoring: expected a str, a Loss or a callable, got {spec!r}")
 
 
-def resolve_scoring(scoring, task, n_classes=2):
+def _resolve_scoring(scoring, task, n_classes=2):
     """The list of metric columns for `scoring` (see :func:`compare_losses`)."""
     if scoring is None:
         names = list(DEFAULT_METRICS[task])
@@ -147,7 +147,7 @@ def resolve_scoring(scoring, task, n_classes=2):
     return metrics
 
 
-def resolve_losses(losses, task):
+def _resolve_losses(losses, task):
     """``[(label, Loss)]`` from a list of names / Loss instances or a dict."""
     if losses is None:
         losses = DEFAULT_LOSSES[task]
@@ -157,7 +157,7 @@ def resolve_losses(losses, task):
         out = [(label, get_loss(loss)) for label, loss in losses.items()]
     else:
         out = [(None, get_loss(loss)) for loss in losses]
-    out = [(label or loss_label(loss), loss) for label, loss in out]
+    out = [(label or _loss_label(loss), loss) for label, loss in out]
     labels = [la for la, _ in out]
     dupes = sorted({la for la in labels if labels.count(la) > 1})
     if dupes:
