@@ -334,6 +334,7 @@ BAD_ARGUMENTS = {
         "--drop: 'y' is the target column",
     ),
     "sep-without-csv": (["compare", "--sep", ";"], "--sep needs --csv"),
+    "impute-without-csv": (["compare", "--impute", "mean"], "--impute needs --csv"),
     "unnamed-middle-column": (
         ["compare", "--csv", "{unnamed}", "--target", "y"],
         "columns without a name in the header: column 2",

@@ -183,6 +183,8 @@ def test_bad_options_are_valueerrors_naming_them(diabetes):
         compare_losses(pipeline(), X, y, significance=1.5)
     with pytest.raises(ValueError, match="scoring: unknown metric 'nope'"):
         compare_losses(pipeline(), X, y, scoring="nope")
+    with pytest.raises(ValueError, match="losses: Unknown loss 'nope'"):
+        compare_losses(pipeline(), X, y, losses=["mse", "nope"])
     with pytest.raises(ValueError, match="losses: listed twice: squared_error"):
         compare_losses(pipeline(), X, y, losses=["mse", "l2"])
 

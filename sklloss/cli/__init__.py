@@ -95,8 +95,8 @@ def _data(args, log):
             impute=args.impute,
             log=log,
         )
-    for option in ("sep", "drop"):
-        if getattr(args, option) not in (None, ","):
+    for option in ("sep", "drop", "impute"):
+        if getattr(args, option) not in (None, ",", "none"):
             raise UsageError(f"--{option} needs --csv")
     if args.task == "regression":
         return _default_regression_data(args.seed, args.outliers)

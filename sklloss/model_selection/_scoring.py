@@ -153,10 +153,13 @@ def _resolve_losses(losses, task):
         losses = DEFAULT_LOSSES[task]
     if isinstance(losses, (str, Loss)):
         losses = [losses]
-    if isinstance(losses, dict):
-        out = [(label, get_loss(loss)) for label, loss in losses.items()]
-    else:
-        out = [(None, get_loss(loss)) for loss in losses]
+    pairs = losses.items() if isinstance(losses, dict) else [(None, x) for x in losses]
+    out = []
+    for label, loss in pairs:
+        try:
+            out.append((label, get_loss(loss)))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"losses: {exc}") from None
     out = [(label or _loss_label(loss), loss) for label, loss in out]
     labels = [la for la, _ in out]
     dupes = sorted({la for la in labels if labels.count(la) > 1})
