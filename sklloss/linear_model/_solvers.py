@@ -553,13 +553,14 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         name runs proximal Newton (:func:`._prox_newton.prox_newton`).
     theta0 : ndarray of shape (objective.n_params,)
         Starting point, in the objective's standardised coordinates.
-    solver : {"lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg"}
+    solver : {"lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg", \
+            "newton-cg"}
         The solver (see the module notes).
     max_iter : int
         Maximum number of iterations of the solver.
     tol : float
         Tolerance: the Newton step for ``"newton-cholesky"``, the gradient for
-        ``"lbfgs"`` and ``"trust-ncg"`` (scipy's ``gtol``).
+        ``"lbfgs"``, ``"trust-ncg"`` (scipy's ``gtol``) and ``"newton-cg"``.
     verbose : int
         If non-zero, print one progress line per iteration.
     rows : LinearObjective, optional
