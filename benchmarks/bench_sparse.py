@@ -15,7 +15,7 @@ Cases (``--cases``):
     saga; each at its default tol=1e-4 and at tol=1e-8), LinearSVC and
     SGDClassifier (log loss).
 ``wide``
-    n x n with 10 nonzeros a row (1e5 x 1e5, 1e6 nonzeros): log_loss against
+    n x n with ~10 nonzeros a row (1e5 x 1e5, 1e6 nonzeros): log_loss against
     LogisticRegression, squared_error against Ridge, and huber and cauchy
     (scale=1.0, the stated objective; and the default scale="auto").
 
@@ -190,7 +190,7 @@ def run_wide(n, threads, repeat):
 
     from sklloss import LossClassifier, LossRegressor
 
-    X, y_class, y_reg = make_tfidf(n, n)
+    X, y_class, y_reg = make_tfidf(n, n, nnz_row=11)  # ~1e6 nonzeros at 1e5
     C = 1.0 / (ALPHA * n)
     cases = [
         ("log_loss", y_class, "sklloss LossClassifier", LossClassifier()),

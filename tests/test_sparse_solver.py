@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from sklloss import LossClassifier, LossRegressor
+from sklloss.linear_model import _newton_cg
 from sklloss.linear_model._newton_cg import _truncated_cg, hessian_diagonal
 from sklloss.linear_model._objective import LinearObjective
 from sklloss.losses import get_loss
@@ -214,6 +215,25 @@ def test_hessian_diagonal_against_dense_formula():
         h.sum(),
     )
     np.testing.assert_allclose(hessian_diagonal(obj, theta), expect, rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc", "csr-float32", "dense"])
+def test_squared_column_sums_in_small_chunks(layout, monkeypatch):
+    monkeypatch.setattr(_newton_cg, "_CHUNK_NNZ", 37)  # many blocks
+    X = sp.random(300, 80, density=0.05, random_state=1, format="lil")
+    X[5] = 0.0  # an empty row
+    X[:, 7] = 0.0  # an empty column
+    v = np.random.default_rng(0).random(300)
+    expect = np.einsum("ij,ij,i->j", X.toarray(), X.toarray(), v)
+    if layout == "dense":
+        X = X.toarray()
+    else:
+        X = X.asformat(layout[:3])
+        X = X.astype(np.float32) if layout.endswith("float32") else X
+    rtol = 1e-6 if layout.endswith("float32") else 1e-12
+    np.testing.assert_allclose(
+        _newton_cg._squared_column_sums(X, v), expect, rtol=rtol, atol=1e-12
+    )
 
 
 def test_too_small_max_iter_warns(data):

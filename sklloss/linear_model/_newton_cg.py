@@ -9,14 +9,16 @@ as scikit-learn's and scipy's ``newton-cg``): inexact far from the optimum,
 superlinear near it.
 
 Why it is the solver of sparse, wide problems: on TF-IDF-like data (CSR
-1e5 x 1e4, Zipf column frequencies, alpha=1e-4) the log loss needs ~10
-Newton iterations of a few dozen products each, where L-BFGS-B needed
-hundreds of gradient passes.
+1e5 x 1e4, Zipf column frequencies, alpha=1e-4) the log loss needed 5 Newton
+iterations and 11 Hessian-vector products, where L-BFGS-B needed ~350
+gradient passes.
 
-Preconditioner: the diagonal of the Hessian (Jacobi), penalty included. It
-costs one pass over the squared entries of X per Newton iteration and makes
-the CG iterates independent of the scale of each column (badly scaled
-columns need no standardisation).
+Preconditioner: the diagonal of the Hessian (Jacobi), L2 penalty included.
+It costs a pass over the squared entries of X and one over X, and is
+recomputed only when a CG solve gets long. It makes the CG iterates
+independent of the scale of each column: the implicit standardisation of
+the objective, which slowed every unpreconditioned solver 10-40x on rare
+Zipf columns (``benchmarks/results/sparse.md``), costs nothing here.
 
 Non-convex losses (cauchy, tukey_biweight): CG stops on a direction of
 non-positive curvature, as scipy's ``newton-cg`` and ``trust-ncg`` do; the
@@ -44,6 +46,8 @@ _EPS = np.finfo(np.float64).eps
 # still cheaper than another Newton iteration's line search.
 _MAX_CG = 250
 _MAX_BACKTRACKS = 40
+# Stored entries of a sparse X per block of the Jacobi diagonal's pass.
+_CHUNK_NNZ = 2**17
 # The Jacobi preconditioner (a pass over the squared entries of X and one
 # over X) is recomputed only when the last CG solve needed more products than
 # this: a preconditioner from an earlier point still works, and on the
@@ -72,22 +76,13 @@ def _base(objective):
 def _squared_column_sums(X, v):
     """``(X * X).T @ v`` without a squared copy of X (float64 sums).
 
-    CSR / CSC: one weighted ``bincount`` over the stored entries (temporaries
-    of nnz floats, freed at return); dense: float64 row blocks.
+    CSR / CSC: weighted ``bincount`` / ``reduceat`` over the stored entries,
+    ``_CHUNK_NNZ`` of them at a time (temporaries of a fixed size); dense:
+    float64 row blocks.
     """
     p = X.shape[1]
-    if sparse.issparse(X) and X.format in ("csr", "csc") and X.nnz:
-        counts = np.diff(X.indptr)
-        data = X.data.astype(np.float64)
-        data *= data
-        if X.format == "csr":
-            data *= np.repeat(v, counts)
-            return np.bincount(X.indices, weights=data, minlength=p)
-        data *= v[X.indices]
-        out = np.zeros(p)
-        nonempty = counts > 0
-        out[nonempty] = np.add.reduceat(data, X.indptr[:-1][nonempty])
-        return out
+    if sparse.issparse(X) and X.format in ("csr", "csc"):
+        return _sparse_squared_sums(X, v)
     out = np.zeros(p)
     for axis, lo, hi, B in _upcast_blocks(X):
         if sparse.issparse(B):  # pragma: no cover - other sparse formats
@@ -100,6 +95,29 @@ def _squared_column_sums(X, v):
             out[lo:hi] = part
         else:
             out += part
+    return out
+
+
+def _sparse_squared_sums(X, v):
+    counts = np.diff(X.indptr)
+    n_major = len(counts)  # rows (CSR) or columns (CSC)
+    step = max(1, int(n_major * _CHUNK_NNZ / max(X.nnz, 1)))
+    out = np.zeros(X.shape[1])
+    for lo in range(0, n_major, step):
+        hi = min(lo + step, n_major)
+        a, b = X.indptr[lo], X.indptr[hi]
+        if a == b:
+            continue
+        data = X.data[a:b].astype(np.float64)
+        data *= data
+        if X.format == "csr":
+            data *= np.repeat(v[lo:hi], counts[lo:hi])
+            out += np.bincount(X.indices[a:b], weights=data, minlength=len(out))
+        else:
+            data *= v[X.indices[a:b]]
+            nonempty = counts[lo:hi] > 0
+            starts = X.indptr[lo:hi][nonempty] - a
+            out[lo:hi][nonempty] = np.add.reduceat(data, starts)
     return out
 
 
