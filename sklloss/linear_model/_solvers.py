@@ -34,7 +34,8 @@ Solvers:
     scipy's L-BFGS-B.
 ``"newton-cg"``
     Truncated Newton with Jacobi-preconditioned CG on Hessian-vector
-    products (:mod:`._newton_cg`); chosen for sparse X with many features.
+    products (:mod:`._newton_cg`); chosen for sparse X where the dense
+    Hessian of ``"newton-cholesky"`` costs too much.
 
 With an L1 term (``l1_ratio > 0``) every solver name runs proximal Newton
 (:mod:`._prox_newton`): coordinate descent on the Newton model with working
