@@ -221,4 +221,5 @@ def test_not_chosen_for_sparse_or_wide_x(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
-    assert est.solver_ == "lbfgs"
+    # sparse X: truncated Newton (Hessian products, no dense Hessian)
+    assert est.solver_ == ("newton-cg" if case == "sparse" else "lbfgs")

@@ -32,6 +32,10 @@ Solvers:
     line search fails, L-BFGS-B continues from the last point.
 ``"lbfgs"``
     scipy's L-BFGS-B.
+``"newton-cg"``
+    Truncated Newton with Jacobi-preconditioned CG on Hessian-vector
+    products (:mod:`._newton_cg`); chosen for sparse X where the dense
+    Hessian of ``"newton-cholesky"`` costs too much.
 
 With an L1 term (``l1_ratio > 0``) every solver name runs proximal Newton
 (:mod:`._prox_newton`): coordinate descent on the Newton model with working
@@ -48,6 +52,7 @@ import scipy.linalg
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._newton_cg import newton_cg
 from ._prox_newton import prox_newton
 from ._threads import blas_threads, limit_blas
 
@@ -549,13 +554,14 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         name runs proximal Newton (:func:`._prox_newton.prox_newton`).
     theta0 : ndarray of shape (objective.n_params,)
         Starting point, in the objective's standardised coordinates.
-    solver : {"lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg"}
+    solver : {"lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg", \
+            "newton-cg"}
         The solver (see the module notes).
     max_iter : int
         Maximum number of iterations of the solver.
     tol : float
         Tolerance: the Newton step for ``"newton-cholesky"``, the gradient for
-        ``"lbfgs"`` and ``"trust-ncg"`` (scipy's ``gtol``).
+        ``"lbfgs"``, ``"trust-ncg"`` (scipy's ``gtol``) and ``"newton-cg"``.
     verbose : int
         If non-zero, print one progress line per iteration.
     rows : LinearObjective, optional
@@ -572,7 +578,7 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
     if use_l1:
         return _run_l1(objective, theta0, solver, max_iter, tol, printer)
     # Only the Newton solvers ask for a Hessian at the point just evaluated.
-    objective.keep_raw = solver in ("newton-cholesky", "trust-ncg")
+    objective.keep_raw = solver in ("newton-cholesky", "trust-ncg", "newton-cg")
     objective = _UnitObjective(objective)
     if solver == "sampled-newton":
         # No thread limit: this loop's own work is numpy on length-p
@@ -617,6 +623,14 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
             res = _trust_ncg(
                 objective, theta0, max_iter=max_iter, tol=tol, printer=printer
             )
+        elif solver == "newton-cg":
+            res = SolverResult(
+                **vars(
+                    newton_cg(
+                        objective, theta0, max_iter=max_iter, tol=tol, printer=printer
+                    )
+                )
+            )
         else:
             res = _lbfgs(
                 objective.loss_gradient,
@@ -626,7 +640,7 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
                 tol=tol,
                 printer=printer,
             )
-        if solver in ("lbfgs", "trust-ncg"):
+        if solver in ("lbfgs", "trust-ncg", "newton-cg"):
             res = _newton_finish(objective, res, tol, printer)
     finally:
         if ctx is not None:

@@ -1,0 +1,320 @@
+"""Sparse, wide problems: sklloss against scikit-learn on TF-IDF-like data.
+
+The data imitate a bag-of-words TF-IDF matrix: about ``--nnz-row`` distinct
+terms a row drawn from a Zipf distribution over the columns (the frequency of
+the k-th most common term ~ 1 / k^1.1, columns shuffled), weights
+``log(1 + tf) * idf``, rows scaled to unit norm. Labels come from a logistic
+model on a dense random ``w``; the regression target is the same linear
+model plus normal noise and 5% gross outliers.
+
+Cases (``--cases``):
+
+``log_loss_1e4``
+    Binary log loss on n x 1e4 (1e5 x 1e4 by default, density 1e-3):
+    LossClassifier against LogisticRegression (lbfgs, newton-cg, liblinear,
+    saga; each at its default tol=1e-4 and at tol=1e-8), LinearSVC and
+    SGDClassifier (log loss).
+``wide``
+    n x n with ~10 nonzeros a row (1e5 x 1e5, 1e6 nonzeros): log_loss against
+    LogisticRegression, squared_error against Ridge, and huber and cauchy
+    (scale=1.0, the stated objective; and the default scale="auto").
+
+Every model is scored by the objective ``mean_i loss_i + alpha / 2 ||w||^2``
+written in this file / ``_common.py`` with numpy only (LogisticRegression's
+``C = 1 / (alpha n)``, Ridge's ``alpha_ridge = alpha n / 2``), together with
+the largest entry of its gradient (``|grad|``, the optimality check where no
+peer solves the same problem). ``gap`` is relative to the best objective of
+the case. liblinear penalises the intercept and LinearSVC minimises the
+squared hinge: their gaps are shown for information. Every call runs inside
+``threadpool_limits(--threads)`` (default 1, as in issue 14).
+
+    python benchmarks/bench_sparse.py [--quick] [--cases log_loss_1e4,wide]
+        [--output benchmarks/results/sparse.md] [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (
+    environment_header,
+    fmt_float,
+    fmt_time,
+    markdown_table,
+    objective,
+    relative_gap,
+)
+
+ALPHA = 1e-4
+CAUCHY_C = 2.3849  # the default of sklloss's Cauchy
+HUBER_DELTA = 1.0  # the default of sklloss's Huber
+
+
+# ---------------------------------------------------------------- data
+def make_tfidf(n, p, *, nnz_row=10, zipf=1.1, seed=0):
+    """TF-IDF-like CSR X (unit rows), binary labels and a regression target."""
+    rng = np.random.default_rng(seed)
+    prob = np.arange(1, p + 1, dtype=np.float64) ** -zipf
+    prob /= prob.sum()
+    perm = rng.permutation(p)
+    counts = rng.poisson(nnz_row - 1, n) + 1
+    cols = perm[rng.choice(p, size=int(counts.sum()), p=prob)]
+    rows = np.repeat(np.arange(n), counts)
+    X = sp.csr_matrix((np.ones(cols.size), (rows, cols)), shape=(n, p))
+    X.sum_duplicates()  # term frequencies
+    df = np.bincount(X.indices, minlength=p)
+    idf = np.log((1 + n) / (1 + df)) + 1
+    X.data = np.log1p(X.data) * idf[X.indices]
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ X).tocsr()
+    raw = X @ (3.0 * rng.standard_normal(p))
+    y_class = (rng.random(n) < 1.0 / (1.0 + np.exp(-raw))).astype(np.float64)
+    y_reg = raw + 0.5 * rng.standard_normal(n)
+    out = rng.random(n) < 0.05
+    y_reg[out] += 10.0 * rng.standard_normal(int(out.sum()))
+    return X, y_class, y_reg
+
+
+# ----------------------------------------------------------- objective
+def _cauchy(r):
+    return 0.5 * CAUCHY_C**2 * np.log1p((r / CAUCHY_C) ** 2)
+
+
+def score(loss, X, y, coef, intercept):
+    """Objective value and largest gradient entry (w and b), numpy only."""
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    raw = np.asarray(X @ coef).ravel() + intercept
+    if loss == "cauchy":
+        f = float(np.mean(_cauchy(y - raw))) + 0.5 * ALPHA * float(coef @ coef)
+    else:
+        params = {"delta": HUBER_DELTA} if loss == "huber" else {}
+        f = objective(loss, X, y, coef, intercept, ALPHA, **params)
+    r = y - raw
+    if loss == "log_loss":
+        d = 1.0 / (1.0 + np.exp(-raw)) - y
+    elif loss == "squared_error":
+        d = -2.0 * r
+    elif loss == "huber":
+        d = -np.clip(r, -HUBER_DELTA, HUBER_DELTA)
+    else:
+        d = -r / (1.0 + (r / CAUCHY_C) ** 2)
+    n = X.shape[0]
+    g = np.asarray(X.T @ d).ravel() / n + ALPHA * coef
+    return f, max(float(np.max(np.abs(g))), abs(float(d.mean())))
+
+
+# ---------------------------------------------------------- estimators
+def _peers_log_loss(n, quick):
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    C = 1.0 / (ALPHA * n)
+    out = []
+    for solver in ("lbfgs", "newton-cg", "liblinear", "saga"):
+        for tol in (1e-4, 1e-8):
+            # saga at tol=1e-8 needs thousands of epochs: capped
+            max_iter = 100 if solver == "saga" else 1000
+            out.append(
+                (
+                    f"LogisticRegression({solver}, tol={tol:g})",
+                    LogisticRegression(C=C, solver=solver, tol=tol, max_iter=max_iter),
+                )
+            )
+    out.append(("LinearSVC (squared hinge)", LinearSVC(C=C)))
+    out.append(("SGDClassifier(log_loss)", SGDClassifier(loss="log_loss", alpha=ALPHA)))
+    return out
+
+
+def _fit(est, X, y, threads):
+    from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with threadpool_limits(limits=threads):
+            t0 = time.perf_counter()
+            est.fit(X, y)
+            seconds = time.perf_counter() - t0
+    conv = [w for w in caught if "Convergence" in type(w.message).__name__]
+    return seconds, (str(conv[0].message)[:80] if conv else "")
+
+
+def _row(name, loss, est, X, y, threads, repeat):
+    times, warn = [], ""
+    for _ in range(repeat):
+        seconds, warn = _fit(est, X, y, threads)
+        times.append(seconds)
+    coef = np.ravel(est.coef_)
+    intercept = float(np.ravel(est.intercept_)[0])
+    f, g = score(loss, X, y, coef, intercept)
+    n_iter = np.max(getattr(est, "n_iter_", None) or 0)
+    return {
+        "name": name,
+        "loss": loss,
+        "time": min(times),
+        "objective": f,
+        "grad": g,
+        "n_iter": int(n_iter),
+        "warning": warn,
+    }
+
+
+def run_log_loss(n, p, threads, repeat, quick):
+    from sklloss import LossClassifier
+
+    X, y, _ = make_tfidf(n, p)
+    rows = [
+        _row(
+            "sklloss LossClassifier",
+            "log_loss",
+            LossClassifier(loss="log_loss", alpha=ALPHA),
+            X,
+            y,
+            threads,
+            repeat,
+        )
+    ]
+    for name, est in _peers_log_loss(n, quick):
+        rows.append(_row(name, "log_loss", est, X, y, threads, repeat))
+    return f"log_loss {n:.0e} x {p:.0e} (nnz {X.nnz})", rows
+
+
+def run_wide(n, threads, repeat):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    from sklloss import LossClassifier, LossRegressor
+
+    X, y_class, y_reg = make_tfidf(n, n, nnz_row=11)  # ~1e6 nonzeros at 1e5
+    C = 1.0 / (ALPHA * n)
+    cases = [
+        ("log_loss", y_class, "sklloss LossClassifier", LossClassifier()),
+        (
+            "log_loss",
+            y_class,
+            "LogisticRegression(newton-cg, tol=1e-8)",
+            LogisticRegression(C=C, solver="newton-cg", tol=1e-8, max_iter=1000),
+        ),
+        (
+            "log_loss",
+            y_class,
+            "LogisticRegression(lbfgs, tol=1e-8)",
+            LogisticRegression(C=C, solver="lbfgs", tol=1e-8, max_iter=5000),
+        ),
+        ("squared_error", y_reg, "sklloss scale=1.0", LossRegressor(scale=1.0)),
+        ("squared_error", y_reg, "sklloss scale='auto'", LossRegressor()),
+        (
+            "squared_error",
+            y_reg,
+            "Ridge(sparse_cg, tol=1e-10)",
+            Ridge(alpha=ALPHA * n / 2, solver="sparse_cg", tol=1e-10, max_iter=10000),
+        ),
+        ("huber", y_reg, "sklloss scale=1.0", LossRegressor("huber", scale=1.0)),
+        ("huber", y_reg, "sklloss scale='auto'", LossRegressor("huber")),
+        ("cauchy", y_reg, "sklloss scale=1.0", LossRegressor("cauchy", scale=1.0)),
+        ("cauchy", y_reg, "sklloss scale='auto'", LossRegressor("cauchy")),
+    ]
+    rows = []
+    for loss, y, name, est in cases:
+        row = _row(name, loss, est, X, y, threads, repeat)
+        if "auto" in name:  # another objective (y / scale_): no gap, no |grad|
+            row["objective"] = row["grad"] = float("nan")
+            row["note"] = f"scale_={est.scale_:.3g}"
+        rows.append(row)
+    return f"wide {n:.0e} x {n:.0e} (nnz {X.nnz})", rows
+
+
+# -------------------------------------------------------------- output
+def _table(title, rows):
+    by_loss = {}
+    for r in rows:
+        if np.isfinite(r["objective"]) and not r["name"].startswith(
+            ("LinearSVC", "LogisticRegression(liblinear")
+        ):
+            best = by_loss.get(r["loss"], np.inf)
+            by_loss[r["loss"]] = min(best, r["objective"])
+    peers = {}
+    for r in rows:
+        if r["name"].startswith("LogisticRegression") or r["name"].startswith("Ridge"):
+            peers[r["loss"]] = min(peers.get(r["loss"], np.inf), r["time"])
+    body = []
+    for r in rows:
+        gap = relative_gap(r["objective"], by_loss.get(r["loss"], np.nan))
+        r["gap"] = gap
+        ratio = ""
+        if r["name"].startswith("sklloss") and r["loss"] in peers:
+            ratio = f"{r['time'] / peers[r['loss']]:.2f}"
+        body.append(
+            [
+                r["loss"],
+                r["name"],
+                fmt_time(r["time"]),
+                ratio,
+                fmt_float(r["objective"], ".12g"),
+                fmt_float(gap, ".1e"),
+                fmt_float(r["grad"], ".1e"),
+                str(r["n_iter"]),
+                r.get("note", "") or r["warning"] or "",
+            ]
+        )
+    header = [
+        "loss",
+        "estimator",
+        "time",
+        "time / fastest LR or Ridge",
+        "objective",
+        "gap",
+        "max |grad|",
+        "n_iter",
+        "ConvergenceWarning / note",
+    ]
+    return f"### {title}\n\n" + markdown_table(header, body) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+    parser.add_argument("--cases", default="log_loss_1e4,wide")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--output", default=None)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (1 if args.quick else 3)
+    cases = args.cases.split(",")
+    parts = [environment_header("Sparse TF-IDF-like problems", threads=args.threads)]
+    parts.append("## Results\n")
+    records = []
+    if "log_loss_1e4" in cases:
+        n, p = (5000, 2000) if args.quick else (100_000, 10_000)
+        title, rows = run_log_loss(n, p, args.threads, repeat, args.quick)
+        parts.append(_table(title, rows))
+        records.append({"case": title, "rows": rows})
+        print(parts[-1], flush=True)
+    if "wide" in cases:
+        n = 5000 if args.quick else 100_000
+        title, rows = run_wide(n, args.threads, max(1, repeat - 2))
+        parts.append(_table(title, rows))
+        records.append({"case": title, "rows": rows})
+        print(parts[-1], flush=True)
+    parts.append(
+        "Objective and max |grad| computed by benchmarks/bench_sparse.py / "
+        "_common.py (numpy; scikit-learn and sklloss scored alike); the "
+        "comparison is against scikit-learn.\n"
+    )
+    text = "\n".join(parts)
+    if args.output:
+        with open(args.output, "w") as fh:
+            fh.write(text)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(records, fh, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()
