@@ -241,3 +241,18 @@ def test_too_small_max_iter_warns(data):
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         clf = LossClassifier(alpha=1e-6, max_iter=2).fit(X, y)
     assert clf.solver_ == "newton-cg"
+
+
+@pytest.mark.parametrize("loss", ["log_cosh", "huber", "cauchy"])
+def test_scale_equation_solved_on_sparse_tfidf_data(loss):
+    # The newton-cg fits of wide sparse data at the loose intermediate
+    # tolerance once put T(sigma) on the wrong side of the diagonal, and the
+    # fit ended with "the scale equation is not monotone here". At the end,
+    # sigma is the MAD of the final residuals (numpy's median here).
+    X, _, y = tfidf(1500, 600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LossRegressor(loss=loss).fit(X, y)
+    r = y - est.predict(X)
+    mad = np.median(np.abs(r)) / 0.6744897501960817  # Phi^-1(3/4)
+    assert est.scale_ == pytest.approx(mad, rel=1e-3)

@@ -384,6 +384,7 @@ def _solve_scale_equation(
     last_step = np.inf
     exact = False  # whether (W, b) was fitted with the full tol
     prev = None  # (sigma, T(sigma) - sigma) of the previous step
+    strict = False  # every fit at the full tol (after an inconsistent bracket)
     for _ in range(max_steps):
         r = plan.residuals(W, b)
         l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0 if mode == "joint" else 0.0
@@ -403,6 +404,15 @@ def _solve_scale_equation(
         else:
             hi = sigma if hi is None else min(hi, sigma)
         if lo is not None and hi is not None:
+            if hi <= lo and not strict:
+                # the bracket came from inexact fits (T read from a fit at a
+                # loose tolerance can land on the wrong side of the diagonal):
+                # rebuild it from fits at the full tolerance only
+                W, b, it = plan.fit_at(sigma, (W, b), tol=tol)
+                n_iter, exact, strict = n_iter + it, True, True
+                lo = hi = prev = None
+                last_step = np.inf
+                continue
             if hi <= lo:
                 return W, b, sigma, n_iter, "the scale equation is not monotone here"
             if hi - lo <= tol * lo and exact:
@@ -425,7 +435,7 @@ def _solve_scale_equation(
         sigma = new
         # Far from the fixed point the fit need not be exact: its tolerance
         # follows the last change of the scale (the final fits get ``tol``).
-        inner = _inner_tol(tol, step)
+        inner = tol if strict else _inner_tol(tol, step)
         W_new, b_new, it = plan.fit_at(sigma, (W, b), tol=inner)
         n_iter += it
         if exact and inner == tol and _same(W_new, b_new, W, b):
