@@ -75,10 +75,9 @@ def _newton_ok(n_samples, n_params):
 
 # "sampled-newton" forms a dense P x P Hessian on >= 20 P rows and its
 # Jacobian products cost O(P^3): beyond this many parameters (about 2.5
-# passes' worth at P = 500, n = 1e5), or with a sparse X (cheap passes,
-# costly dense Hessian: 1e5 x 1000 CSR log-loss took 417 ms against 190 ms
-# with L-BFGS-B), L-BFGS-B is used. Softmax on 100 features and 3 classes has
-# P = 303.
+# passes' worth at P = 500, n = 1e5), or with a sparse X (cheap passes, a
+# costly dense Hessian), another solver is used. Softmax on 100 features and
+# 3 classes has P = 303.
 _SAMPLED_NEWTON_MAX_PARAMS = 500
 
 # The Hessian sample of "sampled-newton" costs ~ m * q^2 * K (K + 1) / 2
@@ -298,7 +297,7 @@ class _LossLinearModel(BaseEstimator):
         if (
             not loss.is_convex
             and warm is None
-            and self._huber_start
+            and self._robust_start
             and loss.link == "identity"
         ):
             theta0, n_iter = self._robust_start_point(objective, theta0)
@@ -347,16 +346,16 @@ class _LossLinearModel(BaseEstimator):
         W, b = objective.unpack(res.theta)
         return W, b, n_iter + res.n_iter
 
-    _huber_start = False
+    _robust_start = False  # non-convex regression: a LAD (or Huber) start
 
     def _subsample_start(self, objective, loss, theta0, n_iter, solver="lbfgs"):
         """Start a large fit from the solution on every 10th row.
 
         The subsample's optimum is within O(1/sqrt(n/10)) of the full one, and
-        costs a tenth per evaluation: measured on 1e5 x 100 (huber, log_cosh)
-        the full problem then needs 7 instead of 14-15 evaluations, for the
-        same optimum. With ``"sampled-newton"`` a subsample that is itself
-        large (n >= 500,000) is solved the same way, recursively.
+        costs a tenth per evaluation: the full problem then needs about half
+        the evaluations (``benchmarks/bench_fit.py``), for the same optimum.
+        With ``"sampled-newton"`` a subsample that is itself large
+        (n >= 500,000) is solved the same way, recursively.
         """
         n = objective.X.shape[0]
         if n < _SUBSAMPLE_MIN_ROWS:
@@ -468,13 +467,8 @@ class _LossLinearModel(BaseEstimator):
         return objective.pack(W, b), res.n_iter
 
     def _solve_exact(self, objective, loss):
-        try:
-            from ._exact import fit_piecewise_linear
-        except ImportError as exc:  # pragma: no cover - depends on a peer module
-            raise ImportError(
-                "the exact solver for piecewise-linear losses "
-                "(sklloss.linear_model._exact) is not available"
-            ) from exc
+        from ._exact import fit_piecewise_linear
+
         coef, intercept, n_iter = fit_piecewise_linear(
             objective.X,
             objective.y,

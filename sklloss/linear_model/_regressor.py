@@ -152,7 +152,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
 
     _loss_kinds = ("regression",)
     _estimator_name = "LossRegressor"
-    _huber_start = True
+    _robust_start = True
 
     def __init__(
         self,

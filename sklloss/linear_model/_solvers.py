@@ -1,6 +1,7 @@
 """Solvers for :class:`~sklloss.linear_model._objective.LinearObjective`.
 
-This module holds the ONLY calls into :mod:`scipy.optimize`. Each solver takes
+This module runs the smooth solvers (the exact solver of piecewise-linear
+losses, with its LP fallback, is :mod:`._exact`). Each solver takes
 an objective and a start ``theta0`` and returns a :class:`SolverResult`; an
 optimizer that stops early is reported as a
 :class:`~sklearn.exceptions.ConvergenceWarning` naming the reason, never as an
@@ -61,11 +62,6 @@ __all__ = ["SolverResult", "SOLVERS", "run_solver"]
 SOLVERS = ("lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg")
 
 _EPS = np.finfo(np.float64).eps
-
-# Whether to run the solvers with BLAS limited to one thread (threadpoolctl,
-# when installed), and the size n * p up to which we do.
-LIMIT_BLAS_THREADS = True
-_LIMIT_BELOW_SIZE = np.inf
 
 
 @dataclass
@@ -152,23 +148,13 @@ class _UnitObjective:
 
 
 def _blas_limits(objective):
-    """A context limiting BLAS to one thread during a solve, or None.
+    """The context limiting BLAS to one thread during a solve.
 
     The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
-    Cholesky of a small matrix) and, on a busy machine, OpenBLAS threads
-    waking up for it cost more than the work: measured on 2 shared cores,
-    ``check_estimator_sparse_matrix`` took 5-7 s with all threads and
-    0.7-0.9 s with one (issue 4 saw L-BFGS-B 2-8x slower), and a huber fit on
-    1e5 x 100 took 2.0 s with two threads against 1.0 s with one (the
-    matrix-vector products are memory bound). Problems with ``n * p`` above
-    ``_LIMIT_BELOW_SIZE`` keep their threads, and passes over a large X get
-    the user's threads back (:class:`_ThreadedPasses`).
+    Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
+    than the work; passes over a large X get the user's threads back
+    (:class:`_ThreadedPasses`). ``benchmarks/bench_fit.py`` measures both.
     """
-    if not LIMIT_BLAS_THREADS:
-        return None
-    X = objective.X
-    if X.shape[0] * X.shape[1] > _LIMIT_BELOW_SIZE:
-        return None
     return limit_blas(1)
 
 
@@ -604,10 +590,10 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         done = 0
     n_threads = blas_threads()
     ctx = _blas_limits(objective)
-    if ctx is not None and n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
+    if n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
         # L-BFGS-B's own small-vector work stays on one thread; the passes
-        # over X get the user's threads back (measured on 1e5 x 100, 2
-        # cores: huber 110 -> 88 ms, squared_hinge 165 -> 131 ms).
+        # over X get the user's threads back (memory-bound products gain
+        # from a second thread: benchmarks/bench_fit.py).
         objective = _ThreadedPasses(objective, n_threads)
     try:
         if solver == "newton-cholesky":
@@ -643,8 +629,7 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         if solver in ("lbfgs", "trust-ncg", "newton-cg"):
             res = _newton_finish(objective, res, tol, printer)
     finally:
-        if ctx is not None:
-            ctx.restore_original_limits()
+        ctx.restore_original_limits()
     if not res.converged:
         _warn(solver, res.message)
     res.n_iter += done
