@@ -541,19 +541,26 @@ def mean_smooth_l1_loss(
 
 @_fill_doc
 def mean_pinball_loss(
-    y_true, y_pred, *, sample_weight=None, quantile=0.5, multioutput="uniform_average"
+    y_true,
+    y_pred,
+    *,
+    sample_weight=None,
+    alpha=0.5,
+    quantile=None,
+    multioutput="uniform_average",
 ):
-    r"""Mean pinball loss of level ``quantile``.
+    r"""Mean pinball loss of level ``alpha`` (also spelt ``quantile``).
 
     .. math::
 
         \ell(r) = \max(\tau r, (\tau - 1) r), \qquad r = y - \hat y,
-        \ \tau = \text{quantile}.
+        \ \tau = \text{alpha}.
 
-    The mean of :class:`~sklloss.losses.Quantile`; equals
-    :func:`sklearn.metrics.mean_pinball_loss` with ``alpha=quantile``
-    (scikit-learn calls the level ``alpha``; in sklloss ``alpha`` is always a
-    penalty strength).
+    The mean of :class:`~sklloss.losses.Quantile`; a drop-in for
+    :func:`sklearn.metrics.mean_pinball_loss`, with the same ``alpha``.
+    ``quantile=`` is the same level under the loss's parameter name (what
+    :func:`~sklloss.make_loss_scorer` passes; in the estimators ``alpha`` is
+    a penalty strength).
 
     Parameters
     ----------
@@ -563,8 +570,11 @@ def mean_pinball_loss(
         Estimated target values.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights, not all zero.
-    quantile : float, default=0.5
-        The level, in (0, 1).
+    alpha : float, default=0.5
+        The level, in (0, 1), as in scikit-learn.
+    quantile : float, default=None
+        The level under the loss's parameter name; if given, ``alpha`` must
+        be left at its default or equal it.
     multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
         How to combine the errors of several outputs: ``"raw_values"`` returns
         them all, ``"uniform_average"`` averages them, an array-like of weights
@@ -585,12 +595,25 @@ def mean_pinball_loss(
     Examples
     --------
     >>> from sklloss.metrics import mean_pinball_loss
-    >>> mean_pinball_loss([1.0, 1.0], [0.0, 2.0], quantile=0.9)
+    >>> mean_pinball_loss([1.0, 1.0], [0.0, 2.0], alpha=0.9)
     0.5
     """
+    level = _pinball_level(alpha, quantile)
     return _mean_loss(
-        Quantile(quantile=quantile), y_true, y_pred, sample_weight, multioutput
+        Quantile(quantile=level), y_true, y_pred, sample_weight, multioutput
     )
+
+
+def _pinball_level(alpha, quantile):
+    """The level of :func:`mean_pinball_loss` from its two spellings."""
+    if quantile is None:
+        return alpha
+    if alpha != 0.5 and alpha != quantile:
+        raise ValueError(
+            "mean_pinball_loss takes the level as alpha or as quantile, not "
+            f"two different values; got alpha={alpha!r}, quantile={quantile!r}."
+        )
+    return quantile
 
 
 @_fill_doc
