@@ -176,7 +176,10 @@ def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     kept, dropped = [], []
     for item in items:
-        if here not in Path(item.path).parents:
+        module = getattr(getattr(item, "function", None), "__module__", "")
+        if here not in Path(item.path).parents or not module.startswith(
+            "sklearn_suite_"
+        ):
             kept.append(item)
         elif _uses_patched(item):
             # scikit-learn's suite runs with NumPy's warnings as warnings
