@@ -609,6 +609,7 @@ _MARGIN_DOC = r"""{title}
     Returns
     -------
     float
+        The (weighted) mean loss.
 
     Examples
     --------
