@@ -619,50 +619,55 @@ _MARGIN_DOC = r"""{title}
     """
 
 
-def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(Hinge(), y_true, pred_decision, labels, sample_weight)
+def _margin_metric_function(name, loss_cls, *, title, formula, note, example):
+    """The metric ``name``: the weighted mean of the margin loss ``loss_cls``.
+
+    scikit-learn's ``hinge_loss`` signature, shared by the four margin metrics.
+    """
+
+    def metric(y_true, pred_decision, *, labels=None, sample_weight=None):
+        loss = loss_cls()
+        return _margin_metric(loss, y_true, pred_decision, labels, sample_weight)
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = _MARGIN_DOC.format(
+        title=title, formula=formula, note=note, name=name, example=example
+    )
+    return metric
 
 
-def squared_hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(SquaredHinge(), y_true, pred_decision, labels, sample_weight)
-
-
-def modified_huber_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(ModifiedHuber(), y_true, pred_decision, labels, sample_weight)
-
-
-def exponential_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(Exponential(), y_true, pred_decision, labels, sample_weight)
-
-
-hinge_loss.__doc__ = _MARGIN_DOC.format(
+hinge_loss = _margin_metric_function(
+    "hinge_loss",
+    Hinge,
     title="Average hinge loss, equal to :func:`sklearn.metrics.hinge_loss`.",
     formula=r"\max(0, 1 - m)",
     note="Unlike scikit-learn, a ``y_true`` with one class and no ``labels`` "
     "is a ValueError (which label is positive is then unknown).",
-    name="hinge_loss",
     example="0.30...",
 )
-squared_hinge_loss.__doc__ = _MARGIN_DOC.format(
+squared_hinge_loss = _margin_metric_function(
+    "squared_hinge_loss",
+    SquaredHinge,
     title="Average squared hinge loss.",
     formula=r"\max(0, 1 - m)^2",
     note="See :class:`sklloss.losses.SquaredHinge`.",
-    name="squared_hinge_loss",
     example="0.2760...",
 )
-modified_huber_loss.__doc__ = _MARGIN_DOC.format(
+modified_huber_loss = _margin_metric_function(
+    "modified_huber_loss",
+    ModifiedHuber,
     title="Average modified Huber loss (scikit-learn's SGD definition).",
     formula=r"\max(0, 1 - m)^2 \text{ if } m \ge -1 \text{ else } -4 m",
     note="See :class:`sklloss.losses.ModifiedHuber`.",
-    name="modified_huber_loss",
     example="0.2760...",
 )
-exponential_loss.__doc__ = _MARGIN_DOC.format(
+exponential_loss = _margin_metric_function(
+    "exponential_loss",
+    Exponential,
     title="Average exponential loss (AdaBoost).",
     formula=r"e^{-m}",
     note="Beyond :math:`m < -T` (:math:`T = 354.9` in float64) the loss is "
     "continued linearly; see :class:`sklloss.losses.Exponential`.",
-    name="exponential_loss",
     example="0.3737...",
 )
 
