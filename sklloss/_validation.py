@@ -215,8 +215,10 @@ def _as_numeric_input(values, name):
         kinds = set()
     for kind in kinds:
         if kind in _REFUSED_KINDS:
+            # scikit-learn's words first for complex input, as check_array's
+            prefix = "Complex data not supported: " if kind == "c" else ""
             raise ValueError(
-                f"{name} must hold real numbers; got {_REFUSED_KINDS[kind]}."
+                f"{prefix}{name} must hold real numbers; got {_REFUSED_KINDS[kind]}."
             )
     if np.ndim(values) == 0:
         raise ValueError(f"{name} must be an array-like, got the scalar {values!r}.")
@@ -281,12 +283,15 @@ def check_loss_sample_weight(sample_weight, n_samples, dtype=np.float64):
     sw = check_finite_array(sample_weight, name="sample_weight")
     if sw.ndim != 1:
         raise ValueError(
-            f"sample_weight must be 1-D, got an array of shape {sw.shape}."
+            "Sample weights must be 1D array or scalar: sample_weight must be "
+            f"1-D, got an array of shape {sw.shape}."
         )
     if sw.shape[0] != n_samples:
+        # scikit-learn's words first, so that code matching them still works
         raise ValueError(
-            f"sample_weight has {sw.shape[0]} elements but there are {n_samples} "
-            "samples."
+            "Found input variables with inconsistent numbers of samples: "
+            f"[{n_samples}, {n_samples}, {sw.shape[0]}]: sample_weight has "
+            f"{sw.shape[0]} elements but there are {n_samples} samples."
         )
     if np.any(sw < 0):
         i = int(np.argmin(sw))

@@ -98,6 +98,14 @@ def _is_missing(value):
     return False
 
 
+# scikit-learn dropped this format in 0.17 and refuses it
+_SEQUENCES = (
+    "{name} looks like a multilabel sequence (one list of labels per sample), "
+    "which is not supported: pass a label-indicator matrix instead "
+    "(sklearn.preprocessing.MultiLabelBinarizer makes one)."
+)
+
+
 def _check_label_values(y, name):
     """Refuse dates, complex numbers and missing values as class labels."""
     if y.dtype.kind in _NOT_LABELS:
@@ -105,8 +113,12 @@ def _check_label_values(y, name):
             f"{name} must hold class labels (integers or strings); got "
             f"{_NOT_LABELS[y.dtype.kind]}."
         )
+    if y.ndim == 2 and y.shape[1] == 0:
+        raise ValueError(_SEQUENCES.format(name=name))
     if y.dtype.kind == "O":
         for i, value in enumerate(y.ravel()):
+            if isinstance(value, (list, tuple, set, np.ndarray)):
+                raise ValueError(_SEQUENCES.format(name=name))
             if _is_missing(value) or isinstance(value, _NOT_LABEL_TYPES):
                 raise ValueError(
                     f"{name} must hold class labels (integers or strings); got "
@@ -138,7 +150,10 @@ def _column(y, name):
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D labels; got an array of shape {y.shape}.")
     if y.size == 0:
-        raise ValueError(f"{name} is empty; at least one sample is required.")
+        raise ValueError(
+            "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum "
+            f"of 1 sample is required: {name} is empty."
+        )
     return y
 
 
@@ -158,11 +173,18 @@ def _integer_view(y, name):
     if kind != "f":
         return None
     bad = ~np.isfinite(y)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        what = "NaN" if np.isnan(y[i]) else "infinity or a value too large"
+        raise ValueError(
+            f"Input {name} contains {what}: {name}[{i}] = {y[i].item()!r} is not "
+            "a class label."
+        )
+    bad = y != np.floor(y)
     if not np.any(bad):
-        bad = y != np.floor(y)
-        if not np.any(bad):
-            # Beyond 2**62 a float is an integer that int64 may not hold.
-            return y.astype(np.int64) if np.abs(y).max() < 2.0**62 else y
+        # Beyond 2**62 a float is an integer that int64 may not hold (compared
+        # in float64: 2**62 overflows float16)
+        return y.astype(np.int64) if float(np.abs(y).max()) < 2.0**62 else y
     i = int(np.argmax(bad))
     raise ValueError(
         f"{name} must hold class labels (integers or strings); got "
@@ -233,9 +255,9 @@ def _encode(y_true, labels):
     classes = _unique_inverse(given, "labels")[0]
     if len(classes) == len(given) and np.any(classes != given):
         warnings.warn(
-            f"Labels passed were {given}. But this function assumes labels are "
-            f"ordered lexicographically. Pass the ordered labels="
-            f"{classes.tolist()} and ensure that the columns of the prediction "
+            f"Labels passed were {given.tolist()}. But this function assumes "
+            "labels are ordered lexicographically. Pass the ordered labels="
+            f"{classes.tolist()} and ensure that the columns of y_prob "
             "correspond to this ordering.",
             UserWarning,
             stacklevel=3,
@@ -297,6 +319,11 @@ def _check_proba(y_proba, loss_name, name="y_proba"):
     return p
 
 
+def _is_indicator(targets):
+    """Whether a 2-D target holds only 0 and 1 (a label-indicator matrix)."""
+    return bool(np.all((targets == 0) | (targets == 1)))
+
+
 def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
     """Validated ``(targets, y_proba, sample_weight)`` for log loss and focal.
 
@@ -315,7 +342,13 @@ def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
                 f"{K} classes."
             )
         UNIT_INTERVAL.check(targets, name="y_true", loss_name=loss_name)
-        _check_rows_sum_to_one(targets, name="y_true", loss_name=loss_name)
+        if loss_name == "log_loss" and _is_indicator(targets):
+            # scikit-learn scores a multilabel indicator as -sum_k y_k log p_k,
+            # rows of any sum; the 1-D probability is the second column
+            if p.ndim == 1:
+                p = np.stack([1 - p, p], axis=1)
+        else:
+            _check_rows_sum_to_one(targets, name="y_true", loss_name=loss_name)
         targets = targets if p.ndim == 2 else targets[:, 1]
     else:
         classes, targets = _encode(y_arr, labels)
@@ -341,7 +374,15 @@ def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
     return targets, p, sw
 
 
-def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None):
+def log_loss(
+    y_true,
+    y_proba=None,
+    *,
+    normalize=True,
+    sample_weight=None,
+    labels=None,
+    y_pred="deprecated",
+):
     r"""Log loss (cross-entropy) of predicted probabilities, like scikit-learn's.
 
     .. math::
@@ -368,6 +409,9 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
         Non-negative weights, not all zero.
     labels : array-like, default=None
         All class labels, when ``y_true`` does not contain every class.
+    y_pred : array-like, default="deprecated"
+        The old name of ``y_proba``, accepted with a FutureWarning as
+        scikit-learn 1.9 does (it removes the name in 1.11).
 
     Returns
     -------
@@ -382,8 +426,29 @@ def log_loss(y_true, y_proba, *, normalize=True, sample_weight=None, labels=None
     ...          [[.1, .9], [.9, .1], [.8, .2], [.35, .65]])
     0.21616...
     """
+    y_proba = _renamed_y_pred(y_proba, y_pred)
     targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "log_loss")
     return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
+
+
+def _renamed_y_pred(y_proba, y_pred):
+    """``y_proba``, or the deprecated ``y_pred`` with scikit-learn's FutureWarning."""
+    if isinstance(y_pred, str) and y_pred == "deprecated":
+        if y_proba is None:
+            raise ValueError("log_loss needs y_proba; got y_proba=None.")
+        return y_proba
+    if y_proba is not None:
+        raise ValueError(
+            "Cannot use both `y_pred` and `y_proba`. `y_pred` is deprecated, "
+            "use `y_proba` instead."
+        )
+    warnings.warn(
+        "`y_pred` was renamed to `y_proba` in version 1.9 and will be removed "
+        "in 1.11. Use `y_proba` instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return y_pred
 
 
 def focal_loss(
@@ -544,6 +609,7 @@ _MARGIN_DOC = r"""{title}
     Returns
     -------
     float
+        The (weighted) mean loss.
 
     Examples
     --------
@@ -553,50 +619,55 @@ _MARGIN_DOC = r"""{title}
     """
 
 
-def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(Hinge(), y_true, pred_decision, labels, sample_weight)
+def _margin_metric_function(name, loss_cls, *, title, formula, note, example):
+    """The metric ``name``: the weighted mean of the margin loss ``loss_cls``.
+
+    scikit-learn's ``hinge_loss`` signature, shared by the four margin metrics.
+    """
+
+    def metric(y_true, pred_decision, *, labels=None, sample_weight=None):
+        loss = loss_cls()
+        return _margin_metric(loss, y_true, pred_decision, labels, sample_weight)
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = _MARGIN_DOC.format(
+        title=title, formula=formula, note=note, name=name, example=example
+    )
+    return metric
 
 
-def squared_hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(SquaredHinge(), y_true, pred_decision, labels, sample_weight)
-
-
-def modified_huber_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(ModifiedHuber(), y_true, pred_decision, labels, sample_weight)
-
-
-def exponential_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    return _margin_metric(Exponential(), y_true, pred_decision, labels, sample_weight)
-
-
-hinge_loss.__doc__ = _MARGIN_DOC.format(
+hinge_loss = _margin_metric_function(
+    "hinge_loss",
+    Hinge,
     title="Average hinge loss, equal to :func:`sklearn.metrics.hinge_loss`.",
     formula=r"\max(0, 1 - m)",
     note="Unlike scikit-learn, a ``y_true`` with one class and no ``labels`` "
     "is a ValueError (which label is positive is then unknown).",
-    name="hinge_loss",
     example="0.30...",
 )
-squared_hinge_loss.__doc__ = _MARGIN_DOC.format(
+squared_hinge_loss = _margin_metric_function(
+    "squared_hinge_loss",
+    SquaredHinge,
     title="Average squared hinge loss.",
     formula=r"\max(0, 1 - m)^2",
     note="See :class:`sklloss.losses.SquaredHinge`.",
-    name="squared_hinge_loss",
     example="0.2760...",
 )
-modified_huber_loss.__doc__ = _MARGIN_DOC.format(
+modified_huber_loss = _margin_metric_function(
+    "modified_huber_loss",
+    ModifiedHuber,
     title="Average modified Huber loss (scikit-learn's SGD definition).",
     formula=r"\max(0, 1 - m)^2 \text{ if } m \ge -1 \text{ else } -4 m",
     note="See :class:`sklloss.losses.ModifiedHuber`.",
-    name="modified_huber_loss",
     example="0.2760...",
 )
-exponential_loss.__doc__ = _MARGIN_DOC.format(
+exponential_loss = _margin_metric_function(
+    "exponential_loss",
+    Exponential,
     title="Average exponential loss (AdaBoost).",
     formula=r"e^{-m}",
     note="Beyond :math:`m < -T` (:math:`T = 354.9` in float64) the loss is "
     "continued linearly; see :class:`sklloss.losses.Exponential`.",
-    name="exponential_loss",
     example="0.3737...",
 )
 
@@ -609,13 +680,15 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
         L = \frac{\sum_i w_i \mathbb{1}[\hat y_i \ne y_i]}{\sum_i w_i}.
 
     Equals :func:`sklearn.metrics.zero_one_loss`. 2-D label-indicator arrays
-    count a sample as wrong unless its whole row matches.
+    (dense or SciPy sparse) count a sample as wrong unless its whole row
+    matches; the old list-of-label-lists format is refused, as there.
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
-        True labels of any type.
-    y_pred : array-like of the same shape
+    y_true : array-like or sparse matrix
+        True labels of any type, of shape (n_samples,), or a label-indicator
+        matrix of shape (n_samples, n_labels).
+    y_pred : array-like or sparse matrix of the same shape
         Predicted labels (``predict``), of a type comparable to ``y_true``.
     normalize : bool, default=True
         Return the fraction; otherwise the (weighted) number of mistakes.
@@ -636,6 +709,10 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     >>> zero_one_loss([2, 2, 3, 4], [1, 2, 3, 4], normalize=False)
     1.0
     """
+    if sparse.issparse(y_true) or sparse.issparse(y_pred):
+        wrong = _sparse_rows_differ(y_true, y_pred)
+        sw = check_loss_sample_weight(sample_weight, len(wrong))
+        return _weighted(wrong, sw, normalize)
     yt, yp = _as_label_array(y_true, "y_true"), _as_label_array(y_pred, "y_pred")
     if yt.ndim != 2 or yt.shape[1] == 1:
         yt, yp = _column(yt, "y_true"), _column(yp, "y_pred")
@@ -651,11 +728,41 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     ]
     if numeric[0] != numeric[1]:
         raise ValueError(
-            f"y_true and y_pred mix label types (string and number): "
-            f"{yt.dtype} and {yp.dtype}."
+            "Mix of label input types (string and number): y_true and y_pred "
+            f"mix label types, {yt.dtype} and {yp.dtype}."
         )
     sw = check_loss_sample_weight(sample_weight, len(yt))
     return _weighted(ZeroOne().loss_from_prediction(yt, yp), sw, normalize)
+
+
+def _sparse_rows_differ(y_true, y_pred):
+    """1.0 where two label-indicator matrices (one at least sparse) differ in a row.
+
+    Computed on the sparse difference, as scikit-learn does, without
+    densifying; the matrices must have the same shape and hold only 0 and 1.
+    """
+    yt, yp = sparse.csr_array(y_true), sparse.csr_array(y_pred)
+    if yt.shape != yp.shape:
+        raise ValueError(
+            f"y_true and y_pred must have the same shape; got {yt.shape} and "
+            f"{yp.shape}."
+        )
+    if yt.shape[0] == 0:
+        raise ValueError(
+            "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum "
+            "of 1 sample is required: y_true is empty."
+        )
+    for name, m in (("y_true", yt), ("y_pred", yp)):
+        if m.nnz and not np.all(m.data == 1):
+            m.eliminate_zeros()
+            if not np.all(m.data == 1):
+                raise ValueError(
+                    f"{name} is sparse, so it must be a label-indicator matrix "
+                    "of 0 and 1; it holds other values."
+                )
+    diff = (yt - yp).tocsr()
+    diff.eliminate_zeros()
+    return (np.diff(diff.indptr) > 0).astype(np.float64)
 
 
 # ------------------------------------------------------ distribution metrics

@@ -1,7 +1,10 @@
-r"""Metrics of the regression losses.
+r"""Metrics of the regression losses, made from the loss classes.
 
-Each function is a thin layer over a loss object of :mod:`sklloss.losses`:
-it validates its input once (one ``check_array`` per argument, the loss's
+Each metric is built by ``_mean_metric`` from its loss class: the
+signature (the data, ``sample_weight``, the loss's parameters with their
+defaults, ``multioutput``), the docstring (the formula and notes below, the
+loss's own parameter entries, the shared entries), and the body, which
+validates its input once (one ``check_array`` per argument, the loss's
 domain check, the weights), evaluates the loss's per-sample value in
 prediction space (:meth:`~sklloss.losses.Loss.loss_from_prediction`) and
 averages it, as scikit-learn does:
@@ -11,10 +14,16 @@ averages it, as scikit-learn does:
     \text{output}_k = \frac{\sum_i w_i \, \ell(y_{ik}, \hat y_{ik})}{\sum_i w_i},
 
 then over the outputs ``k`` according to ``multioutput``. Inputs are never
-modified; float32 input is averaged in float64.
+modified; float32 input is averaged in float64. Two metrics are written by
+hand, as scikit-learn's signatures need: ``root_mean_squared_error`` (a root
+per output, not a mean of a loss) and ``mean_pinball_loss`` (the level is
+scikit-learn's ``alpha`` as well as the loss's ``quantile``). Adding a
+regression loss's metric is one ``_mean_metric(...)`` statement below.
 """
 
+import inspect
 import math
+import re
 
 import numpy as np
 
@@ -58,57 +67,86 @@ __all__ = [
     "mean_tukey_biweight_loss",
 ]
 
-# The shared parameter, Returns and Raises text of every metric. Each docstring
-# writes it out in full (``numpydoc lint`` reads the source, not ``__doc__``);
-# ``_fill_doc`` checks at import time that none of them has drifted from it.
-_COMMON_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero."""
+# The text every regression metric's docstring shares (numpydoc, unindented).
+_DATA_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    Ground truth target values.
+y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    Estimated target values.
+sample_weight : array-like of shape (n_samples,), default=None
+    Non-negative sample weights, not all zero."""
 
 _MULTIOUTPUT = """multioutput : str or array-like of shape (n_outputs,), \
 default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
+    How to combine the errors of several outputs: ``"raw_values"`` returns
+    them all, ``"uniform_average"`` averages them, an array-like of weights
+    averages them with these weights."""
 
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
+_RETURNS = """Returns
+-------
+loss : float or ndarray of shape (n_outputs,)
+    A Python float, or one value per output for ``"raw_values"``.
 
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value."""
-
-
-def _normalize_whitespace(text):
-    return " ".join(text.split())
+Raises
+------
+ValueError
+    On NaN or infinite input, mismatched shapes, empty input, negative or
+    all-zero weights, or a value outside the loss's domain; the message
+    names the argument and the value."""
 
 
-def _fill_doc(func):
-    """Check that ``func``'s docstring holds the shared text, word for word.
+def _loss_params_doc(loss_cls):
+    """The entries of the Parameters section of `loss_cls`'s docstring."""
+    doc = inspect.cleandoc(loss_cls.__doc__ or "")
+    found = re.search(
+        r"^Parameters\n-+\n(.*?)(?=\n\n\S[^\n]*\n-+\n|\Z)", doc, flags=re.S | re.M
+    )
+    return found.group(1).strip() if found else ""
 
-    The docstrings used to hold the placeholders ``<<COMMON>>`` and
-    ``<<MULTIOUTPUT>>``; they are now written out in full, and this raises at
-    import time if one of them no longer matches ``_COMMON_PARAMS`` and
-    ``_MULTIOUTPUT`` (whitespace aside). Docstrings stripped by ``-OO`` pass.
+
+def _docstring(name, text, params, example):
+    """A metric's numpydoc docstring from its own text and the shared parts."""
+    entries = "\n".join(e for e in (_DATA_PARAMS, params, _MULTIOUTPUT) if e)
+    return (
+        f"{text}\n\nParameters\n----------\n{entries}\n\n{_RETURNS}\n\n"
+        f"Examples\n--------\n>>> from sklloss.metrics import {name}\n{example}\n"
+    )
+
+
+def _mean_metric(name, loss_cls, text, example):
+    """The metric function ``name``: the weighted mean of ``loss_cls``'s loss.
+
+    Its keyword-only parameters after ``sample_weight`` are the loss's own,
+    with the loss's defaults, so a loss parameter is documented, defaulted
+    and validated in one place: the loss class.
     """
-    if func.__doc__ is None:
-        return func
-    doc = _normalize_whitespace(func.__doc__)
-    for block in (_COMMON_PARAMS, _MULTIOUTPUT):
-        if "<<" in doc or _normalize_whitespace(block) not in doc:
-            raise RuntimeError(
-                f"The docstring of {func.__name__} no longer matches the shared "
-                "parameter text of sklloss.metrics._regression."
-            )
-    return func
+    kw = inspect.Parameter.KEYWORD_ONLY
+    loss_params = [
+        p.replace(kind=kw) for p in inspect.signature(loss_cls).parameters.values()
+    ]
+    keys = frozenset(p.name for p in loss_params)
+
+    def metric(
+        y_true, y_pred, *, sample_weight=None, multioutput="uniform_average", **params
+    ):
+        if not keys.issuperset(params):
+            unknown = sorted(set(params) - keys)[0]
+            raise TypeError(f"{name}() got an unexpected keyword argument {unknown!r}")
+        loss = loss_cls(**params)
+        return _mean_loss(loss, y_true, y_pred, sample_weight, multioutput)
+
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    metric.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter("y_true", positional),
+            inspect.Parameter("y_pred", positional),
+            inspect.Parameter("sample_weight", kw, default=None),
+            *loss_params,
+            inspect.Parameter("multioutput", kw, default="uniform_average"),
+        ]
+    )
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = _docstring(name, text, _loss_params_doc(loss_cls), example)
+    return metric
 
 
 # ----------------------------------------------------------------- machinery
@@ -270,97 +308,216 @@ def _mean_loss(loss, y_true, y_pred, sample_weight, multioutput):
     return _combine(_per_output(_values(loss, y_true, y_pred), sw), multioutput)
 
 
-# ---------------------------------------------------------------- the metrics
-@_fill_doc
-def mean_squared_error(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
+# ------------------------------------------------- the metrics made from a loss
+mean_squared_error = _mean_metric(
+    "mean_squared_error",
+    SquaredError,
     r"""Mean squared error, the mean of :class:`~sklloss.losses.SquaredError`.
 
-    .. math::
+.. math::
 
-        \text{MSE} = \frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i}.
+    \text{MSE} = \frac{\sum_i w_i (y_i - \hat y_i)^2}{\sum_i w_i}.
 
-    Equals :func:`sklearn.metrics.mean_squared_error`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_squared_error
-    >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
-    0.375
-    """
-    return _mean_loss(SquaredError(), y_true, y_pred, sample_weight, multioutput)
+Equals :func:`sklearn.metrics.mean_squared_error`.""",
+    """>>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+0.375""",
+)
 
 
-@_fill_doc
+mean_absolute_error = _mean_metric(
+    "mean_absolute_error",
+    AbsoluteError,
+    r"""Mean absolute error, the mean of :class:`~sklloss.losses.AbsoluteError`.
+
+.. math::
+
+    \text{MAE} = \frac{\sum_i w_i |y_i - \hat y_i|}{\sum_i w_i}.
+
+Equals :func:`sklearn.metrics.mean_absolute_error`.""",
+    """>>> mean_absolute_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+0.5""",
+)
+
+
+mean_huber_loss = _mean_metric(
+    "mean_huber_loss",
+    Huber,
+    r"""Mean Huber loss with absolute threshold ``delta`` (PyTorch's ``HuberLoss``).
+
+.. math::
+
+    \ell(r) = \begin{cases}
+        \tfrac12 r^2 & |r| \le \delta \\
+        \delta (|r| - \tfrac12 \delta) & |r| > \delta
+    \end{cases}, \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.Huber`; equals
+``torch.nn.HuberLoss(delta=delta)`` and ``scipy.special.huber(delta, r)``.""",
+    """>>> mean_huber_loss([0.0, 0.0], [0.5, 3.0])
+1.3125""",
+)
+
+
+mean_smooth_l1_loss = _mean_metric(
+    "mean_smooth_l1_loss",
+    SmoothL1,
+    r"""Mean smooth L1 loss (PyTorch's ``SmoothL1Loss``) of threshold ``beta``.
+
+.. math::
+
+    \ell(r) = \begin{cases}
+        r^2 / (2\beta) & |r| < \beta \\
+        |r| - \tfrac12 \beta & |r| \ge \beta
+    \end{cases}, \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.SmoothL1`; ``beta`` must be > 0
+(use :func:`mean_absolute_error` for PyTorch's ``beta=0``).""",
+    """>>> mean_smooth_l1_loss([0.0, 0.0], [1.0, 3.0], beta=2.0)
+1.125""",
+)
+
+
+mean_log_cosh_loss = _mean_metric(
+    "mean_log_cosh_loss",
+    LogCosh,
+    r"""Mean log-cosh loss.
+
+.. math::
+
+    \ell(r) = \log\cosh(r) = |r| + \operatorname{log1p}(e^{-2|r|}) - \log 2,
+    \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.LogCosh` (Keras' ``LogCosh``).""",
+    """>>> mean_log_cosh_loss([0.0, 0.0], [0.0, 1.0])
+0.2168...""",
+)
+
+
+mean_epsilon_insensitive_loss = _mean_metric(
+    "mean_epsilon_insensitive_loss",
+    EpsilonInsensitive,
+    r"""Mean epsilon-insensitive loss of support vector regression.
+
+.. math::
+
+    \ell(r) = \max(0, |r| - \varepsilon), \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.EpsilonInsensitive`; the default
+``epsilon=0.0`` is ``LinearSVR``'s.""",
+    """>>> mean_epsilon_insensitive_loss([0.0, 0.0], [0.2, -2.0], epsilon=0.5)
+0.75""",
+)
+
+
+mean_squared_epsilon_insensitive_loss = _mean_metric(
+    "mean_squared_epsilon_insensitive_loss",
+    SquaredEpsilonInsensitive,
+    r"""Mean squared epsilon-insensitive loss.
+
+.. math::
+
+    \ell(r) = \max(0, |r| - \varepsilon)^2, \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.SquaredEpsilonInsensitive`.""",
+    """>>> mean_squared_epsilon_insensitive_loss([0.0, 0.0], [0.2, -2.0], epsilon=0.5)
+1.125""",
+)
+
+
+mean_poisson_deviance = _mean_metric(
+    "mean_poisson_deviance",
+    Poisson,
+    r"""Mean Poisson deviance (``y_true >= 0``, ``y_pred > 0``).
+
+.. math::
+
+    d(y, \mu) = 2\left(y \log\frac{y}{\mu} - y + \mu\right).
+
+The mean of :class:`~sklloss.losses.Poisson`; equals
+:func:`sklearn.metrics.mean_poisson_deviance` (which has no
+``multioutput``; here each column is one output).""",
+    """>>> mean_poisson_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0])
+1.4260...""",
+)
+
+
+mean_gamma_deviance = _mean_metric(
+    "mean_gamma_deviance",
+    Gamma,
+    r"""Mean Gamma deviance (``y_true > 0``, ``y_pred > 0``).
+
+.. math::
+
+    d(y, \mu) = 2\left(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\right).
+
+The mean of :class:`~sklloss.losses.Gamma`; equals
+:func:`sklearn.metrics.mean_gamma_deviance`.""",
+    """>>> mean_gamma_deviance([2, 0.5, 1, 4], [0.5, 0.5, 2.0, 2.0])
+1.0568...""",
+)
+
+
+mean_tweedie_deviance = _mean_metric(
+    "mean_tweedie_deviance",
+    Tweedie,
+    r"""Mean Tweedie deviance of power ``power``.
+
+With ``a = 1 - p`` and ``b = 2 - p``,
+
+.. math::
+
+    d(y, \mu) = 2 \left(\frac{\max(y, 0)^{b}}{a b} - \frac{y \mu^{a}}{a}
+    + \frac{\mu^{b}}{b}\right),
+
+and ``(y - mu)^2`` for ``p = 0``, the Poisson deviance for ``p = 1``, the
+Gamma deviance for ``p = 2``. Domains: ``p < 0``: ``y`` real, ``mu > 0``;
+``p = 0``: both real; ``1 <= p < 2``: ``y >= 0``, ``mu > 0``; ``p >= 2``:
+both ``> 0``; ``0 < p < 1`` is invalid. The mean of
+:class:`~sklloss.losses.Tweedie`; equals
+:func:`sklearn.metrics.mean_tweedie_deviance`.""",
+    """>>> mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0], power=1)
+1.4260...""",
+)
+
+
+mean_cauchy_loss = _mean_metric(
+    "mean_cauchy_loss",
+    Cauchy,
+    r"""Mean Cauchy (Lorentzian) loss with scale ``c``.
+
+.. math::
+
+    \ell(r) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right),
+    \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.Cauchy` (statsmodels'
+``StudentT(c=c, df=1).rho``).""",
+    """>>> mean_cauchy_loss([0.0, 0.0], [1.0, -1.0], c=1.0)
+0.3465...""",
+)
+
+
+mean_tukey_biweight_loss = _mean_metric(
+    "mean_tukey_biweight_loss",
+    TukeyBiweight,
+    r"""Mean Tukey biweight (bisquare) loss with threshold ``c``.
+
+.. math::
+
+    \ell(r) = \frac{c^2}{6} \left(1 - \left(1 - \min(1, (r / c)^2)\right)^3
+    \right), \qquad r = y - \hat y.
+
+The mean of :class:`~sklloss.losses.TukeyBiweight` (statsmodels'
+``TukeyBiweight(c).rho``).""",
+    """>>> mean_tukey_biweight_loss([0.0, 0.0], [0.0, 3.0], c=1.0)
+0.0833...""",
+)
+
+
+# ------------------------------------- the metrics scikit-learn's signature needs
 def root_mean_squared_error(
     y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
 ):
-    r"""Root mean squared error: the square root of the MSE of each output.
-
-    .. math::
-
-        \text{RMSE}_k = \sqrt{\frac{\sum_i w_i (y_{ik} - \hat y_{ik})^2}{\sum_i w_i}},
-
-    then averaged over outputs (the root is taken per output, as in
-    :func:`sklearn.metrics.root_mean_squared_error`, which it equals).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import root_mean_squared_error
-    >>> root_mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
-    0.612...
-    """
     loss = SquaredError()
     y_true, y_pred, sw = _check_targets(loss, y_true, y_pred, sample_weight)
     mse = _per_output(_values(loss, y_true, y_pred, raw=True), sw)
@@ -389,603 +546,68 @@ def _scaled_rmse(y_true, y_pred, sw):
         return np.ldexp(np.sqrt(ratio), exponent // 2)
 
 
-@_fill_doc
-def mean_absolute_error(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
-    r"""Mean absolute error, the mean of :class:`~sklloss.losses.AbsoluteError`.
+root_mean_squared_error.__doc__ = _docstring(
+    "root_mean_squared_error",
+    r"""Root mean squared error: the square root of the MSE of each output.
 
-    .. math::
+.. math::
 
-        \text{MAE} = \frac{\sum_i w_i |y_i - \hat y_i|}{\sum_i w_i}.
+    \text{RMSE}_k = \sqrt{\frac{\sum_i w_i (y_{ik} - \hat y_{ik})^2}{\sum_i w_i}},
 
-    Equals :func:`sklearn.metrics.mean_absolute_error`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_absolute_error
-    >>> mean_absolute_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
-    0.5
-    """
-    return _mean_loss(AbsoluteError(), y_true, y_pred, sample_weight, multioutput)
+then averaged over outputs (the root is taken per output, as in
+:func:`sklearn.metrics.root_mean_squared_error`, which it equals).""",
+    "",
+    """>>> root_mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+0.612...""",
+)
 
 
-@_fill_doc
-def mean_huber_loss(
-    y_true, y_pred, *, sample_weight=None, delta=1.0, multioutput="uniform_average"
-):
-    r"""Mean Huber loss with absolute threshold ``delta`` (PyTorch's ``HuberLoss``).
-
-    .. math::
-
-        \ell(r) = \begin{cases}
-            \tfrac12 r^2 & |r| \le \delta \\
-            \delta (|r| - \tfrac12 \delta) & |r| > \delta
-        \end{cases}, \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.Huber`; equals
-    ``torch.nn.HuberLoss(delta=delta)`` and ``scipy.special.huber(delta, r)``.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    delta : float, default=1.0
-        Threshold between the quadratic and the linear part, > 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_huber_loss
-    >>> mean_huber_loss([0.0, 0.0], [0.5, 3.0])
-    1.3125
-    """
-    return _mean_loss(Huber(delta=delta), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_smooth_l1_loss(
-    y_true, y_pred, *, sample_weight=None, beta=1.0, multioutput="uniform_average"
-):
-    r"""Mean smooth L1 loss (PyTorch's ``SmoothL1Loss``) of threshold ``beta``.
-
-    .. math::
-
-        \ell(r) = \begin{cases}
-            r^2 / (2\beta) & |r| < \beta \\
-            |r| - \tfrac12 \beta & |r| \ge \beta
-        \end{cases}, \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.SmoothL1`; ``beta`` must be > 0
-    (use :func:`mean_absolute_error` for PyTorch's ``beta=0``).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    beta : float, default=1.0
-        Threshold between the quadratic and the linear part, > 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_smooth_l1_loss
-    >>> mean_smooth_l1_loss([0.0, 0.0], [1.0, 3.0], beta=2.0)
-    1.125
-    """
-    return _mean_loss(SmoothL1(beta=beta), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
 def mean_pinball_loss(
-    y_true, y_pred, *, sample_weight=None, quantile=0.5, multioutput="uniform_average"
+    y_true,
+    y_pred,
+    *,
+    sample_weight=None,
+    alpha=0.5,
+    quantile=None,
+    multioutput="uniform_average",
 ):
-    r"""Mean pinball loss of level ``quantile``.
-
-    .. math::
-
-        \ell(r) = \max(\tau r, (\tau - 1) r), \qquad r = y - \hat y,
-        \ \tau = \text{quantile}.
-
-    The mean of :class:`~sklloss.losses.Quantile`; equals
-    :func:`sklearn.metrics.mean_pinball_loss` with ``alpha=quantile``
-    (scikit-learn calls the level ``alpha``; in sklloss ``alpha`` is always a
-    penalty strength).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    quantile : float, default=0.5
-        The level, in (0, 1).
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_pinball_loss
-    >>> mean_pinball_loss([1.0, 1.0], [0.0, 2.0], quantile=0.9)
-    0.5
-    """
+    level = _pinball_level(alpha, quantile)
     return _mean_loss(
-        Quantile(quantile=quantile), y_true, y_pred, sample_weight, multioutput
+        Quantile(quantile=level), y_true, y_pred, sample_weight, multioutput
     )
 
 
-@_fill_doc
-def mean_log_cosh_loss(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
-    r"""Mean log-cosh loss.
-
-    .. math::
-
-        \ell(r) = \log\cosh(r) = |r| + \operatorname{log1p}(e^{-2|r|}) - \log 2,
-        \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.LogCosh` (Keras' ``LogCosh``).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_log_cosh_loss
-    >>> mean_log_cosh_loss([0.0, 0.0], [0.0, 1.0])
-    0.2168...
-    """
-    return _mean_loss(LogCosh(), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_epsilon_insensitive_loss(
-    y_true, y_pred, *, sample_weight=None, epsilon=0.0, multioutput="uniform_average"
-):
-    r"""Mean epsilon-insensitive loss of support vector regression.
-
-    .. math::
-
-        \ell(r) = \max(0, |r| - \varepsilon), \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.EpsilonInsensitive`; the default
-    ``epsilon=0.0`` is ``LinearSVR``'s.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    epsilon : float, default=0.0
-        Half-width of the insensitive tube, >= 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_epsilon_insensitive_loss
-    >>> mean_epsilon_insensitive_loss([0.0, 0.0], [0.2, -2.0], epsilon=0.5)
-    0.75
-    """
-    return _mean_loss(
-        EpsilonInsensitive(epsilon=epsilon), y_true, y_pred, sample_weight, multioutput
-    )
-
-
-@_fill_doc
-def mean_squared_epsilon_insensitive_loss(
-    y_true, y_pred, *, sample_weight=None, epsilon=0.0, multioutput="uniform_average"
-):
-    r"""Mean squared epsilon-insensitive loss.
-
-    .. math::
-
-        \ell(r) = \max(0, |r| - \varepsilon)^2, \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.SquaredEpsilonInsensitive`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    epsilon : float, default=0.0
-        Half-width of the insensitive tube, >= 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_squared_epsilon_insensitive_loss
-    >>> mean_squared_epsilon_insensitive_loss([0.0, 0.0], [0.2, -2.0], epsilon=0.5)
-    1.125
-    """
-    loss = SquaredEpsilonInsensitive(epsilon=epsilon)
-    return _mean_loss(loss, y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_poisson_deviance(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
-    r"""Mean Poisson deviance (``y_true >= 0``, ``y_pred > 0``).
-
-    .. math::
-
-        d(y, \mu) = 2\left(y \log\frac{y}{\mu} - y + \mu\right).
-
-    The mean of :class:`~sklloss.losses.Poisson`; equals
-    :func:`sklearn.metrics.mean_poisson_deviance` (which has no
-    ``multioutput``; here each column is one output).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_poisson_deviance
-    >>> mean_poisson_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0])
-    1.4260...
-    """
-    return _mean_loss(Poisson(), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_gamma_deviance(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
-    r"""Mean Gamma deviance (``y_true > 0``, ``y_pred > 0``).
-
-    .. math::
-
-        d(y, \mu) = 2\left(\log\frac{\mu}{y} + \frac{y}{\mu} - 1\right).
-
-    The mean of :class:`~sklloss.losses.Gamma`; equals
-    :func:`sklearn.metrics.mean_gamma_deviance`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_gamma_deviance
-    >>> mean_gamma_deviance([2, 0.5, 1, 4], [0.5, 0.5, 2.0, 2.0])
-    1.0568...
-    """
-    return _mean_loss(Gamma(), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_tweedie_deviance(
-    y_true, y_pred, *, sample_weight=None, power=0.0, multioutput="uniform_average"
-):
-    r"""Mean Tweedie deviance of power ``power``.
-
-    With ``a = 1 - p`` and ``b = 2 - p``,
-
-    .. math::
-
-        d(y, \mu) = 2 \left(\frac{\max(y, 0)^{b}}{a b} - \frac{y \mu^{a}}{a}
-        + \frac{\mu^{b}}{b}\right),
-
-    and ``(y - mu)^2`` for ``p = 0``, the Poisson deviance for ``p = 1``, the
-    Gamma deviance for ``p = 2``. Domains: ``p < 0``: ``y`` real, ``mu > 0``;
-    ``p = 0``: both real; ``1 <= p < 2``: ``y >= 0``, ``mu > 0``; ``p >= 2``:
-    both ``> 0``; ``0 < p < 1`` is invalid. The mean of
-    :class:`~sklloss.losses.Tweedie`; equals
-    :func:`sklearn.metrics.mean_tweedie_deviance`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    power : float, default=0.0
-        Tweedie power, not in the open interval (0, 1).
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_tweedie_deviance
-    >>> mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2.0, 2.0], power=1)
-    1.4260...
-    """
-    return _mean_loss(Tweedie(power=power), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_cauchy_loss(
-    y_true, y_pred, *, sample_weight=None, c=2.3849, multioutput="uniform_average"
-):
-    r"""Mean Cauchy (Lorentzian) loss with scale ``c``.
-
-    .. math::
-
-        \ell(r) = \frac{c^2}{2} \log\left(1 + \frac{r^2}{c^2}\right),
-        \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.Cauchy` (statsmodels'
-    ``StudentT(c=c, df=1).rho``).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    c : float, default=2.3849
-        Scale of the residual, > 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_cauchy_loss
-    >>> mean_cauchy_loss([0.0, 0.0], [1.0, -1.0], c=1.0)
-    0.3465...
-    """
-    return _mean_loss(Cauchy(c=c), y_true, y_pred, sample_weight, multioutput)
-
-
-@_fill_doc
-def mean_tukey_biweight_loss(
-    y_true, y_pred, *, sample_weight=None, c=4.685, multioutput="uniform_average"
-):
-    r"""Mean Tukey biweight (bisquare) loss with threshold ``c``.
-
-    .. math::
-
-        \ell(r) = \frac{c^2}{6} \left(1 - \left(1 - \min(1, (r / c)^2)\right)^3
-        \right), \qquad r = y - \hat y.
-
-    The mean of :class:`~sklloss.losses.TukeyBiweight` (statsmodels'
-    ``TukeyBiweight(c).rho``).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Ground truth target values.
-    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Estimated target values.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights, not all zero.
-    c : float, default=4.685
-        Rejection threshold, > 0.
-    multioutput : str or array-like of shape (n_outputs,), default="uniform_average"
-        How to combine the errors of several outputs: ``"raw_values"`` returns
-        them all, ``"uniform_average"`` averages them, an array-like of weights
-        averages them with these weights.
-
-    Returns
-    -------
-    loss : float or ndarray of shape (n_outputs,)
-        A Python float, or one value per output for ``"raw_values"``.
-
-    Raises
-    ------
-    ValueError
-        On NaN or infinite input, mismatched shapes, empty input, negative or
-        all-zero weights, or a value outside the loss's domain; the message
-        names the argument and the value.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import mean_tukey_biweight_loss
-    >>> mean_tukey_biweight_loss([0.0, 0.0], [0.0, 3.0], c=1.0)
-    0.0833...
-    """
-    return _mean_loss(TukeyBiweight(c=c), y_true, y_pred, sample_weight, multioutput)
+def _pinball_level(alpha, quantile):
+    """The level of :func:`mean_pinball_loss` from its two spellings."""
+    if quantile is None:
+        return alpha
+    if alpha != 0.5 and alpha != quantile:
+        raise ValueError(
+            "mean_pinball_loss takes the level as alpha or as quantile, not "
+            f"two different values; got alpha={alpha!r}, quantile={quantile!r}."
+        )
+    return quantile
+
+
+mean_pinball_loss.__doc__ = _docstring(
+    "mean_pinball_loss",
+    r"""Mean pinball loss of level ``alpha`` (also spelt ``quantile``).
+
+.. math::
+
+    \ell(r) = \max(\tau r, (\tau - 1) r), \qquad r = y - \hat y,
+    \ \tau = \text{alpha}.
+
+The mean of :class:`~sklloss.losses.Quantile`; a drop-in for
+:func:`sklearn.metrics.mean_pinball_loss`, with the same ``alpha``.
+``quantile=`` is the same level under the loss's parameter name (what
+:func:`~sklloss.make_loss_scorer` passes; in the estimators ``alpha`` is
+a penalty strength).""",
+    """alpha : float, default=0.5
+    The level, in (0, 1), as in scikit-learn.
+quantile : float, default=None
+    The level under the loss's parameter name; if given, ``alpha`` must
+    be left at its default or equal it.""",
+    """>>> mean_pinball_loss([1.0, 1.0], [0.0, 2.0], alpha=0.9)
+0.5""",
+)
