@@ -32,6 +32,10 @@ PATCHED = sorted(
     name for name in sklloss.metrics.__all__ if hasattr(sklearn.metrics, name)
 )
 SUITES = ("test_regression", "test_classification", "test_common")
+# EXPECTED_FAILURES was made against scikit-learn 1.9; on another version a
+# listed test may pass (its message changed), so the xfails are strict there
+# only -- an unlisted failure fails on every version.
+_STRICT = sklearn.__version__.startswith("1.9.")
 _TESTS_DIR = Path(sklearn.__file__).parent / "metrics" / "tests"
 
 # test id (module:name[params] or module:name for every parametrisation) -> reason
@@ -186,7 +190,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.filterwarnings("default::RuntimeWarning"))
             reason = _expected_failure(item)
             if reason is not None:
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=_STRICT))
             kept.append(item)
         else:
             dropped.append(item)
