@@ -61,6 +61,21 @@ def _params(est):
     return np.r_[np.ravel(est.coef_), np.ravel(est.intercept_)].astype(np.float64)
 
 
+def _assert_same_model_in_every_layout(est, X, y):
+    models = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for layout, Xl in _layouts(X).items():
+            models[layout] = _params(est.fit(Xl, y))
+    ref = models["C"]
+    for layout, theta in models.items():
+        # float32 passes round each product to ~6e-8 relative
+        rtol = 1e-6 if "float32" not in layout else 1e-5
+        np.testing.assert_allclose(
+            theta, ref, rtol=0, atol=rtol * np.abs(ref).max(), err_msg=layout
+        )
+
+
 CASES = ["softmax", "binary-log-loss", "squared-hinge", "huber", "squared-error"]
 CASES += ["poisson"]
 PENALTIES = {"l2": 0.0, "elastic-net": 0.5, "l1": 1.0}
@@ -71,36 +86,14 @@ PENALTIES = {"l2": 0.0, "elastic-net": 0.5, "l1": 1.0}
 def test_every_layout_gives_the_same_model(name, penalty):
     est, y, X = _case(name)
     est.set_params(alpha=0.01, l1_ratio=PENALTIES[penalty])
-    models = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        for layout, Xl in _layouts(X).items():
-            models[layout] = _params(est.fit(Xl, y))
-    ref = models["C"]
-    scale = np.abs(ref).max()
-    for layout, theta in models.items():
-        # float32 passes round each product to ~6e-8 relative
-        rtol = 1e-6 if "float32" not in layout else 1e-5
-        np.testing.assert_allclose(
-            theta, ref, rtol=0, atol=rtol * scale, err_msg=f"{name}, {layout}"
-        )
+    _assert_same_model_in_every_layout(est, X, y)
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "trust-ncg", "newton-cholesky"])
 def test_every_layout_gives_the_same_model_with_an_explicit_solver(solver):
     est, y, X = _case("softmax")
     est.set_params(alpha=0.01, solver=solver)
-    models = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        for layout, Xl in _layouts(X).items():
-            models[layout] = _params(est.fit(Xl, y))
-    ref = models["C"]
-    for layout, theta in models.items():
-        rtol = 1e-6 if "float32" not in layout else 1e-5
-        np.testing.assert_allclose(
-            theta, ref, rtol=0, atol=rtol * np.abs(ref).max(), err_msg=layout
-        )
+    _assert_same_model_in_every_layout(est, X, y)
 
 
 @pytest.mark.parametrize("layout", ["negative-stride", "float32", "csr"])
