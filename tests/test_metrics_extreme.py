@@ -372,11 +372,6 @@ def test_missing_or_date_labels_are_a_value_error_naming_y_true(name, y_true):
         getattr(M, name)(y_true, pred)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SmoothL1 (losses/_regression.py, outside this change) underflows "
-    "r^2 / (2 beta) for beta = 1e-300 and returns 0 where |r| - beta / 2 = 1e-194",
-)
 def test_smooth_l1_with_a_tiny_beta():
     # |r| = 9.7e-195 >= beta: the loss is |r| - beta / 2, found by the fuzz suite
     r = 9.71019791e-195

@@ -313,21 +313,26 @@ class SmoothL1(Loss):
         _check_positive(self, "beta")
 
     def loss(self, y_true, raw_prediction):
+        # not huber(delta=beta) / beta: beta * |r| underflows for a tiny
+        # beta (1e-300) where |r| - beta / 2 is a normal number
+        return self._loss_of_abs(_abs_residual(y_true, raw_prediction))
+
+    def _loss_of_abs(self, a):
         b = float(self.beta)
-        a = _huber_inplace(_abs_residual(y_true, raw_prediction), b)
-        a /= b
-        return a
+        inside = a < b
+        out = a - 0.5 * b
+        out[inside] = 0.5 * a[inside] * (a[inside] / b)  # a / b < 1: no overflow
+        return out
 
     def gradient(self, y_true, raw_prediction):
-        b = float(self.beta)
-        return np.clip((raw_prediction - y_true) / b, -1.0, 1.0)
+        with np.errstate(over="ignore"):  # r / beta = +-inf is clipped to +-1
+            return np.clip((raw_prediction - y_true) / float(self.beta), -1.0, 1.0)
 
     def loss_gradient(self, y_true, raw_prediction):
         r = raw_prediction - y_true
-        a = np.abs(r)
-        b = float(self.beta)
-        loss = np.where(a < b, (0.5 / b) * a * a, a - 0.5 * b)
-        return loss, np.clip(r / b, -1.0, 1.0)
+        with np.errstate(over="ignore"):
+            grad = np.clip(r / float(self.beta), -1.0, 1.0)
+        return self._loss_of_abs(np.abs(r)), grad
 
     def hessian(self, y_true, raw_prediction):
         inside = np.abs(raw_prediction - y_true) < float(self.beta)
