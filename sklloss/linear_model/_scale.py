@@ -173,6 +173,17 @@ def check_representable(y, sw, col_absmax, link):
     ``spread(y) / max|x_j|`` beyond 1e±305 (``X`` × 1e300 with ``y`` ×
     1e-300: every coefficient would round to 0). A ``ValueError`` naming
     ``X`` and ``y`` and the powers of ten, instead of a silently zero model.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Targets.
+    sw : ndarray of shape (n_samples,)
+        Non-negative sample weights.
+    col_absmax : ndarray of shape (n_features,)
+        Largest absolute value of each column of X.
+    link : str
+        The loss's link (only ``"identity"`` is checked for coefficients).
     """
     spread = _data_scale(y, sw, link)
     if link == "identity" and np.any(y != 0) and spread < 10.0**_MIN_SPREAD_EXP:
