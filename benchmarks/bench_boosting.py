@@ -186,12 +186,20 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="2000 x 10, 20 trees")
     parser.add_argument("--backends", default="lightgbm,xgboost")
+    parser.add_argument(
+        "--cases",
+        default="",
+        help="comma-separated prefixes of the loss rows to run (default: all)",
+    )
+    parser.add_argument(
+        "--no-calls", action="store_true", help="skip the one-call table"
+    )
     parser.add_argument("--output", help="write the markdown table here")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.p, args.trees, args.repeat = 2000, 10, 20, 1
     load_start = os.getloadavg()
-    calls = callback_table(args.n, args.p)
+    calls = [] if args.no_calls else callback_table(args.n, args.p)
     print("\n".join(calls), flush=True)
     lines = [
         "| backend | loss | native | sklloss | ratio sklloss/native | goal (<= 1.3) "
@@ -199,7 +207,10 @@ def main(argv=None):
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for backend in args.backends.split(","):
+        prefixes = tuple(c.strip() for c in args.cases.split(",") if c.strip())
         for name in CASES:
+            if prefixes and not name.startswith(prefixes):
+                continue
             X, y = make_data(name, args.n, args.p)
             times = {True: [], False: []}
             for _ in range(args.repeat):
