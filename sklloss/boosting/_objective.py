@@ -26,7 +26,13 @@ Conventions (stated once; every class here follows them):
 * Losses without a Hessian (``has_hessian`` False: absolute error, quantile,
   hinge, epsilon-insensitive) get a constant Hessian of 1 per unit weight, as
   the natives' ``l1`` / ``quantile`` / ``reg:absoluteerror`` do before their
-  leaf re-estimation; each leaf then takes a gradient step.
+  leaf re-estimation; each leaf then takes a gradient step. With LightGBM,
+  ``LossBoostingRegressor(refit_leaves="auto")`` re-estimates the leaves as
+  the natives do (``_refit``); XGBoost cannot set a leaf value.
+* The Hessian is the diagonal of the loss's (n, K, K) Hessian for a softmax
+  (:meth:`~sklloss.losses.Loss.hessian_diagonal`, ``p_k (1 - p_k)`` for the
+  log loss), taken in one pass with the gradient and written once, weighted
+  and scaled, into the float32 arrays the libraries take.
 * A Hessian that is zero or negative (non-convex losses: focal with
   ``gamma > 0``, cauchy, tukey_biweight; piecewise-quadratic ones: huber,
   squared_hinge, outside their quadratic zone) is floored:

@@ -107,7 +107,18 @@ class _LeafRefit:
         self._n_trees = 0
 
     def wrap(self, objective):
-        """The objective evaluated at the callback's raw scores, not LightGBM's."""
+        """The objective evaluated at the callback's raw scores, not LightGBM's.
+
+        Parameters
+        ----------
+        objective : LightGBMObjective
+            The adapter, called as ``objective(raw, train_data)``.
+
+        Returns
+        -------
+        callable
+            LightGBM's ``objective(preds, train_data)``, ignoring ``preds``.
+        """
 
         def refit_objective(preds, train_data):
             return objective(self.raw, train_data)
