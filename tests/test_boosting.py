@@ -329,6 +329,31 @@ def test_refit_leaves_are_weighted_quantiles_of_the_residuals():
     np.testing.assert_allclose(est.predict(X), raw, atol=1e-12)
 
 
+def test_refit_leaves_minimise_each_leafs_loss_without_a_closed_form():
+    # epsilon_insensitive has no closed-form constant (a bisection on the
+    # gradient): each leaf's value is a minimiser of the leaf's weighted loss,
+    # checked against a grid of 20001 candidates.
+    X, y, w = _data("regression", n=300)
+    loss = get_loss("epsilon_insensitive", epsilon=0.3)
+    lr = 1.0
+    est = LossBoostingRegressor(
+        loss,
+        n_estimators=1,
+        learning_rate=lr,
+        backend_params={"num_leaves": 4, "num_threads": 1},
+    ).fit(X, y, sample_weight=w)
+    leaves = est.booster_.predict(X, pred_leaf=True).reshape(-1)
+    r = y - float(est.init_score_)
+    for k in np.unique(leaves):
+        rows = leaves == k
+        value = est.booster_.get_leaf_output(0, int(k)) / lr
+        candidates = np.append(np.linspace(r[rows].min(), r[rows].max(), 20001), value)
+        # max(|r - c| - epsilon, 0), written out: (candidates, rows)
+        per_row = np.maximum(np.abs(r[rows] - candidates[:, None]) - 0.3, 0)
+        means = per_row @ w[rows] / w[rows].sum()
+        assert means[-1] <= means[:-1].min() + 1e-9
+
+
 def test_refit_leaves_early_stopping_on_the_refitted_scores():
     X, y, _ = _data("regression", n=600)
     y = y + np.random.default_rng(0).normal(scale=3, size=600)

@@ -41,8 +41,29 @@ def _is_residual_loss(loss, y):
     return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12))
 
 
-def _leaf_constants(loss, leaf, y, raw, weight, n_steps=40):
-    """Per leaf id: ``argmin_c sum_i s_i l(y_i, raw_i + c)`` over its rows.
+def _leaf_constants(loss, leaf, y, raw, weight):
+    """Per leaf id: ``argmin_c sum_i s_i l(y_i, raw_i + c)`` over its rows (nan:
+    a leaf without weight, which keeps LightGBM's value).
+
+    ``l(y, raw + c) = rho(y - raw - c)``: the loss's optimal constant of the
+    leaf's residuals where it is a closed form (a weighted quantile for
+    ``quantile`` / ``absolute_error``), else a bisection on the gradient.
+    """
+    if not loss._has_closed_form_constant():
+        return _leaf_constants_bisection(loss, leaf, y, raw, weight)
+    r = y - raw
+    values = np.full(int(leaf.max()) + 1, np.nan)
+    order = np.argsort(leaf, kind="stable")
+    ids, starts = np.unique(leaf[order], return_index=True)
+    for k, rows in zip(ids, np.split(order, starts[1:]), strict=True):
+        w = None if weight is None else weight[rows]
+        if w is None or np.any(w > 0):
+            values[k] = loss.optimal_constant(r[rows], w)
+    return values
+
+
+def _leaf_constants_bisection(loss, leaf, y, raw, weight, n_steps=40):
+    """:func:`_leaf_constants` of a loss without a closed-form constant.
 
     The mean subgradient of a convex loss is non-decreasing in ``c``: a
     bisection for its sign change, all leaves at once (one gradient pass and
@@ -57,17 +78,22 @@ def _leaf_constants(loss, leaf, y, raw, weight, n_steps=40):
     hi = np.full(n_leaves, -np.inf)
     np.minimum.at(lo, leaf, r)
     np.maximum.at(hi, leaf, r)
-    w = np.ones_like(r) if weight is None else weight
+    z = np.empty_like(r)  # one buffer: fresh n-arrays per step cost page faults
     for _ in range(n_steps):
         mid = 0.5 * (lo + hi)
-        g = np.bincount(
-            leaf, weights=w * loss.gradient(y, raw + mid[leaf]), minlength=n_leaves
-        )
-        up = g >= 0  # the loss rises at mid: the minimiser is at or below it
+        np.take(mid, leaf, out=z)
+        z += raw
+        g = loss.gradient(y, z)
+        if weight is not None:
+            g *= weight
+        up = np.bincount(leaf, weights=g, minlength=n_leaves) >= 0
+        # up: the loss rises at mid, the minimiser is at or below it
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
     values = 0.5 * (lo + hi)
-    weighted = np.bincount(leaf, weights=w, minlength=n_leaves) > 0
+    if weight is None:
+        return values
+    weighted = np.bincount(leaf, weights=weight, minlength=n_leaves) > 0
     return np.where(weighted, values, np.nan)  # nan: the leaf keeps its value
 
 

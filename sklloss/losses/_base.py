@@ -409,6 +409,11 @@ class Loss(BaseEstimator):
             return float(closed(self, y, sw))
         return _optimal_constant_scalar(self, y, sw)
 
+    def _has_closed_form_constant(self):
+        """Whether :meth:`optimal_constant` of a scalar is a closed form (no search)."""
+        closed = _CLOSED_FORM_CONSTANT.get(self.name)
+        return closed is not None and type(self).loss.__module__.startswith(__package__)
+
     # ------------------------------------------------------------------ links
     def inverse_link(self, raw_prediction):
         """Prediction from raw prediction (identity unless overridden).
