@@ -12,7 +12,9 @@ measured against the backend's native objective on held-out data:
   (:math:`\\gamma = 2`) and the log loss with ``class_weight="balanced"``,
   with LightGBM's native ``binary`` objective as the reference;
 * a heteroscedastic regression: 10% / 50% / 90% quantile bands from the
-  pinball loss, against LightGBM's native ``quantile`` objective.
+  pinball loss, against LightGBM's native ``quantile`` objective (the leaves
+  re-estimated as quantiles of their residuals, as the native does:
+  ``refit_leaves="auto"``).
 """
 
 # %%

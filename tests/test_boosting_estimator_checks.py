@@ -19,6 +19,11 @@ ESTIMATORS = [
         # constant Hessian: each leaf steps at most learning_rate per round
         (LossBoostingClassifier, "hinge", 30),
     )
+] + [
+    # leaves re-estimated as weighted medians (refit_leaves="auto")
+    LossBoostingRegressor(
+        "absolute_error", n_estimators=10, backend_params=_THREADS["lightgbm"]
+    )
 ]
 
 _XGB_FLOAT32 = (

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._backend import _import_backend
+from ._refit import _LeafRefit
 
 
 @dataclass
@@ -54,9 +55,19 @@ def _as_csr_matrix(X):
     return sp.csr_matrix(X) if sp.issparse(X) else X
 
 
-def _train_lightgbm(objective, metric, train, valid, *, n_classes, params, es):
-    """``lgb.train`` with the objective; ``train`` / ``valid`` are (X, y, w, init)."""
+def _train_lightgbm(
+    objective, metric, train, valid, *, n_classes, params, es, refit_loss=None
+):
+    """``lgb.train`` with the objective; ``train`` / ``valid`` are (X, y, w, init).
+
+    With ``refit_loss``, each tree's leaves are re-estimated (``_refit``),
+    which also keeps the raw scores and does the early stopping.
+    """
     lgb = _import_backend("lightgbm")
+    if refit_loss is not None:
+        return _train_lightgbm_refit(
+            objective, train, valid, params=params, es=es, loss=refit_loss
+        )
     X, y, w, init = train
     X = _as_csr_matrix(X)
     data = lgb.Dataset(X, y, weight=w, init_score=init, free_raw_data=True)
@@ -76,6 +87,39 @@ def _train_lightgbm(objective, metric, train, valid, *, n_classes, params, es):
         }
     n_rounds = full.pop("num_boost_round")
     booster = lgb.train(full, data, num_boost_round=n_rounds, **kwargs)
+    n_trees = booster.best_iteration if valid is not None else n_rounds
+    return _Fitted(booster, max(int(n_trees), 1), "lightgbm", X.shape[1])
+
+
+_THREAD_ALIASES = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
+
+
+def _train_lightgbm_refit(objective, train, valid, *, params, es, loss):
+    lgb = _import_backend("lightgbm")
+    train = (_as_csr_matrix(train[0]), *train[1:])
+    if valid is not None:
+        valid = (_as_csr_matrix(valid[0]), *valid[1:])
+    X, y, w, init = train
+    full = {"verbose": -1, "feature_pre_filter": False, **params}
+    n_rounds = full.pop("num_boost_round")
+    for alias in ("shrinkage_rate", "eta"):  # the leaf values need the one rate
+        if alias in full:
+            raise ValueError(
+                f"backend_params={{{alias!r}: ...}}: pass the learning rate as "
+                f"learning_rate when the leaves are re-estimated (refit_leaves)."
+            )
+    threads = [full[k] for k in _THREAD_ALIASES if k in full]
+    refit = _LeafRefit(
+        loss,
+        train,
+        valid,
+        learning_rate=full["learning_rate"],
+        patience=es,
+        threads={"num_threads": threads[0]} if threads else {},
+    )
+    full.update(objective=refit.wrap(objective), metric="None")
+    data = lgb.Dataset(X, y, weight=w, init_score=init, free_raw_data=False)
+    booster = lgb.train(full, data, num_boost_round=n_rounds, callbacks=[refit])
     n_trees = booster.best_iteration if valid is not None else n_rounds
     return _Fitted(booster, max(int(n_trees), 1), "lightgbm", X.shape[1])
 

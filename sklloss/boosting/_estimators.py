@@ -24,6 +24,7 @@ from ._objective import (
     XGBoostMetric,
     XGBoostObjective,
 )
+from ._refit import _is_residual_loss
 
 __all__ = ["LossBoostingRegressor", "LossBoostingClassifier"]
 
@@ -125,7 +126,18 @@ class _LossBoosting(BaseEstimator):
             "num_boost_round": int(self.n_estimators),
         }
 
-    def _boost(self, X, y, sw, loss, n_classes, *, hessian_scale=1.0, stratify=None):
+    def _boost(
+        self,
+        X,
+        y,
+        sw,
+        loss,
+        n_classes,
+        *,
+        hessian_scale=1.0,
+        stratify=None,
+        refit_loss=None,
+    ):
         """Fit the backend on (X, y, sw) from the optimal constant; set attributes."""
         obj_cls, metric_cls = _ADAPTERS[self.backend]
         objective = obj_cls(
@@ -156,6 +168,7 @@ class _LossBoosting(BaseEstimator):
             n_classes=n_classes,
             params=self._backend_params(),
             es=int(self.n_iter_no_change),
+            **({} if refit_loss is None else {"refit_loss": refit_loss}),
         )
         self.loss_ = loss
         self.n_iter_ = self._fitted.n_trees
@@ -201,7 +214,8 @@ _PARAMS_DOC = """
         "auto" leaves convex, twice-differentiable losses exact and floors the
         others at 0.1 times the mean positive Hessian; losses without a Hessian
         use 1.
-    random_state : int, RandomState or None, default=None
+"""
+_PARAMS_TAIL_DOC = """    random_state : int, RandomState or None, default=None
         Seed of the early-stopping split and of the backend (None: seed 0).
     backend_params : dict, default=None
         Further parameters of the backend, passed through (``num_leaves``,
@@ -247,6 +261,19 @@ class LossBoostingRegressor(RegressorMixin, _LossBoosting):
         A trainable regression loss: a registry name, an alias, or an instance
         (a user's subclass too)."""
         + _PARAMS_DOC
+        + """    refit_leaves : "auto", True or False, default="auto"
+        Re-estimate every leaf of a new tree as the loss's optimal constant of
+        the residuals of its rows (the leaf's weighted quantile for
+        ``quantile`` / ``absolute_error``), as LightGBM's native ``quantile``
+        and ``l1`` objectives do; the tree itself is grown from the gradient
+        with a Hessian of 1. Only for a piecewise-linear loss of the residual
+        :math:`y - F(x)` (``absolute_error``, ``quantile``,
+        ``epsilon_insensitive``, a user's such loss) with LightGBM: XGBoost
+        has no API to set a leaf value, and there each leaf takes the bounded
+        gradient step (more rounds reach the same loss). "auto": wherever
+        possible; True: raise a ValueError where not possible.
+"""
+        + _PARAMS_TAIL_DOC
         + """
     Attributes
     ----------"""
@@ -283,9 +310,11 @@ class LossBoostingRegressor(RegressorMixin, _LossBoosting):
         validation_fraction=0.1,
         n_iter_no_change=10,
         hessian_floor="auto",
+        refit_leaves="auto",
         random_state=None,
         backend_params=None,
     ):
+        self.refit_leaves = refit_leaves
         super().__init__(
             loss,
             backend=backend,
@@ -330,7 +359,26 @@ class LossBoostingRegressor(RegressorMixin, _LossBoosting):
         loss = self._resolve_loss()
         X, y, sw = self._validate(X, y, sample_weight)
         y = loss._check_y_true(y.astype(np.float64, copy=False))
-        return self._boost(X, y, sw, loss, 1)
+        refit = loss if self._refits(loss, y) else None
+        return self._boost(X, y, sw, loss, 1, refit_loss=refit)
+
+    def _refits(self, loss, y):
+        """Whether to re-estimate the leaves (``refit_leaves``; module notes)."""
+        if self.refit_leaves not in ("auto", True, False):
+            raise ValueError(
+                f"refit_leaves must be 'auto', True or False; got "
+                f"refit_leaves={self.refit_leaves!r}."
+            )
+        if self.refit_leaves is False:
+            return False
+        ok = self.backend == "lightgbm" and _is_residual_loss(loss, y)
+        if self.refit_leaves is True and not ok:
+            raise ValueError(
+                f"refit_leaves=True needs backend='lightgbm' (XGBoost cannot set "
+                f"a leaf value) and a piecewise-linear loss of the residual y - z; "
+                f"got backend={self.backend!r}, loss={self.loss!r}."
+            )
+        return ok
 
     def predict(self, X):
         """Predict through the loss's inverse link.
@@ -384,6 +432,7 @@ class LossBoostingClassifier(ClassifierMixin, _LossBoosting):
         A trainable probabilistic or margin loss: a registry name, an alias
         or an instance (a user's subclass too)."""
         + _PARAMS_DOC
+        + _PARAMS_TAIL_DOC
         + """    class_weight : dict, "balanced" or None, default=None
         Weights multiplying the sample weights per class, as in scikit-learn.
 

@@ -26,7 +26,13 @@ Conventions (stated once; every class here follows them):
 * Losses without a Hessian (``has_hessian`` False: absolute error, quantile,
   hinge, epsilon-insensitive) get a constant Hessian of 1 per unit weight, as
   the natives' ``l1`` / ``quantile`` / ``reg:absoluteerror`` do before their
-  leaf re-estimation; each leaf then takes a gradient step.
+  leaf re-estimation; each leaf then takes a gradient step. With LightGBM,
+  ``LossBoostingRegressor(refit_leaves="auto")`` re-estimates the leaves as
+  the natives do (``_refit``); XGBoost cannot set a leaf value.
+* The Hessian is the diagonal of the loss's (n, K, K) Hessian for a softmax
+  (:meth:`~sklloss.losses.Loss.hessian_diagonal`, ``p_k (1 - p_k)`` for the
+  log loss), taken in one pass with the gradient and written once, weighted
+  and scaled, into the float32 arrays the libraries take.
 * A Hessian that is zero or negative (non-convex losses: focal with
   ``gamma > 0``, cauchy, tukey_biweight; piecewise-quadratic ones: huber,
   squared_hinge, outside their quadratic zone) is floored:
@@ -75,13 +81,6 @@ def _labels(y, raw):
     return y.astype(np.float64, copy=False)
 
 
-def _diagonal_hessian(loss, y, raw):
-    """Per-sample second derivative (1-D raw) or Hessian diagonal (2-D raw)."""
-    if raw.ndim == 1:
-        return np.asarray(loss.hessian(y, raw), dtype=np.float64)
-    return np.einsum("nkk->nk", loss.hessian(y, raw))
-
-
 def _check_floor(hessian_floor):
     if hessian_floor == "auto":
         return hessian_floor
@@ -114,29 +113,33 @@ def _loss_derivatives(
     scale=1.0,
     hessian_scale=1.0,
     hessian_floor="auto",
+    dtype=np.float64,
 ):
     """``(grad, hess)`` of ``loss`` at the raw score, as the boosting libraries want.
 
     Weighted, scaled and with the Hessian treatment of the module notes;
-    float64 arrays of the shape of ``raw`` (C-contiguous).
+    arrays of ``dtype`` and of the shape and memory layout of ``raw``. The
+    Hessian is the diagonal (:meth:`~sklloss.losses.Loss.hessian_diagonal`),
+    computed in the same pass as the gradient where the loss shares work.
     """
     raw = np.asarray(raw, dtype=np.float64)
     y = _labels(y, raw)
-    grad = np.asarray(loss.gradient(y, raw), dtype=np.float64)
     sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
     if loss.has_hessian:
-        hess = _floor(loss, _diagonal_hessian(loss, y, raw), sw, hessian_floor)
+        grad, hess = loss._gradient_hessian_diagonal(y, raw)
+        hess = _floor(loss, hess, sw, hessian_floor)
     else:
-        hess = np.ones_like(grad)
-    if sw is not None:
-        w = sw if raw.ndim == 1 else sw[:, None]
-        grad *= w
-        hess *= w
-    if scale != 1.0:
-        grad *= scale
-    if scale * hessian_scale != 1.0:
-        hess *= scale * hessian_scale
-    return grad, hess
+        grad, hess = loss.gradient(y, raw), None
+    w = 1.0 if sw is None else (sw if raw.ndim == 1 else sw[:, None])
+    # One pass per array: weight and scale, cast into the backend's dtype.
+    out_g = np.empty_like(raw, dtype=dtype)
+    np.multiply(grad, w * scale if sw is not None else scale, out=out_g)
+    out_h = np.empty_like(raw, dtype=dtype)
+    if hess is None:  # no Hessian: 1 per unit weight
+        out_h[...] = w * (scale * hessian_scale)
+    else:
+        np.multiply(hess, w * (scale * hessian_scale), out=out_h)
+    return out_g, out_h
 
 
 def _loss_value(loss, y, raw, sample_weight=None):
@@ -179,6 +182,7 @@ class _Objective:
             scale=self.scale,
             hessian_scale=self.hessian_scale,
             hessian_floor=self.hessian_floor,
+            dtype=np.float32,  # both backends' gradient type
         )
 
     def init_score(self, y, sample_weight=None, *, n_classes=None):
@@ -373,8 +377,7 @@ class XGBoostObjective(_Objective):
             y, raw, sample_weight = dtrain.get_label(), preds, dtrain.get_weight()
         else:
             y, raw = preds, dtrain
-        grad, hess = self._derivatives(y, raw, _weights_or_none(sample_weight))
-        return grad.astype(np.float32), hess.astype(np.float32)
+        return self._derivatives(y, raw, _weights_or_none(sample_weight))
 
 
 class _Metric:

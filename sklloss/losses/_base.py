@@ -309,6 +309,49 @@ class Loss(BaseEstimator):
             return h * v
         return np.einsum("nij,nj->ni", h, v)
 
+    def hessian_diagonal(self, y_true, raw_prediction):
+        r"""Diagonal of the per-sample Hessian, of the shape of ``raw_prediction``.
+
+        .. math::
+
+            d_{ik} = \frac{\partial^2 \ell(y_i, z_i)}{\partial z_{ik}^2}
+
+        what a boosting library takes as each sample's Hessian (one tree per
+        class and round sees only its own column). The base class takes the
+        diagonal of :meth:`hessian`'s (n, K, K) array; a loss with a cheaper
+        closed form (the softmax's :math:`p_k (1 - p_k)`) overrides it.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Targets, as for :meth:`hessian`.
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction, as for :meth:`hessian`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            :meth:`hessian` itself (1-D raw) or its diagonals (2-D raw).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklloss.losses import get_loss
+        >>> get_loss("log_loss").hessian_diagonal(np.array([0]), np.zeros((1, 2)))
+        array([[0.25, 0.25]])
+        """
+        h = self.hessian(y_true, raw_prediction)
+        if np.ndim(raw_prediction) == 1:
+            return h
+        return np.ascontiguousarray(np.einsum("nkk->nk", h))
+
+    def _gradient_hessian_diagonal(self, y_true, raw_prediction):
+        """``(gradient, hessian_diagonal)``; a loss may share work between them."""
+        return (
+            self.gradient(y_true, raw_prediction),
+            self.hessian_diagonal(y_true, raw_prediction),
+        )
+
     # --------------------------------------------------------- best constant
     def optimal_constant(self, y_true, sample_weight=None, *, n_classes=None):
         r"""The constant raw prediction that minimises the weighted mean loss.
@@ -365,6 +408,11 @@ class Loss(BaseEstimator):
         if closed is not None and type(self).loss.__module__.startswith(__package__):
             return float(closed(self, y, sw))
         return _optimal_constant_scalar(self, y, sw)
+
+    def _has_closed_form_constant(self):
+        """Whether :meth:`optimal_constant` of a scalar is a closed form (no search)."""
+        closed = _CLOSED_FORM_CONSTANT.get(self.name)
+        return closed is not None and type(self).loss.__module__.startswith(__package__)
 
     # ------------------------------------------------------------------ links
     def inverse_link(self, raw_prediction):

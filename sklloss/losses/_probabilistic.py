@@ -396,6 +396,42 @@ def _binary_log_loss(y, raw):
     return -(y * log_expit(raw) + (1 - y) * log_expit(-raw))
 
 
+def _binary_log_loss_derivatives(y, raw):
+    """Gradient and second derivative of the binary log loss, one exp.
+
+    With t = e^{-|z|}: sigma(z) sigma(-z) = t / (1 + t)^2, and the gradient
+    in the exact form of ``LogLoss.loss_gradient``.
+    """
+    t = np.exp(-np.abs(raw))
+    inv = 1 / (1 + t)
+    y0 = 1 - y
+    grad = np.where(raw >= 0, y0 - y * t, y0 * t - y)
+    grad *= inv
+    t *= inv
+    t *= inv
+    return grad, t
+
+
+def _softmax_gradient_hessian_diagonal(y, raw):
+    """``(p - y, s p (1 - p))`` of the softmax log loss; raw's memory layout.
+
+    s is 1 for labels and the row sums of soft targets (see loss_gradient).
+    """
+    p = raw - _col_max(raw)[:, None]  # a reduction over 3 columns is slow
+    np.exp(p, out=p)
+    p /= _row_sums(p)[:, None]
+    hess = np.subtract(1, p)
+    hess *= p
+    if y.ndim == 1:
+        p[_rows(len(y)), y] -= 1
+        return p, hess
+    s = _row_sums(y)[:, None]
+    hess *= s
+    p *= s
+    p -= y
+    return p, hess
+
+
 @register
 class LogLoss(_ProbabilisticLoss):
     r"""Log loss (logistic loss, cross-entropy) through the sigmoid or the softmax.
@@ -598,6 +634,32 @@ class LogLoss(_ProbabilisticLoss):
         pv = p * v
         return s * (pv - p * pv.sum(axis=1, keepdims=True))
 
+    def hessian_diagonal(self, y_true, raw_prediction):
+        """``sigma(z) sigma(-z)`` (1-D) or ``p_k (1 - p_k)`` per sample (2-D).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D; the diagonal is then scaled by their row sums).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The diagonal of :meth:`hessian`, without forming the (n, K, K) array.
+        """
+        return self._gradient_hessian_diagonal(y_true, raw_prediction)[1]
+
+    def _gradient_hessian_diagonal(self, y_true, raw_prediction):
+        y, raw = _prepare(y_true, raw_prediction)
+        if raw.ndim == 1:
+            return _binary_log_loss_derivatives(y, raw)
+        return _softmax_gradient_hessian_diagonal(y, raw)
+
     def loss_from_prediction(self, y_true, y_pred):
         """Per-sample log loss of probabilities clipped to [eps, 1 - eps].
 
@@ -672,6 +734,35 @@ def _binary_focal_terms(z, gamma):
         -qg * (gamma * p * s + q),
         qg * p * (gamma * s * (gamma * p - q) + q * (2 * gamma + 1)),
     )
+
+
+def _binary_focal_derivatives(z, gamma):
+    """f'(z), f''(z) of ``_binary_focal_terms`` from one exp and one log1p.
+
+    With t = e^{-|z|} and r = 1 / (1 + t): p = r and q = t r for z >= 0
+    (swapped below 0), s = softplus(-z) = log1p(t) - min(z, 0); then the
+    formulas of ``_binary_focal_terms``.
+    """
+    t = np.exp(-np.abs(z))
+    s = np.log1p(t)
+    s -= np.minimum(z, 0)
+    r = 1 / (1 + t)
+    t *= r
+    pos = z >= 0
+    p = np.where(pos, r, t)
+    q = np.where(pos, t, r)
+    qg = q**gamma
+    d1 = gamma * p * s
+    d1 += q
+    d1 *= qg
+    np.negative(d1, out=d1)
+    d2 = gamma * p - q  # g s (g p - q) + q (2g + 1), times q^g p
+    d2 *= gamma * s
+    q *= 2 * gamma + 1
+    d2 += q
+    d2 *= qg
+    d2 *= p
+    return d1, d2
 
 
 def _softmax_focal_parts(raw):
@@ -997,6 +1088,57 @@ class Focal(_ProbabilisticLoss):
         for c, nu in pairs:
             out += (c * (nu * v).sum(axis=1))[:, None] * nu
         return out
+
+    def hessian_diagonal(self, y_true, raw_prediction):
+        """Diagonal of :meth:`hessian` in O(n K), without the (n, K, K) array.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With a 1-D ``raw_prediction``: 0 / 1 labels or soft targets in [0, 1].
+            With a 2-D one: labels 0..n_classes-1 (1-D) or soft targets whose rows
+            sum to 1 (2-D).
+        raw_prediction : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Raw prediction: the logit of the positive class (1-D) or the input of the
+            softmax (2-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Per-sample second derivative (1-D raw) or Hessian diagonal (2-D raw).
+        """
+        return self._gradient_hessian_diagonal(y_true, raw_prediction)[1]
+
+    # Diagonal of the softmax Hessian (see _softmax_terms): the diagonal of
+    # diag(p) - p p^T is p u, that of nu nu^T is nu^2.
+    def _gradient_hessian_diagonal(self, y_true, raw_prediction):
+        y, raw = _prepare(y_true, raw_prediction)
+        if raw.ndim == 1:
+            return self._binary_gradient_hessian(y, raw)
+        _, dphi, psi, p, u, m, others = self._softmax_terms(raw)
+        K = raw.shape[1]
+        a = self._weights(y, K, raw.dtype) * dphi
+        a_sum = a.sum(axis=1, keepdims=True)
+        diag = -a_sum * p * u
+        labels = [y] if y.ndim == 1 else [np.full(len(y), k) for k in range(K)]
+        for k, lab in enumerate(labels):
+            c = psi[_rows(len(y)), lab] if y.ndim == 1 else y[:, k] * psi[:, k]
+            diag += c[:, None] * _focal_nu(lab, p, u, m, others) ** 2
+        return a - p * a_sum, diag
+
+    def _binary_gradient_hessian(self, y, raw):
+        """Hard labels: the focal term at the signed margin (2y - 1) z only."""
+        if not np.all((y == 0) | (y == 1)):
+            return self._binary(y, raw, 1), self._binary(y, raw, 2)
+        sign = 2 * y - 1
+        d1, d2 = _binary_focal_derivatives(sign * raw, float(self.gamma))
+        a = self._class_weights(2, raw.dtype)
+        if a is not None:  # alpha_y = a0 + (a1 - a0) y
+            w = (a[1] - a[0]) * y + a[0]
+            d1 *= w
+            d2 *= w
+        d1 *= sign
+        return d1, d2
 
     def loss_from_prediction(self, y_true, y_pred):
         """Per-sample focal loss of probabilities clipped to [eps, 1 - eps].
