@@ -345,3 +345,18 @@ def test_weight_sum_overflow(loss):
     est = LossRegressor(loss=loss).fit(X, y, sample_weight=sw)
     ref = LossRegressor(loss=loss).fit(X, y, sample_weight=sw / 1e308)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6)
+
+
+def test_poisson_with_extreme_weights_and_a_tiny_column_ends():
+    # found at 1000 examples: the Hessian overflowed (a column of 1e-301,
+    # weights of 1e104), the damping scale became inf and Newton's damping
+    # loop never ended. Now a ConvergenceWarning naming the Hessian.
+    rng = np.random.default_rng(610)
+    X = sp.csr_matrix(_features(rng, 10, 2, "float64", "tiny"))
+    y = _targets(rng, 10, "list", nonnegative=True)
+    sw = _weights(rng, 10, "extreme")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = LossRegressor(loss="poisson").fit(X, y, sample_weight=sw)
+    finite = np.all(np.isfinite(est.coef_)) and np.isfinite(est.intercept_)
+    assert finite and (_warned(caught) or np.all(np.isfinite(est.predict(X))))

@@ -253,8 +253,12 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
         if not np.all(np.isfinite(g)):
             return SolverResult(x, it, False, "the gradient is not finite")
         H = hess(x)
+        if not np.all(np.isfinite(H)):
+            return SolverResult(x, it, False, "the Hessian is not finite")
         scale, polyak = _damping_scale(H, g, f)
-        while True:
+        # mu grows tenfold from 1e-6 scale to 1e12 scale at most: a bounded
+        # loop (an overflowing scale must not make it endless)
+        for _ in range(_MAX_DAMPINGS):
             d, slope, t, accepted = _damped_step(fun_grad, x, f, g, H, mu)
             if accepted is None:  # stationary to rounding level
                 return SolverResult(x, it, True, "stationary point")
@@ -263,15 +267,17 @@ def newton(fun_grad, hess, x0, *, max_iter, tol, printer):
             # A singular H that gives no descent direction starts the damping
             # at the curvature of the Polyak step; otherwise from the diagonal.
             mu = max(10 * mu, 1e-6 * scale, polyak if t == 0.0 else 0.0)
-            if mu > 1e12 * scale:
-                return SolverResult(
-                    x,
-                    it,
-                    False,
-                    "the line search failed along the solver's own descent "
-                    "direction (is the loss's gradient consistent with its "
-                    "values?)",
-                )
+            if not mu <= 1e12 * scale:
+                break
+        if not accepted:
+            return SolverResult(
+                x,
+                it,
+                False,
+                "the line search failed along the solver's own descent "
+                "direction (is the loss's gradient consistent with its "
+                "values?)",
+            )
         x_new, f_new, g_new, tiny = accepted
         if tiny and np.max(np.abs(g_new)) >= np.max(np.abs(g)):
             # no progress left at this precision: x is the optimum
@@ -310,6 +316,7 @@ def _damping_scale(H, g, f):
 
 
 _MAX_HALVINGS = 8
+_MAX_DAMPINGS = 40  # tenfold increases of mu: 1e-6 .. 1e12 of the scale
 
 
 def _damped_step(fun_grad, x, f, g, H, mu):
