@@ -479,3 +479,15 @@ def test_exact_solver_penalty_on_tiny_columns(c, l1_ratio):
         warnings.simplefilter("error", ConvergenceWarning)
         clf = LossClassifier(loss="hinge", l1_ratio=l1_ratio).fit(X * c, y01)
     assert np.all(np.abs(clf.coef_ * c) < 1e-250)
+
+
+def test_float32_X_with_targets_beyond_float32_is_a_value_error():
+    """A float32 X gives float32 coefficients and predictions: y x 1e300
+    would predict inf (found by the fuzz suite at 1000 examples)."""
+    X, y = _regression(seed=14)
+    with pytest.raises(ValueError, match="X is float32 and y reaches"):
+        LossRegressor().fit(X.astype(np.float32), y * 1e300)
+    with pytest.raises(ValueError, match="X is float32 and y reaches"):
+        LossRegressor().fit(np.ones((1, 1), np.float32), [3e300])
+    with pytest.raises(ValueError, match="not representable in float32"):
+        LossRegressor().fit(X.astype(np.float32) * 1e-30, y * 1e10)

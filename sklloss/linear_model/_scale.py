@@ -157,22 +157,25 @@ def _data_scale(y, sw, link):
     return s if s > 0 and np.isfinite(s) else 1.0
 
 
-# Beyond these powers of ten a fit cannot be represented in float64: the
-# residual scale (down to 1e-6 of the spread of y) must keep a finite
-# reciprocal, and a coefficient of order spread(y) / max|x_j| must be a
-# normal number.
+# Beyond these powers of ten a fit cannot be represented: the residual scale
+# (down to 1e-6 of the spread of y) must keep a finite float64 reciprocal, and
+# a coefficient of order spread(y) / max|x_j| must be a normal number of the
+# dtype of the fitted coefficients (that of X), as must the predictions.
 _MIN_SPREAD_EXP = -280
-_MAX_COEF_EXP = 305
+_MAX_EXP = {np.dtype(np.float64): 305, np.dtype(np.float32): 36}
 
 
-def check_representable(y, sw, col_absmax, link):
-    """Refuse data whose fitted model is not representable in float64.
+def check_representable(y, sw, col_absmax, link, dtype=np.float64):
+    """Refuse data whose fitted model is not representable in X's dtype.
 
     ``y`` whose spread is below 1e-280 (its residual scale would underflow),
     and, for the identity link, columns whose coefficients would be of order
     ``spread(y) / max|x_j|`` beyond 1e±305 (``X`` × 1e300 with ``y`` ×
-    1e-300: every coefficient would round to 0). A ``ValueError`` naming
-    ``X`` and ``y`` and the powers of ten, instead of a silently zero model.
+    1e-20: every coefficient would round to 0), or beyond 1e±36 for a
+    float32 X (whose coefficients and predictions are float32), where a
+    y beyond 1e36 is refused too. A ``ValueError`` naming ``X``
+    and ``y`` and the powers of ten, instead of a silently zero or infinite
+    model.
 
     Parameters
     ----------
@@ -184,6 +187,8 @@ def check_representable(y, sw, col_absmax, link):
         Largest absolute value of each column of X.
     link : str
         The loss's link (only ``"identity"`` is checked for coefficients).
+    dtype : dtype, default=np.float64
+        The dtype of X, hence of the coefficients and the predictions.
     """
     spread = _data_scale(y, sw, link)
     if link == "identity" and np.any(y != 0) and spread < 10.0**_MIN_SPREAD_EXP:
@@ -193,17 +198,26 @@ def check_representable(y, sw, col_absmax, link):
         )
     if link != "identity":
         return
+    dtype = np.dtype(dtype)
+    limit = _MAX_EXP.get(dtype, 305)
+    top = float(np.max(np.abs(y[sw > 0]), initial=0.0))
+    if dtype == np.float32 and top > 10.0**limit:
+        raise ValueError(
+            f"X is float32 and y reaches {top:.3g}: the predictions (float32, "
+            f"as X) cannot reach beyond 1e{limit}; pass X as float64."
+        )
     cols = np.asarray(col_absmax, dtype=np.float64)
     cols = cols[(cols > 0) & np.isfinite(cols)]
     if cols.size == 0:
         return
     order = np.log10(spread) - np.log10(cols)
     worst = order[np.argmax(np.abs(order))]
-    if abs(worst) > _MAX_COEF_EXP:
+    if abs(worst) > limit:
         raise ValueError(
             f"X and y: coefficients of order 1e{worst:.0f} (spread of y over "
-            "the largest |x| of a column) are not representable in float64; "
-            "rescale the columns of X or y."
+            f"the largest |x| of a column) are not representable in {dtype}; "
+            "rescale the columns of X or y"
+            + (", or pass X as float64." if dtype == np.float32 else ".")
         )
 
 
