@@ -408,7 +408,9 @@ _PIECEWISE = {"absolute_error", "quantile", "epsilon_insensitive", "hinge"}
 def _trainable(kind):
     from sklloss.losses import get_loss, loss_names
 
-    kinds = ("regression",) if kind == "regression" else ("probabilistic", "margin")
+    kinds = ("probabilistic", "distribution", "margin")
+    if kind == "regression":
+        kinds = ("regression",)
     return [
         name
         for name in loss_names(trainable=True)
