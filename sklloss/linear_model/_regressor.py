@@ -239,7 +239,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
-        check_representable(y, sw, column_absmax(X), loss.link, X.dtype)
+        check_representable(y, sw, X, loss.link)
         # float32 stays float32: the passes upcast block by block
         plan = _InMemoryPlan(self, X, y, sw, loss)
         warm = None

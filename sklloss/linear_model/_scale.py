@@ -58,6 +58,7 @@ from scipy.optimize import brentq
 from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import weighted_mean
+from ._objective import column_absmax
 
 __all__ = ["check_scale", "fit_scaled", "rescale", "solve_at", "weighted_median"]
 
@@ -163,9 +164,10 @@ def _data_scale(y, sw, link):
 # dtype of the fitted coefficients (that of X), as must the predictions.
 _MIN_SPREAD_EXP = -280
 _MAX_EXP = {np.dtype(np.float64): 305, np.dtype(np.float32): 36}
+_MAGNITUDE_ROWS = 20_000
 
 
-def check_representable(y, sw, col_absmax, link, dtype=np.float64):
+def check_representable(y, sw, X, link):
     """Refuse data whose fitted model is not representable in X's dtype.
 
     ``y`` whose spread is below 1e-280 (its residual scale would underflow),
@@ -183,12 +185,13 @@ def check_representable(y, sw, col_absmax, link, dtype=np.float64):
         Targets.
     sw : ndarray of shape (n_samples,)
         Non-negative sample weights.
-    col_absmax : ndarray of shape (n_features,)
-        Largest absolute value of each column of X.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The data (float64 or float32: the dtype of the coefficients and
+        predictions). Only orders of magnitude matter here, so the largest
+        ``|x_j|`` is read on at most ``_MAGNITUDE_ROWS`` evenly strided rows
+        (one full pass over X cost a tenth of a fit).
     link : str
         The loss's link (only ``"identity"`` is checked for coefficients).
-    dtype : dtype, default=np.float64
-        The dtype of X, hence of the coefficients and the predictions.
     """
     spread = _data_scale(y, sw, link)
     if link == "identity" and np.any(y != 0) and spread < 10.0**_MIN_SPREAD_EXP:
@@ -198,7 +201,7 @@ def check_representable(y, sw, col_absmax, link, dtype=np.float64):
         )
     if link != "identity":
         return
-    dtype = np.dtype(dtype)
+    dtype = np.dtype(X.dtype)
     limit = _MAX_EXP.get(dtype, 305)
     top = float(np.max(np.abs(y[sw > 0]), initial=0.0))
     if dtype == np.float32 and top > 10.0**limit:
@@ -206,7 +209,8 @@ def check_representable(y, sw, col_absmax, link, dtype=np.float64):
             f"X is float32 and y reaches {top:.3g}: the predictions (float32, "
             f"as X) cannot reach beyond 1e{limit}; pass X as float64."
         )
-    cols = np.asarray(col_absmax, dtype=np.float64)
+    step = max(X.shape[0] // _MAGNITUDE_ROWS, 1)
+    cols = column_absmax(X[::step] if step > 1 else X)
     cols = cols[(cols > 0) & np.isfinite(cols)]
     if cols.size == 0:
         return
