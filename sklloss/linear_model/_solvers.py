@@ -147,17 +147,6 @@ class _UnitObjective:
         return scaled
 
 
-def _blas_limits(objective):
-    """The context limiting BLAS to one thread during a solve.
-
-    The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
-    Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
-    than the work; passes over a large X get the user's threads back
-    (:class:`_ThreadedPasses`). ``benchmarks/bench_fit.py`` measures both.
-    """
-    return limit_blas(1)
-
-
 class _Printer:
     """Verbose progress lines: iteration, objective and gradient norm."""
 
@@ -596,7 +585,11 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
     else:
         done = 0
     n_threads = blas_threads()
-    ctx = _blas_limits(objective)
+    # The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
+    # Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
+    # than the work: one BLAS thread during the solve. Passes over a large X
+    # get the user's threads back (_ThreadedPasses); bench_fit.py measures it.
+    ctx = limit_blas(1)
     if n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
         # L-BFGS-B's own small-vector work stays on one thread; the passes
         # over X get the user's threads back (memory-bound products gain
