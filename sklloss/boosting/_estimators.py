@@ -5,7 +5,6 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -15,6 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._raw_classifier import PROBA_KINDS, RawScoreClassifierMixin
 from ..losses import get_loss
 from ._backend import _check_backend_name
 from ._backends import TRAIN
@@ -32,7 +32,6 @@ _ADAPTERS = {
     "lightgbm": (LightGBMObjective, LightGBMMetric),
     "xgboost": (XGBoostObjective, XGBoostMetric),
 }
-_PROBA_KINDS = ("probabilistic", "distribution")
 
 
 def _check_params(est):
@@ -397,17 +396,7 @@ class LossBoostingRegressor(RegressorMixin, _LossBoosting):
         return self.loss_.inverse_link(raw)
 
 
-def _has_proba(self):
-    loss = getattr(self, "loss_", None)
-    if loss is None:
-        try:
-            loss = get_loss(self.loss)
-        except (TypeError, ValueError):
-            return False
-    return loss.kind in _PROBA_KINDS
-
-
-class LossBoostingClassifier(ClassifierMixin, _LossBoosting):
+class LossBoostingClassifier(RawScoreClassifierMixin, ClassifierMixin, _LossBoosting):
     __doc__ = (
         r"""Gradient-boosted trees that minimise any sklloss classification loss.
 
@@ -528,7 +517,7 @@ class LossBoostingClassifier(ClassifierMixin, _LossBoosting):
                 f"a classifier needs at least 2 classes with positive weight."
             )
         K = len(classes)
-        hessian_scale = K / (K - 1) if K > 2 and loss.kind in _PROBA_KINDS else 1.0
+        hessian_scale = K / (K - 1) if K > 2 and loss.kind in PROBA_KINDS else 1.0
         return self._boost(
             X,
             y_enc.astype(np.float64),
@@ -553,55 +542,3 @@ class LossBoostingClassifier(ClassifierMixin, _LossBoosting):
             ``init_score_ + trees(X)``.
         """
         return self._raw(X)
-
-    def predict(self, X):
-        """Predict the class of the largest raw score.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        raw = self._raw(X)
-        idx = (raw > 0).astype(np.intp) if raw.ndim == 1 else np.argmax(raw, axis=1)
-        return self.classes_[idx]
-
-    @available_if(_has_proba)
-    def predict_proba(self, X):
-        """Class probabilities through the loss's inverse link.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Rows in [0, 1] that sum to 1, in the order of ``classes_``.
-        """
-        raw = self._raw(X)  # first: it checks that the model is fitted
-        p = self.loss_.inverse_link(raw)
-        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
-
-    @available_if(_has_proba)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Log-probabilities.
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
