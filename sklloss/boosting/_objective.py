@@ -154,6 +154,18 @@ def _weights_or_none(w):
     return None if w is None or len(w) == 0 else np.asarray(w, dtype=np.float64)
 
 
+def _unpack(preds, data, weight):
+    """``(y, raw, weight, native)`` from either calling convention.
+
+    Both libraries call a custom objective or metric as ``(preds, data)`` with
+    a Dataset / DMatrix that carries labels and weights (native API), or as
+    ``(y_true, y_pred, weight)`` (scikit-learn API).
+    """
+    if hasattr(data, "get_label"):
+        return data.get_label(), preds, _weights_or_none(data.get_weight()), True
+    return preds, data, _weights_or_none(weight), False
+
+
 class _Objective:
     """Shared parameters and init score of the two objective adapters."""
 
@@ -292,12 +304,8 @@ class LightGBMObjective(_Objective):
         grad, hess : ndarray of the shape of the raw scores
             float32, column-major for (n, K) scores.
         """
-        if hasattr(train_data, "get_label"):  # native: (preds, Dataset)
-            y, raw = train_data.get_label(), preds
-            weight = train_data.get_weight()
-        else:  # scikit-learn API: (y_true, y_pred, weight)
-            y, raw = preds, train_data
-        grad, hess = self._derivatives(y, raw, _weights_or_none(weight))
+        y, raw, weight, _ = _unpack(preds, train_data, weight)
+        grad, hess = self._derivatives(y, raw, weight)
         return _as_float32_f(grad), _as_float32_f(hess)
 
 
@@ -373,11 +381,8 @@ class XGBoostObjective(_Objective):
         grad, hess : ndarray of the shape of the raw scores
             float32 (XGBoost's gradient type).
         """
-        if hasattr(dtrain, "get_label"):  # native: (preds, DMatrix)
-            y, raw, sample_weight = dtrain.get_label(), preds, dtrain.get_weight()
-        else:
-            y, raw = preds, dtrain
-        return self._derivatives(y, raw, _weights_or_none(sample_weight))
+        y, raw, sample_weight, _ = _unpack(preds, dtrain, sample_weight)
+        return self._derivatives(y, raw, sample_weight)
 
 
 class _Metric:
@@ -440,15 +445,8 @@ class LightGBMMetric(_Metric):
         tuple of (str, float, bool)
             The name, the weighted mean loss, and False.
         """
-        if hasattr(eval_data, "get_label"):
-            y, raw, weight = eval_data.get_label(), preds, eval_data.get_weight()
-        else:
-            y, raw = preds, eval_data
-        return (
-            self.name,
-            _loss_value(self.loss, y, raw, _weights_or_none(weight)),
-            False,
-        )
+        y, raw, weight, _ = _unpack(preds, eval_data, weight)
+        return self.name, _loss_value(self.loss, y, raw, weight), False
 
 
 class XGBoostMetric(_Metric):
@@ -500,7 +498,6 @@ class XGBoostMetric(_Metric):
             ``(name, value)`` for the native API, ``value`` for the
             scikit-learn one.
         """
-        if hasattr(dmatrix, "get_label"):
-            y, w = dmatrix.get_label(), _weights_or_none(dmatrix.get_weight())
-            return self.name, _loss_value(self.loss, y, preds, w)
-        return _loss_value(self.loss, preds, dmatrix, _weights_or_none(sample_weight))
+        y, raw, sample_weight, native = _unpack(preds, dmatrix, sample_weight)
+        value = _loss_value(self.loss, y, raw, sample_weight)
+        return (self.name, value) if native else value
