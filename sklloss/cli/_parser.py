@@ -94,6 +94,15 @@ def build_parser():
             "'sklloss compare --csv data.csv --target price --plot cmp.png'."
         ),
     )
+    _add_data_arguments(cmp)
+    _add_loss_arguments(cmp)
+    _add_model_arguments(cmp)
+    _add_output_arguments(cmp)
+    return parser
+
+
+def _add_data_arguments(cmp):
+    """The data: --task, the CSV options, the default data's seed and outliers."""
     cmp.add_argument(
         "--task",
         choices=("regression", "classification"),
@@ -123,6 +132,23 @@ def build_parser():
         ),
     )
     cmp.add_argument(
+        "--seed",
+        type=_seed_type,
+        default=0,
+        help="seed of the folds and of the injected outliers (default 0)",
+    )
+    cmp.add_argument(
+        "--outliers",
+        type=_fraction,
+        default=0.1,
+        metavar="FRACTION",
+        help="share of outlying targets in the default regression data (default 0.1)",
+    )
+
+
+def _add_loss_arguments(cmp):
+    """What is compared: --losses and --metrics."""
+    cmp.add_argument(
         "--losses",
         metavar="LIST",
         help=(
@@ -148,6 +174,10 @@ def build_parser():
             + " (classification)"
         ),
     )
+
+
+def _add_model_arguments(cmp):
+    """How each loss is fitted: folds, penalty, model, backend, scale."""
     cmp.add_argument(
         "--cv",
         type=_cv_type,
@@ -177,30 +207,6 @@ def build_parser():
         help="gradient-boosting library for --model boosting (default lightgbm)",
     )
     cmp.add_argument(
-        "--format",
-        choices=("table", "csv", "json", "markdown"),
-        default="table",
-        help="output format on stdout (default table)",
-    )
-    cmp.add_argument(
-        "--plot",
-        metavar="PATH",
-        help="write a figure of the scores and residuals (.png, .pdf, .svg, ...)",
-    )
-    cmp.add_argument(
-        "--seed",
-        type=_seed_type,
-        default=0,
-        help="seed of the folds and of the injected outliers (default 0)",
-    )
-    cmp.add_argument(
-        "--outliers",
-        type=_fraction,
-        default=0.1,
-        metavar="FRACTION",
-        help="share of outlying targets in the default regression data (default 0.1)",
-    )
-    cmp.add_argument(
         "--scale",
         type=_scale_arg,
         default="auto",
@@ -217,8 +223,22 @@ def build_parser():
         const=1.0,
         help="fit regression losses in the units of the target (--scale 1)",
     )
+
+
+def _add_output_arguments(cmp):
+    """Where the result goes: --format, --plot, --quiet."""
+    cmp.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "markdown"),
+        default="table",
+        help="output format on stdout (default table)",
+    )
+    cmp.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="write a figure of the scores and residuals (.png, .pdf, .svg, ...)",
+    )
     cmp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    return parser
 
 
 def _scale_arg(text):
