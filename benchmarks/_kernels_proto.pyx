@@ -32,21 +32,25 @@ cdef enum:
     # rows per block of the F-order kernel: the block's columns stay in
     # cache between the product and the gradient sweep
     F_BLOCK = 2048
+    # narrowest row swept alone by the C-order kernel
+    WIDE = 64
 
 
 cdef inline double _loss_grad(int kind, double param, double y, double z,
                               double* grad) noexcept nogil:
     """Per-sample loss at raw prediction z; its derivative into grad."""
-    cdef double t, inv, r, a, q
+    cdef double t, inv, r, a, q, up, down
     if kind == LOG_LOSS:
-        # as LogLoss.loss_gradient: t = e^{-|z|} in (0, 1] never overflows
+        # as LogLoss.loss_gradient: t = e^{-|z|} in (0, 1] never overflows.
+        # Branch-free on the sign of z (random signs mispredict half the
+        # rows): sigma(z) - y = ((1 - y) up - y down) / (1 + t) with
+        # (up, down) = (1, t) for z >= 0 and (t, 1) below.
         t = exp(-fabs(z))
         inv = 1.0 / (1.0 + t)
-        if z >= 0:
-            grad[0] = ((1.0 - y) - y * t) * inv
-            return log1p(t) + (z - y * z)
-        grad[0] = ((1.0 - y) * t - y) * inv
-        return log1p(t) - y * z
+        up = 1.0 if z >= 0 else t
+        down = t if z >= 0 else 1.0
+        grad[0] = ((1.0 - y) * up - y * down) * inv
+        return log1p(t) + ((z if z > 0 else 0.0) - y * z)
     # HUBER, as Huber.loss / Huber.gradient with delta = param
     r = z - y
     a = fabs(r)
@@ -78,16 +82,51 @@ cdef double _rows_c(const floating* X, Py_ssize_t p, const double* y,
                     const double* s, const double* w, double b,
                     Py_ssize_t lo, Py_ssize_t hi, int kind, double param,
                     double* grad_w, double* grad_b) noexcept nogil:
-    cdef Py_ssize_t i, j
-    cdef const floating* x
-    cdef double g, sg, value = 0.0, gb = 0.0
-    for i in range(lo, hi):
-        x = X + i * p
-        value += s[i] * _loss_grad(kind, param, y[i], _dot(x, w, p) + b, &g)
-        sg = s[i] * g
-        gb += sg
+    # Few columns (p < WIDE): four rows at a time, so that w and grad_w are
+    # loaded and stored once per four rows and the four dot products are
+    # independent chains (a single short row's chain, not the memory, is
+    # the bottleneck). Wide rows: one row at a time, four partial sums.
+    cdef Py_ssize_t i = lo, j
+    cdef const floating* x0
+    cdef const floating* x1
+    cdef const floating* x2
+    cdef const floating* x3
+    cdef double z0, z1, z2, z3, g0, g1, g2, g3, wj, value = 0.0, gb = 0.0
+    while i + 4 <= hi and p < WIDE:
+        x0 = X + i * p
+        x1 = x0 + p
+        x2 = x1 + p
+        x3 = x2 + p
+        z0 = b
+        z1 = b
+        z2 = b
+        z3 = b
         for j in range(p):
-            grad_w[j] += sg * x[j]
+            wj = w[j]
+            z0 += x0[j] * wj
+            z1 += x1[j] * wj
+            z2 += x2[j] * wj
+            z3 += x3[j] * wj
+        value += s[i] * _loss_grad(kind, param, y[i], z0, &g0)
+        value += s[i + 1] * _loss_grad(kind, param, y[i + 1], z1, &g1)
+        value += s[i + 2] * _loss_grad(kind, param, y[i + 2], z2, &g2)
+        value += s[i + 3] * _loss_grad(kind, param, y[i + 3], z3, &g3)
+        g0 *= s[i]
+        g1 *= s[i + 1]
+        g2 *= s[i + 2]
+        g3 *= s[i + 3]
+        gb += (g0 + g1) + (g2 + g3)
+        for j in range(p):
+            grad_w[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j])
+        i += 4
+    while i < hi:
+        x0 = X + i * p
+        value += s[i] * _loss_grad(kind, param, y[i], _dot(x0, w, p) + b, &g0)
+        g0 *= s[i]
+        gb += g0
+        for j in range(p):
+            grad_w[j] += g0 * x0[j]
+        i += 1
     grad_b[0] = gb
     return value
 
