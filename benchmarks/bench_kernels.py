@@ -25,6 +25,7 @@ Usage::
 """
 
 import argparse
+import atexit
 import math
 import os
 import shutil
@@ -50,6 +51,7 @@ POOL = ThreadPoolExecutor(2)
 def build_cython(native):
     """Compile ``_kernels_proto.pyx`` in a temporary directory; import it."""
     tmp = tempfile.mkdtemp(prefix="sklloss_kernels_")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     shutil.copy(os.path.join(HERE, "_kernels_proto.pyx"), tmp)
     env = dict(os.environ)
     if native:
