@@ -61,20 +61,6 @@ from ..losses._labels import (
 )
 from ._factory import loss_params_doc
 
-__all__ = [
-    "log_loss",
-    "focal_loss",
-    "cross_entropy",
-    "hinge_loss",
-    "squared_hinge_loss",
-    "modified_huber_loss",
-    "exponential_loss",
-    "zero_one_loss",
-    "kl_divergence",
-    "js_divergence",
-    "entropy",
-]
-
 _LOG_LOSS = LogLoss()
 
 

@@ -52,23 +52,6 @@ from ..losses import (
 from ..losses._checks import check_inputs
 from ._factory import loss_params_doc
 
-__all__ = [
-    "mean_squared_error",
-    "root_mean_squared_error",
-    "mean_absolute_error",
-    "mean_huber_loss",
-    "mean_smooth_l1_loss",
-    "mean_pinball_loss",
-    "mean_log_cosh_loss",
-    "mean_epsilon_insensitive_loss",
-    "mean_squared_epsilon_insensitive_loss",
-    "mean_poisson_deviance",
-    "mean_gamma_deviance",
-    "mean_tweedie_deviance",
-    "mean_cauchy_loss",
-    "mean_tukey_biweight_loss",
-]
-
 # The text every regression metric's docstring shares (numpydoc, unindented).
 _DATA_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
     Ground truth target values.
