@@ -22,7 +22,6 @@ scikit-learn's signatures need (``normalize``, the deprecated ``y_pred``,
 multilabel indicators, sparse matrices).
 """
 
-import inspect
 import warnings
 
 import numpy as np
@@ -49,7 +48,6 @@ from ..losses._checks import (
     UNIT_INTERVAL,
     _check_rows_sum_to_one,
     _check_targets,
-    check_inputs,
     mean_of,
 )
 from ..losses._labels import (
@@ -59,7 +57,7 @@ from ..losses._labels import (
     _require_two_classes,
     encode,
 )
-from ._factory import loss_params_doc
+from ._factory import loss_metric, metric_mean
 
 _LOG_LOSS = LogLoss()
 
@@ -180,32 +178,7 @@ _READERS = {  # by the kind of metric: how it reads y_true (labels or not)
 }
 
 
-def _mean(loss, y_true, y_pred, sample_weight, *, pred_name, read=None, normalize=True):
-    """The metric: the loss's input check, then the weighted mean of its value."""
-    y_true, y_pred, sw = check_inputs(
-        loss, y_true, y_pred, sample_weight, pred_name=pred_name, read_targets=read
-    )
-    return mean_of(
-        lambda: loss.loss_from_prediction(y_true, y_pred), sw, normalize=normalize
-    )
-
-
 # ------------------------------------------------------------------ factory
-_PRED_DOC = {
-    "y_proba": """y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
-    Predicted probabilities: of the positive (greater) label when 1-D, of
-    each class in sorted label order when 2-D. Values outside [0, 1], NaN
-    and inf are a ValueError; rows that do not sum to 1 raise a
-    UserWarning, as in scikit-learn.""",
-    "pred_decision": """pred_decision : array-like of shape (n_samples,) or \
-(n_samples, n_classes)
-    Decision values (``decision_function``), one column per class (in
-    sorted label order) for a multiclass target.""",
-    "y_pred": """y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
-    Predicted distributions (rows in [0, 1] summing to 1; 1-D: Bernoulli
-    probabilities).""",
-}
-
 _TRUE_DOC = {
     "proba_labels": """y_true : array-like of shape (n_samples,) or \
 (n_samples, n_classes)
@@ -220,100 +193,17 @@ _TRUE_DOC = {
     parameters).""",
 }
 
-_SAMPLE_WEIGHT_DOC = """sample_weight : array-like of shape (n_samples,), default=None
-    Non-negative weights, not all zero."""
 
-_LABELS_DOC = """labels : array-like, default=None
-    All class labels, when ``y_true`` does not contain every class."""
-
-_RETURNS = """Returns
--------
-float
-    The (weighted) mean loss.
-
-Raises
-------
-ValueError
-    On NaN or infinite input, mismatched shapes or classes, negative or
-    all-zero weights, or a value outside the loss's domain; the message
-    names the argument and the value."""
-
-
-def _loss_metric(
-    name, loss_cls, *, pred_name, reads, text, example, true_doc=None, order=None
-):
-    """The metric function ``name``: the weighted mean of ``loss_cls``'s loss.
-
-    Its keyword-only parameters are the loss's own (with the loss's defaults,
-    documented by the loss class), ``sample_weight`` and, for a metric that
-    encodes labels, ``labels``; ``order`` lists them where scikit-learn's
-    sibling has another order.
-    """
-    kw, positional = (
-        inspect.Parameter.KEYWORD_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+def _loss_metric(name, loss_cls, *, reads, true_doc=None, **kwargs):
+    """:func:`~._factory.loss_metric` with the target reading ``reads``."""
+    return loss_metric(
+        name,
+        loss_cls,
+        read=_READERS[reads],
+        labels=reads.endswith("labels"),
+        true_doc=true_doc or _TRUE_DOC[reads],
+        **kwargs,
     )
-    loss_params = [
-        p.replace(kind=kw) for p in inspect.signature(loss_cls).parameters.values()
-    ]
-    keywords = {p.name: p for p in loss_params}
-    keywords["sample_weight"] = inspect.Parameter("sample_weight", kw, default=None)
-    if reads.endswith("labels"):
-        keywords["labels"] = inspect.Parameter("labels", kw, default=None)
-    names = list(order or keywords)
-    signature = inspect.Signature(
-        [
-            inspect.Parameter("y_true", positional),
-            inspect.Parameter(pred_name, positional),
-            *(keywords[n] for n in names),
-        ]
-    )
-    loss_keys = [p.name for p in loss_params]
-
-    def metric(*args, **kwargs):
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"{name}() {exc}") from None
-        bound.apply_defaults()
-        a = bound.arguments
-        loss = loss_cls(**{k: a[k] for k in loss_keys})
-        read = _READERS[reads](loss, a.get("labels"))
-        return _mean(
-            loss,
-            a["y_true"],
-            a[pred_name],
-            a["sample_weight"],
-            pred_name=pred_name,
-            read=read,
-        )
-
-    docs = {
-        "sample_weight": _SAMPLE_WEIGHT_DOC,
-        "labels": _LABELS_DOC,
-        **_split_entries(loss_params_doc(loss_cls)),
-    }
-    entries = [true_doc or _TRUE_DOC[reads], _PRED_DOC[pred_name]]
-    entries += [docs[n] for n in names]
-    metric.__signature__ = signature
-    metric.__name__ = metric.__qualname__ = name
-    metric.__doc__ = (
-        f"{text}\n\nParameters\n----------\n" + "\n".join(entries) + f"\n\n{_RETURNS}"
-        f"\n\nExamples\n--------\n>>> from sklloss.metrics import {name}\n{example}\n"
-    )
-    return metric
-
-
-def _split_entries(params_doc):
-    """``{name: entry}`` of a numpydoc Parameters section's text."""
-    out, current = {}, None
-    for line in params_doc.splitlines():
-        if line and not line.startswith(" "):
-            current = line.split(" : ")[0].strip()
-            out[current] = line
-        elif current is not None:
-            out[current] += "\n" + line
-    return out
 
 
 # ------------------------------------------------------ probabilistic metrics
@@ -371,7 +261,7 @@ def log_loss(
     """
     y_proba = _renamed_y_pred(y_proba, y_pred)
     read = _read_proba_labels(labels, "log_loss", multilabel=True)
-    return _mean(
+    return metric_mean(
         _LOG_LOSS,
         y_true,
         y_proba,

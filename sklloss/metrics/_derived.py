@@ -35,15 +35,37 @@ def public_functions(module):
     Returns
     -------
     dict
-        Its public functions (factory-made ones included), in definition
-        order; imported names are left out.
+        Its public functions (made by a factory of this package or written
+        there), in definition order; names imported from elsewhere and the
+        factories themselves are left out.
     """
+    from . import _factory
+
+    shared = set(public(_factory).values())
     return {
         name: obj
-        for name, obj in vars(module).items()
-        if not name.startswith("_")
-        and inspect.isfunction(obj)
-        and obj.__module__ == module.__name__
+        for name, obj in public(module).items()
+        if obj.__module__.startswith(__package__) and obj not in shared
+    }
+
+
+def public(module):
+    """``{name: function}`` of the public functions in a module's namespace.
+
+    Parameters
+    ----------
+    module : module
+        Any module.
+
+    Returns
+    -------
+    dict
+        Its public names bound to functions, imported ones included.
+    """
+    return {
+        n: f
+        for n, f in vars(module).items()
+        if not n.startswith("_") and inspect.isfunction(f)
     }
 
 
