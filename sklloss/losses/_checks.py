@@ -21,6 +21,7 @@ The kinds and what their targets are:
 * ``"prediction"`` (the entropy): ``y_true`` is ignored.
 """
 
+import sys
 import warnings
 from functools import partial
 
@@ -37,6 +38,24 @@ from .._validation import (
 from ._softmax import _row_sums
 
 UNIT_INTERVAL = Interval(0, 1)  # probabilities, soft targets
+
+
+def user_stacklevel():
+    """The ``stacklevel`` of a warning raised here that names the user's line.
+
+    Returns
+    -------
+    int
+        One more than the number of sklloss frames above the caller: the
+        metrics and ``Loss.__call__`` reach a warning through a varying
+        number of internal calls.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        "sklloss."
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _row_sum_tol(dtype):
@@ -126,7 +145,7 @@ def warn_if_rows_do_not_sum_to_one(y_proba):
         warnings.warn(
             "The y_prob values do not sum to one. Make sure to pass probabilities.",
             UserWarning,
-            stacklevel=4,  # the caller of Loss.__call__ or the metric
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 from scipy import sparse
 
+from ._checks import user_stacklevel
+
 _NOT_LABELS = {
     "M": "datetime64 values",
     "m": "timedelta64 values",
@@ -221,7 +223,7 @@ def encode(y_true, labels):
             f"{classes.tolist()} and ensure that the columns of y_prob "
             "correspond to this ordering.",
             UserWarning,
-            stacklevel=6,  # the metric's caller
+            stacklevel=user_stacklevel(),
         )
     try:
         codes = np.searchsorted(classes, y)
