@@ -16,8 +16,6 @@ from ._probabilistic import LogLoss, _ProbabilisticLoss
 from ._registry import register
 from ._softmax import _clip_proba, _float, _one_hot, _prepare
 
-__all__ = ["KLDivergence", "JSDivergence", "Entropy"]
-
 _LOG2 = float(np.log(2.0))  # a Python float keeps float32 input float32
 
 

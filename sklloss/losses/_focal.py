@@ -23,8 +23,6 @@ from ._softmax import (
     _softmax_cov,
 )
 
-__all__ = ["Focal"]
-
 
 # --------------------------------------------------------------- focal loss
 def _check_alpha(obj):

@@ -16,8 +16,6 @@ from ._base import Loss
 from ._registry import register
 from ._softmax import _prepare, _rows
 
-__all__ = ["Hinge", "SquaredHinge", "ModifiedHuber", "Exponential", "ZeroOne"]
-
 
 class _MarginLoss(Loss):
     """Margin and chain rule shared by every margin loss.

@@ -31,8 +31,6 @@ from ._softmax import (
     _softmax_loss_gradient_loop,
 )
 
-__all__ = ["LogLoss"]
-
 
 class _ProbabilisticLoss(Loss):
     """Shared link and derivatives of the sigmoid / softmax losses.
