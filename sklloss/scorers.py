@@ -53,6 +53,7 @@ from sklearn.metrics import make_scorer, mean_squared_error
 
 from . import metrics as _metrics
 from .losses import available_losses, get_loss
+from .losses._labels import positions
 
 __all__ = [
     "make_loss_scorer",
@@ -126,38 +127,8 @@ class _LossScorer(_ScorerBase):
                 kwargs["labels"] = classes
             else:
                 # metric of label-encoded targets: column k is classes_[k]
-                y_true = _encode(y_true, classes)
+                y_true = positions(y_true, classes)
         return super()._score(method_caller, estimator, X, y_true, **kwargs)
-
-
-def _encode(y, classes):
-    """Position of each label of `y` in `classes` (a ValueError for a new label).
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,)
-        Labels.
-    classes : array-like of shape (n_classes,)
-        The estimator's ``classes_``.
-
-    Returns
-    -------
-    ndarray of shape (n_samples,)
-        ``classes[result] == y``.
-    """
-    y = np.asarray(y)
-    classes = np.asarray(classes)
-    order = np.argsort(classes, kind="stable")
-    ordered = classes[order]
-    pos = np.clip(np.searchsorted(ordered, y), 0, len(ordered) - 1)
-    unknown = ordered[pos] != y
-    if np.any(unknown):
-        i = int(np.argmax(unknown))
-        raise ValueError(
-            f"y_true[{i}] = {y[i]!r} is not one of the estimator's classes_ "
-            f"{classes.tolist()}."
-        )
-    return order[pos]
 
 
 def _metric_params(func):

@@ -1,22 +1,24 @@
-"""The loss catalogue: one object per loss, and the registry that names them."""
+"""The loss catalogue: one object per loss, and the registry that names them.
 
-from ._base import Loss
-from ._distribution import Entropy, JSDivergence, KLDivergence
-from ._glm import Gamma, Poisson, Tweedie
-from ._margin import Exponential, Hinge, ModifiedHuber, SquaredHinge, ZeroOne
-from ._probabilistic import Focal, LogLoss
-from ._registry import available_losses, get_loss, loss_names, register
-from ._regression import (
-    AbsoluteError,
-    EpsilonInsensitive,
-    Huber,
-    LogCosh,
-    Quantile,
-    SmoothL1,
-    SquaredEpsilonInsensitive,
-    SquaredError,
+Importing the family modules registers their classes (``@register``); the
+public names of this package are the registry's classes under their class
+names, plus the registry's functions, so a new built-in loss is exported by
+its ``@register`` alone.
+"""
+
+from . import (  # noqa: F401  (imported for their @register)
+    _distribution,
+    _focal,
+    _glm,
+    _margin,
+    _probabilistic,
+    _regression,
+    _robust,
 )
-from ._robust import Cauchy, TukeyBiweight
+from ._base import Loss
+from ._registry import _REGISTRY, available_losses, get_loss, loss_names, register
+
+globals().update({cls.__name__: cls for cls in _REGISTRY.values()})
 
 __all__ = [
     "Loss",
@@ -24,27 +26,5 @@ __all__ = [
     "get_loss",
     "available_losses",
     "loss_names",
-    "SquaredError",
-    "Huber",
-    "AbsoluteError",
-    "SmoothL1",
-    "Quantile",
-    "LogCosh",
-    "EpsilonInsensitive",
-    "SquaredEpsilonInsensitive",
-    "Poisson",
-    "Gamma",
-    "Tweedie",
-    "Cauchy",
-    "TukeyBiweight",
-    "LogLoss",
-    "Focal",
-    "Hinge",
-    "SquaredHinge",
-    "ModifiedHuber",
-    "Exponential",
-    "ZeroOne",
-    "KLDivergence",
-    "JSDivergence",
-    "Entropy",
+    *(cls.__name__ for cls in _REGISTRY.values()),
 ]

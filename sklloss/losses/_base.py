@@ -33,13 +33,8 @@ import copy
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._validation import (
-    Interval,
-    check_finite_array,
-    check_loss_sample_weight,
-    check_same_length,
-    weighted_mean,
-)
+from .._validation import Interval, check_finite_array, weighted_mean
+from ._checks import check_inputs, mean_of
 
 __all__ = ["Loss"]
 
@@ -113,6 +108,7 @@ class Loss(BaseEstimator):
     metric_name = None
     scale_role = None
     outlier_threshold = None
+    _input_kind = None  # the input check, if not the kind's (see _checks.py)
 
     # ------------------------------------------------------------------ params
     def _validate_params(self):
@@ -483,6 +479,13 @@ class Loss(BaseEstimator):
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Weighted mean of the per-sample loss, as a Python float.
 
+        The input is checked by the loss's kind, as the metrics check it
+        (``sklloss/losses/_checks.py``): regression targets of the shape of
+        ``y_pred``; labels 0..K-1 (0 / 1 against 1-D probabilities or
+        decision values) or soft targets whose rows sum to 1; probabilities
+        in [0, 1] (rows that do not sum to 1 warn; a distribution loss
+        refuses them); ``y_true`` ignored by the entropy.
+
         Parameters
         ----------
         y_true : array-like
@@ -497,13 +500,8 @@ class Loss(BaseEstimator):
         float
             The weighted mean of :meth:`loss_from_prediction`.
         """
-        y_true = self._check_y_true(y_true)
-        y_pred = self._check_y_pred(y_pred)
-        check_same_length(("y_true", y_true), ("y_pred", y_pred))
-        sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
-            values = self.loss_from_prediction(y_true, y_pred)
-        return weighted_mean(values, sw)
+        y_true, y_pred, sw = check_inputs(self, y_true, y_pred, sample_weight)
+        return mean_of(lambda: self.loss_from_prediction(y_true, y_pred), sw)
 
 
 _TINY = 1e-15  # clip of a frequency or a mean of 0: a finite, near-optimal start

@@ -12,21 +12,9 @@ distributions :math:`(1 - y, y)`. As training objectives the prediction is
 import numpy as np
 from scipy.special import entr, log_softmax, rel_entr, xlogy
 
-from .._validation import check_loss_sample_weight
-from ._base import weighted_mean
-from ._probabilistic import (
-    LogLoss,
-    _check_rows_sum_to_one,
-    _check_targets,
-    _clip_proba,
-    _float,
-    _one_hot,
-    _prepare,
-    _ProbabilisticLoss,
-)
+from ._probabilistic import LogLoss, _ProbabilisticLoss
 from ._registry import register
-
-__all__ = ["KLDivergence", "JSDivergence", "Entropy"]
+from ._softmax import _clip_proba, _float, _one_hot, _prepare
 
 _LOG2 = float(np.log(2.0))  # a Python float keeps float32 input float32
 
@@ -58,39 +46,9 @@ def _distribution_columns(y_true, y_pred):
 
 
 class _DistributionLoss(_ProbabilisticLoss):
-    """Flags, link and ``__call__`` of the divergences: rows must sum to 1."""
+    """Flags and link of the divergences; their ``y_pred`` rows must sum to 1."""
 
     kind = "distribution"
-
-    def _check_y_pred(self, y_pred):
-        y_pred = super()._check_y_pred(y_pred)
-        if y_pred.ndim == 2:
-            _check_rows_sum_to_one(y_pred, name="y_pred", loss_name=self._display_name)
-        return y_pred
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Weighted mean of :meth:`loss_from_prediction`, as a Python float.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
-            Target distributions (1-D: Bernoulli parameters, or labels
-            0..K-1 when ``y_pred`` is 2-D).
-        y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
-            Predicted distributions.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, not all zero.
-
-        Returns
-        -------
-        float
-        """
-        y_pred = self._check_y_pred(y_pred)
-        y_true = _check_targets(y_true, y_pred, soft=True, loss_name=self._display_name)
-        sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        with np.errstate(over="ignore"):  # reported by weighted_mean's warning
-            values = self.loss_from_prediction(y_true, y_pred)
-        return weighted_mean(values, sw)
 
 
 def _neg_entropy(y):
@@ -454,6 +412,7 @@ class Entropy(_DistributionLoss):
     metric_name = "entropy"
     is_convex = False
     trainable = False
+    _input_kind = "prediction"  # y_true ignored
 
     @staticmethod
     def _columns(raw_prediction):
@@ -521,23 +480,3 @@ class Entropy(_DistributionLoss):
         if q.ndim == 1:
             return entr(q) + entr(1 - q)
         return entr(q).sum(axis=1)
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Weighted mean entropy of the rows of ``y_pred``; ``y_true`` is ignored.
-
-        Parameters
-        ----------
-        y_true : object
-            Ignored (any value, ``None`` included).
-        y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
-            Predicted distributions (1-D: Bernoulli probabilities).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, not all zero.
-
-        Returns
-        -------
-        float
-        """
-        y_pred = self._check_y_pred(y_pred)
-        sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(None, y_pred), sw)

@@ -36,8 +36,6 @@ from ._base import Loss
 from ._registry import register
 from ._regression import _check_real
 
-__all__ = ["Poisson", "Gamma", "Tweedie"]
-
 _POSITIVE = Interval(0.0, np.inf, closed="neither")
 _NON_NEGATIVE = Interval(0.0, np.inf, closed="left")
 _REAL = Interval()

@@ -12,16 +12,13 @@ scores is the decision value itself.
 
 import numpy as np
 
-from .._validation import check_loss_sample_weight, check_same_length
-from ._base import Loss, weighted_mean
-from ._probabilistic import _check_targets, _prepare, _rows
+from ._base import Loss
 from ._registry import register
-
-__all__ = ["Hinge", "SquaredHinge", "ModifiedHuber", "Exponential", "ZeroOne"]
+from ._softmax import _prepare, _rows
 
 
 class _MarginLoss(Loss):
-    """Margin, chain rule and ``__call__`` shared by every margin loss.
+    """Margin and chain rule shared by every margin loss.
 
     A subclass defines ``_phi(m)`` and ``_dphi(m)`` (and ``_d2phi(m)`` by
     deriving from :class:`_SmoothMarginLoss`).
@@ -120,29 +117,6 @@ class _MarginLoss(Loss):
     def _prepare(y_true, raw_prediction):
         y, raw = _prepare(y_true, raw_prediction)
         return (y if raw.ndim == 2 else y.astype(np.intp, copy=False)), raw
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Weighted mean of the per-sample loss, as a Python float.
-
-        Parameters
-        ----------
-        y_true : array-like of shape (n_samples,)
-            Labels 0 / 1 (1-D ``y_pred``) or 0..K-1 (2-D ``y_pred``).
-        y_pred : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Decision values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, not all zero.
-
-        Returns
-        -------
-        float
-        """
-        y_pred = self._check_y_pred(y_pred)
-        y_true = _check_targets(
-            y_true, y_pred, soft=False, loss_name=self._display_name
-        )
-        sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(y_true, y_pred), sw)
 
 
 class _SmoothMarginLoss(_MarginLoss):
@@ -401,6 +375,7 @@ class ZeroOne(_MarginLoss):
     is_smooth = False
     is_convex = False
     trainable = False
+    _input_kind = "labels"  # labels of any type, equal shapes
 
     @property
     def response_method(self):
@@ -439,27 +414,3 @@ class ZeroOne(_MarginLoss):
         if wrong.ndim == 2:
             wrong = wrong.any(axis=1)
         return wrong.astype(np.float64)
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Weighted fraction of wrong labels, as a Python float.
-
-        Parameters
-        ----------
-        y_true, y_pred : array-like of shape (n_samples,)
-            True and predicted labels, of any type (or 2-D label indicators).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, not all zero.
-
-        Returns
-        -------
-        float
-        """
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        check_same_length(("y_true", y_true), ("y_pred", y_pred))
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"y_true and y_pred must have the same shape; got {y_true.shape} "
-                f"and {y_pred.shape}."
-            )
-        sw = check_loss_sample_weight(sample_weight, len(y_pred))
-        return weighted_mean(self.loss_from_prediction(y_true, y_pred), sw)

@@ -17,17 +17,6 @@ import numpy as np
 from ._base import Loss
 from ._registry import register
 
-__all__ = [
-    "SquaredError",
-    "AbsoluteError",
-    "Huber",
-    "SmoothL1",
-    "Quantile",
-    "LogCosh",
-    "EpsilonInsensitive",
-    "SquaredEpsilonInsensitive",
-]
-
 
 def _check_real(obj, name, *, low=-np.inf, high=np.inf, closed="neither"):
     """Raise a ValueError naming `name` unless getattr(obj, name) lies in the interval.

@@ -17,8 +17,6 @@ from ._base import Loss
 from ._registry import register
 from ._regression import _check_positive, _float_dtype, _residual
 
-__all__ = ["Cauchy", "TukeyBiweight"]
-
 
 def _cauchy_weight(u):
     """``w = 1 / (1 + u^2)`` without forming ``u^2`` for large ``|u|``."""

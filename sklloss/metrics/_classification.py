@@ -1,9 +1,14 @@
-"""Metrics of the classification and distribution losses.
+"""Metrics of the classification and distribution losses, made from the loss classes.
 
-Each function is a thin layer over its loss object (:mod:`sklloss.losses`):
-it turns labels of any type into the codes 0..K-1 the object expects, checks
-the shapes, and returns the weighted mean of the object's per-sample value as
-a Python float.
+Each metric is the weighted mean of its loss object's per-sample value, read
+through the loss's one input check (``sklloss/losses/_checks.py``, the check
+of :meth:`Loss.__call__ <sklloss.losses.Loss.__call__>`); a metric that takes
+labels of any type reads them through the one label encoder
+(``sklloss/losses/_labels.py``) in place of the check of encoded targets.
+``_loss_metric`` makes each function from its loss class: the signature
+(the data, the loss's parameters with their defaults, ``sample_weight``,
+``labels`` where labels are encoded), the docstring (its own formula and
+note, the loss's parameter entries, the shared entries) and the body.
 
 Argument names follow :mod:`sklearn.metrics` where it has the metric:
 ``log_loss(y_true, y_proba)`` (scikit-learn 1.9 renamed ``y_pred`` to
@@ -12,14 +17,11 @@ Argument names follow :mod:`sklearn.metrics` where it has the metric:
 their closest sklearn sibling: ``focal_loss`` and ``cross_entropy`` take
 ``y_proba``, the margin metrics ``pred_decision``, the divergences ``y_pred``.
 Scorers pass the prediction positionally, so the name only matters to
-keyword callers.
-
-Labels are encoded once, in O(n): integer labels (and floats holding
-integers) through ``np.bincount`` over their range, other types through one
-``np.unique(..., return_inverse=True)``.
+keyword callers. ``log_loss`` and ``zero_one_loss`` are written by hand, as
+scikit-learn's signatures need (``normalize``, the deprecated ``y_pred``,
+multilabel indicators, sparse matrices).
 """
 
-import datetime
 import warnings
 
 import numpy as np
@@ -29,294 +31,41 @@ from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
-    weighted_mean,
-    weighted_sum,
 )
-from ..losses._distribution import Entropy, JSDivergence, KLDivergence
-from ..losses._margin import (
+from ..losses import (
+    Entropy,
     Exponential,
+    Focal,
     Hinge,
+    JSDivergence,
+    KLDivergence,
+    LogLoss,
     ModifiedHuber,
     SquaredHinge,
     ZeroOne,
 )
-from ..losses._probabilistic import (
+from ..losses._checks import (
     UNIT_INTERVAL,
-    Focal,
-    LogLoss,
     _check_rows_sum_to_one,
     _check_targets,
-    warn_if_rows_do_not_sum_to_one,
+    mean_of,
 )
-
-__all__ = [
-    "log_loss",
-    "focal_loss",
-    "cross_entropy",
-    "hinge_loss",
-    "squared_hinge_loss",
-    "modified_huber_loss",
-    "exponential_loss",
-    "zero_one_loss",
-    "kl_divergence",
-    "js_divergence",
-    "entropy",
-]
+from ..losses._labels import (
+    _as_label_array,
+    _column,
+    _integer_view,
+    _require_two_classes,
+    encode,
+)
+from ._factory import loss_metric, metric_mean
 
 _LOG_LOSS = LogLoss()
 
 
-# ------------------------------------------------------------ label encoding
-_NOT_LABELS = {
-    "M": "datetime64 values",
-    "m": "timedelta64 values",
-    "c": "complex values",
-    "V": "structured values",
-}
-
-
-# dates are refused as labels, as datetime64 arrays are (issue 12)
-_NOT_LABEL_TYPES = (
-    complex,
-    np.complexfloating,
-    datetime.date,
-    datetime.time,
-    np.datetime64,
-    np.timedelta64,
-    datetime.timedelta,
-)
-
-
-def _is_missing(value):
-    """None, NaN, pandas' NA / NaT or NumPy's NaT: a missing label."""
-    if value is None:
-        return True
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return True
-    if isinstance(value, (float, np.floating, np.datetime64, np.timedelta64)):
-        return bool(np.isnan(value))
-    return False
-
-
-# scikit-learn dropped this format in 0.17 and refuses it
-_SEQUENCES = (
-    "{name} looks like a multilabel sequence (one list of labels per sample), "
-    "which is not supported: pass a label-indicator matrix instead "
-    "(sklearn.preprocessing.MultiLabelBinarizer makes one)."
-)
-
-
-def _check_label_values(y, name):
-    """Refuse dates, complex numbers and missing values as class labels."""
-    if y.dtype.kind in _NOT_LABELS:
-        raise ValueError(
-            f"{name} must hold class labels (integers or strings); got "
-            f"{_NOT_LABELS[y.dtype.kind]}."
-        )
-    if y.ndim == 2 and y.shape[1] == 0:
-        raise ValueError(_SEQUENCES.format(name=name))
-    if y.dtype.kind == "O":
-        for i, value in enumerate(y.ravel()):
-            if isinstance(value, (list, tuple, set, np.ndarray)):
-                raise ValueError(_SEQUENCES.format(name=name))
-            if _is_missing(value) or isinstance(value, _NOT_LABEL_TYPES):
-                raise ValueError(
-                    f"{name} must hold class labels (integers or strings); got "
-                    f"{name}[{i}] = {value!r}, a missing or non-label value."
-                )
-
-
-def _as_label_array(y, name):
-    """`y` as an array of labels, refusing None, scalars, dicts and sparse input."""
-    if y is None or isinstance(y, (dict, set, str, bytes)) or sparse.issparse(y):
-        raise ValueError(
-            f"{name} must be an array-like of class labels; got {type(y).__name__}."
-        )
-    try:
-        y = np.asarray(y)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise ValueError(f"{name} is not a rectangular array: {exc}") from None
-    if y.ndim == 0:
-        raise ValueError(f"{name} must be an array-like, got the scalar {y!r}.")
-    _check_label_values(y, name)
-    return y
-
-
-def _column(y, name):
-    """`y` as a 1-D array (a column vector is raveled); reject other shapes."""
-    y = _as_label_array(y, name)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D labels; got an array of shape {y.shape}.")
-    if y.size == 0:
-        raise ValueError(
-            "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum "
-            f"of 1 sample is required: {name} is empty."
-        )
-    return y
-
-
-def _integer_view(y, name):
-    """Integer labels as int64, or None when `y` is not numeric.
-
-    Floats must hold integers (sklearn calls anything else a continuous
-    target and refuses it); NaN, inf and complex values are refused too.
-    """
-    kind = y.dtype.kind
-    if kind in "iu":
-        return y
-    if kind == "b":
-        return y.view(np.uint8)
-    if kind == "c":
-        raise ValueError(f"{name} must hold class labels; got complex values.")
-    if kind != "f":
-        return None
-    bad = ~np.isfinite(y)
-    if np.any(bad):
-        i = int(np.argmax(bad))
-        what = "NaN" if np.isnan(y[i]) else "infinity or a value too large"
-        raise ValueError(
-            f"Input {name} contains {what}: {name}[{i}] = {y[i].item()!r} is not "
-            "a class label."
-        )
-    bad = y != np.floor(y)
-    if not np.any(bad):
-        # Beyond 2**62 a float is an integer that int64 may not hold (compared
-        # in float64: 2**62 overflows float16)
-        return y.astype(np.int64) if float(np.abs(y).max()) < 2.0**62 else y
-    i = int(np.argmax(bad))
-    raise ValueError(
-        f"{name} must hold class labels (integers or strings); got "
-        f"{name}[{i}] = {y[i].item()!r}, which is not one."
-    )
-
-
-def _few_distinct(y, max_classes=8):
-    """The distinct values of `y` by repeated masking, or None if there are many.
-
-    For strings a few O(n) comparisons beat the O(n log n) sort of np.unique
-    (about 5x at n = 1e6 with two classes).
-    """
-    found, rest = [], y
-    while rest.size:
-        if len(found) == max_classes:
-            return None
-        found.append(rest[0])
-        smaller = rest[rest != rest[0]]
-        if len(smaller) == len(rest):  # a value unequal to itself (NaN)
-            return None
-        rest = smaller
-    return found
-
-
-def _unique_inverse(y, name):
-    """Sorted distinct labels of `y` and the code 0..K-1 of every sample."""
-    ints = _integer_view(y, name)
-    if ints is not None:
-        lo, hi = int(ints.min()), int(ints.max())
-        span = hi - lo + 1
-        if span <= 4 * len(ints) + 1024:  # a bincount over the range is O(n)
-            # widen before shifting: int8 [-100, 100] - (-100) overflows int8
-            shifted = ints.astype(np.intp, copy=False) - lo
-            present = np.bincount(shifted, minlength=span) > 0
-            values = np.flatnonzero(present)
-            classes = (values + lo).astype(y.dtype)
-            if len(values) == span:  # labels are already lo..hi, all present
-                return classes, shifted
-            return classes, (np.cumsum(present) - 1)[shifted]
-    try:
-        found = _few_distinct(y)
-        if found is None:
-            return np.unique(y, return_inverse=True)
-        classes = np.sort(np.array(found, dtype=y.dtype))
-        codes = np.zeros(len(y), dtype=np.intp)
-        for k in range(1, len(classes)):
-            codes[y == classes[k]] = k
-        return classes, codes
-    except TypeError:
-        raise ValueError(
-            f"{name} mixes label types that cannot be sorted together (e.g. "
-            "strings and numbers)."
-        ) from None
-
-
-def _encode(y_true, labels):
-    """Return ``(classes, codes)``: sorted classes and y_true's index in them.
-
-    With `labels`, the classes are the sorted distinct `labels` (sklearn's
-    LabelBinarizer order; a UserWarning says so when `labels` is not sorted),
-    and a label of `y_true` outside them is a ValueError.
-    """
-    y = _column(y_true, "y_true")
-    if labels is None:
-        return _unique_inverse(y, "y_true")
-    given = _column(labels, "labels")
-    classes = _unique_inverse(given, "labels")[0]
-    if len(classes) == len(given) and np.any(classes != given):
-        warnings.warn(
-            f"Labels passed were {given.tolist()}. But this function assumes "
-            "labels are ordered lexicographically. Pass the ordered labels="
-            f"{classes.tolist()} and ensure that the columns of y_prob "
-            "correspond to this ordering.",
-            UserWarning,
-            stacklevel=3,
-        )
-    try:
-        codes = np.searchsorted(classes, y)
-        found = classes[np.minimum(codes, len(classes) - 1)] == y
-    except TypeError:
-        raise ValueError(
-            f"y_true and labels mix label types: {y.dtype} and {given.dtype}."
-        ) from None
-    if not np.all(found):
-        missing = np.unique(y[~found])[:10].tolist()
-        raise ValueError(
-            f"y_true contains values {missing} not belonging to the passed "
-            f"labels {classes.tolist()}."
-        )
-    return classes, codes
-
-
-def _require_two_classes(classes, labels):
-    if len(classes) >= 2:
-        return
-    if labels is None:
-        raise ValueError(
-            f"y_true contains only one label ({classes.tolist()[0]!r}). Please "
-            "provide the list of all expected class labels explicitly through "
-            "the labels argument."
-        )
-    raise ValueError(
-        f"labels must contain at least two labels, got labels={classes.tolist()}."
-    )
-
-
-def _weighted(values, sample_weight, normalize=True):
-    """Weighted mean (or weighted sum if not `normalize`) as a Python float.
-
-    `values` may be a callable returning them, evaluated with overflow
-    silenced: a value beyond the float range is reported once, by the
-    :class:`~sklloss._validation.MetricOverflowWarning` of the mean.
-    """
-    if callable(values):
-        with np.errstate(over="ignore"):
-            values = values()
-    if normalize:
-        return weighted_mean(values, sample_weight)
-    return weighted_sum(values, sample_weight)
-
-
-# ------------------------------------------------------ probabilistic metrics
-def _check_proba(y_proba, loss_name, name="y_proba"):
-    """Finite float probabilities in [0, 1], 1-D or (n, K); (n, 1) is raveled."""
-    p = check_finite_array(y_proba, name=name)
-    if p.ndim == 2 and p.shape[1] == 1:
-        p = p[:, 0]
-    # min / max first: the element-wise check runs only to word the error.
-    if p.min() < 0 or p.max() > 1:
-        UNIT_INTERVAL.check(p, name=name, loss_name=loss_name)
-    return p
+# ------------------------------------------------------------ reading targets
+def _one_column(p):
+    """(n, 1) probabilities or decision values as 1-D, as scikit-learn reads them."""
+    return p[:, 0] if p.ndim == 2 and p.shape[1] == 1 else p
 
 
 def _is_indicator(targets):
@@ -324,56 +73,140 @@ def _is_indicator(targets):
     return bool(np.all((targets == 0) | (targets == 1)))
 
 
-def _proba_inputs(y_true, y_proba, labels, sample_weight, loss_name):
-    """Validated ``(targets, y_proba, sample_weight)`` for log loss and focal.
+def _class_count_error(classes, K, labels):
+    if labels is None:
+        return ValueError(
+            f"y_true and y_proba contain different number of classes: "
+            f"{len(classes)} vs {K}. Please provide the true labels "
+            f"explicitly through the labels argument. Classes found in "
+            f"y_true: {classes.tolist()}"
+        )
+    return ValueError(
+        f"The number of classes in labels ({len(classes)}) is different "
+        f"from that in y_proba ({K}). Classes found in labels: "
+        f"{classes.tolist()}"
+    )
 
-    `targets` are codes 0..K-1 (1-D `y_true`) or a checked (n, K) indicator /
-    soft-target array (2-D `y_true`, whose columns are the classes).
-    """
-    p = _check_proba(y_proba, loss_name)
-    y_arr = _as_label_array(y_true, "y_true")
-    if y_arr.ndim == 2 and y_arr.shape[1] > 1:
-        targets = check_finite_array(y_arr, name="y_true")
-        check_same_length(("y_true", targets), ("y_proba", p))
-        K = 2 if p.ndim == 1 else p.shape[1]
-        if targets.shape[1] != K:
-            raise ValueError(
-                f"y_true has {targets.shape[1]} columns but y_proba describes "
-                f"{K} classes."
-            )
-        UNIT_INTERVAL.check(targets, name="y_true", loss_name=loss_name)
-        if loss_name == "log_loss" and _is_indicator(targets):
-            # scikit-learn scores a multilabel indicator as -sum_k y_k log p_k,
-            # rows of any sum; the 1-D probability is the second column
-            if p.ndim == 1:
-                p = np.stack([1 - p, p], axis=1)
-        else:
-            _check_rows_sum_to_one(targets, name="y_true", loss_name=loss_name)
-        targets = targets if p.ndim == 2 else targets[:, 1]
+
+def _soft_targets(y_arr, p, loss_name, multilabel):
+    """A checked (n, K) indicator / soft-target `y_true`, and `p` to match."""
+    targets = check_finite_array(y_arr, name="y_true")
+    check_same_length(("y_true", targets), ("y_proba", p))
+    K = 2 if p.ndim == 1 else p.shape[1]
+    if targets.shape[1] != K:
+        raise ValueError(
+            f"y_true has {targets.shape[1]} columns but y_proba describes {K} classes."
+        )
+    UNIT_INTERVAL.check(targets, name="y_true", loss_name=loss_name)
+    if multilabel and _is_indicator(targets):
+        # scikit-learn scores a multilabel indicator as -sum_k y_k log p_k,
+        # rows of any sum; the 1-D probability is the second column
+        if p.ndim == 1:
+            p = np.stack([1 - p, p], axis=1)
     else:
-        classes, targets = _encode(y_arr, labels)
-        check_same_length(("y_true", targets), ("y_proba", p))
+        _check_rows_sum_to_one(targets, name="y_true", loss_name=loss_name)
+    return (targets if p.ndim == 2 else targets[:, 1]), p
+
+
+def _read_proba_labels(labels, loss_name, multilabel=False):
+    """Targets of log loss and focal: labels of any type, or (n, K) soft targets."""
+
+    def read(y_true, p):
+        p = _one_column(p)
+        y_arr = _as_label_array(y_true, "y_true")
+        if y_arr.ndim == 2 and y_arr.shape[1] > 1:
+            return _soft_targets(y_arr, p, loss_name, multilabel)
+        classes, codes = encode(y_arr, labels)
+        check_same_length(("y_true", codes), ("y_proba", p))
         _require_two_classes(classes, labels)
         K = 2 if p.ndim == 1 else p.shape[1]
         if len(classes) != K:
-            if labels is None:
-                raise ValueError(
-                    f"y_true and y_proba contain different number of classes: "
-                    f"{len(classes)} vs {K}. Please provide the true labels "
-                    f"explicitly through the labels argument. Classes found in "
-                    f"y_true: {classes.tolist()}"
-                )
+            raise _class_count_error(classes, K, labels)
+        return codes, p
+
+    return read
+
+
+def _read_soft_targets(loss_name):
+    """Targets of cross-entropy: the loss's own check, after (n, 1) is raveled."""
+
+    def read(y_true, p):
+        p = _one_column(p)
+        targets = _check_targets(
+            y_true, p, soft=True, loss_name=loss_name, pred_name="y_proba"
+        )
+        return targets, p
+
+    return read
+
+
+def _read_margin_labels(labels):
+    """Codes and decision values, checked like scikit-learn's hinge_loss.
+
+    Binary (two classes): the greater label is positive, ``pred_decision`` is
+    1-D (or (n, 2), read as two class scores). Multiclass: (n, K) scores with
+    K the number of classes of ``labels`` (or of ``y_true``).
+    """
+
+    def read(y_true, pred):
+        classes, codes = encode(y_true, labels)
+        check_same_length(("y_true", codes), ("pred_decision", pred))
+        _require_two_classes(classes, labels)
+        K = len(classes)
+        pred = _one_column(pred)
+        if K > 2 and pred.ndim == 1:
             raise ValueError(
-                f"The number of classes in labels ({len(classes)}) is different "
-                f"from that in y_proba ({K}). Classes found in labels: "
-                f"{classes.tolist()}"
+                f"pred_decision must have shape (n_samples, n_classes) = "
+                f"({len(codes)}, {K}) with a multiclass target; got {pred.shape}."
             )
-    if p.ndim == 2:
-        warn_if_rows_do_not_sum_to_one(p)
-    sw = check_loss_sample_weight(sample_weight, len(p))
-    return targets, p, sw
+        if pred.ndim == 2 and pred.shape[1] != K:
+            hint = "" if labels is not None else " Pass every label through labels="
+            raise ValueError(
+                f"pred_decision has {pred.shape[1]} columns but there are {K} "
+                f"classes: {classes.tolist()}.{hint}"
+            )
+        return codes, pred
+
+    return read
 
 
+_READERS = {  # by the kind of metric: how it reads y_true (labels or not)
+    "proba_labels": lambda loss, labels: _read_proba_labels(labels, loss.name),
+    "soft": lambda loss, labels: _read_soft_targets(loss.name),
+    "margin_labels": lambda loss, labels: _read_margin_labels(labels),
+    "loss": lambda loss, labels: None,  # the loss's own check (Loss.__call__)
+}
+
+
+# ------------------------------------------------------------------ factory
+_TRUE_DOC = {
+    "proba_labels": """y_true : array-like of shape (n_samples,) or \
+(n_samples, n_classes)
+    Labels of any type, or soft targets (rows summing to 1).""",
+    "soft": """y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
+    Target distributions (a ValueError names the row whose sum is not 1);
+    1-D: the probability of the positive class, with 1-D ``y_proba``.""",
+    "margin_labels": """y_true : array-like of shape (n_samples,)
+    Labels of any type.""",
+    "loss": """y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
+    Target distributions (rows in [0, 1] summing to 1; 1-D: Bernoulli
+    parameters).""",
+}
+
+
+def _loss_metric(name, loss_cls, *, reads, true_doc=None, **kwargs):
+    """:func:`~._factory.loss_metric` with the target reading ``reads``."""
+    return loss_metric(
+        name,
+        loss_cls,
+        read=_READERS[reads],
+        labels=reads.endswith("labels"),
+        true_doc=true_doc or _TRUE_DOC[reads],
+        **kwargs,
+    )
+
+
+# ------------------------------------------------------ probabilistic metrics
 def log_loss(
     y_true,
     y_proba=None,
@@ -427,8 +260,16 @@ def log_loss(
     0.21616...
     """
     y_proba = _renamed_y_pred(y_proba, y_pred)
-    targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "log_loss")
-    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw, normalize)
+    read = _read_proba_labels(labels, "log_loss", multilabel=True)
+    return metric_mean(
+        _LOG_LOSS,
+        y_true,
+        y_proba,
+        sample_weight,
+        pred_name="y_proba",
+        read=read,
+        normalize=normalize,
+    )
 
 
 def _renamed_y_pred(y_proba, y_pred):
@@ -451,192 +292,81 @@ def _renamed_y_pred(y_proba, y_pred):
     return y_pred
 
 
-def focal_loss(
-    y_true, y_proba, *, gamma=2.0, alpha=None, sample_weight=None, labels=None
-):
-    r"""Focal loss of predicted probabilities (Lin et al. 2017).
+focal_loss = _loss_metric(
+    "focal_loss",
+    Focal,
+    pred_name="y_proba",
+    reads="proba_labels",
+    text=r"""Focal loss of predicted probabilities (Lin et al. 2017).
 
-    .. math::
+.. math::
 
-        L = \frac{1}{\sum_i w_i} \sum_i w_i \,
-            \bigl(-\alpha_{y_i} (1 - \tilde p_{i, y_i})^\gamma
-            \log \tilde p_{i, y_i}\bigr),
+    L = \frac{1}{\sum_i w_i} \sum_i w_i \,
+        \bigl(-\alpha_{y_i} (1 - \tilde p_{i, y_i})^\gamma
+        \log \tilde p_{i, y_i}\bigr),
 
-    with probabilities clipped as in :func:`log_loss`. ``gamma=0`` and
-    ``alpha=None`` give :func:`log_loss`. See :class:`sklloss.losses.Focal`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_classes)
-        Labels of any type, or soft targets.
-    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
-        Predicted probabilities, as for :func:`log_loss`.
-    gamma : float, default=2.0
-        Focusing parameter, >= 0.
-    alpha : None, float or array-like of shape (n_classes,), default=None
-        Class weights: ``None`` weighs every class 1; a float (binary only)
-        weighs the positive (greater) label by ``alpha`` and the other by
-        ``1 - alpha``; an array weighs class ``k`` (in sorted label order,
-        the order of the columns of ``y_proba``) by ``alpha[k]``.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-    labels : array-like, default=None
-        All class labels, when ``y_true`` does not contain every class.
-
-    Returns
-    -------
-    float
-        The (weighted) mean focal loss.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import focal_loss
-    >>> focal_loss([0, 1, 1], [0.2, 0.7, 0.95])
-    0.0137...
-    >>> focal_loss([0, 1, 1], [0.2, 0.7, 0.95], gamma=0.0)  # the log loss
-    0.2103...
-    """
-    loss = Focal(gamma=gamma, alpha=alpha)
-    targets, p, sw = _proba_inputs(y_true, y_proba, labels, sample_weight, "focal")
-    return _weighted(lambda: loss.loss_from_prediction(targets, p), sw)
+with probabilities clipped as in :func:`log_loss`. ``gamma=0`` and
+``alpha=None`` give :func:`log_loss`. The mean of
+:class:`~sklloss.losses.Focal`, whose ``alpha`` weighs class ``k`` in sorted
+label order (the order of the columns of ``y_proba``).""",
+    example=""">>> focal_loss([0, 1, 1], [0.2, 0.7, 0.95])
+0.0137...
+>>> focal_loss([0, 1, 1], [0.2, 0.7, 0.95], gamma=0.0)  # the log loss
+0.2103...""",
+)
 
 
-def cross_entropy(y_true, y_proba, *, sample_weight=None):
-    r"""Cross-entropy of predicted probabilities against soft targets.
+cross_entropy = _loss_metric(
+    "cross_entropy",
+    LogLoss,
+    pred_name="y_proba",
+    reads="soft",
+    text=r"""Cross-entropy of predicted probabilities against soft targets.
 
-    .. math::
+.. math::
 
-        L = -\frac{1}{\sum_i w_i} \sum_i w_i \sum_k y_{ik} \log \tilde p_{ik},
-        \qquad \tilde p = \operatorname{clip}(p, \epsilon, 1 - \epsilon).
+    L = -\frac{1}{\sum_i w_i} \sum_i w_i \sum_k y_{ik} \log \tilde p_{ik},
+    \qquad \tilde p = \operatorname{clip}(p, \epsilon, 1 - \epsilon).
 
-    The :class:`~sklloss.losses.LogLoss` object's metric for targets that are
-    distributions: ``(n, K)`` rows in [0, 1] summing to 1, or a 1-D
-    probability of the positive class in [0, 1] with 1-D ``y_proba`` (binary
-    cross-entropy). With one-hot targets it equals :func:`log_loss`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
-        Target distributions (a ValueError names the row whose sum is not 1).
-    y_proba : array-like of the same shape
-        Predicted probabilities (rows not summing to 1 warn, as in
-        :func:`log_loss`).
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-
-    Returns
-    -------
-    float
-        The (weighted) mean cross-entropy.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import cross_entropy
-    >>> cross_entropy([[0.5, 0.5], [0.9, 0.1]], [[0.5, 0.5], [0.8, 0.2]])
-    0.527...
-    >>> cross_entropy([0.2, 1.0], [0.2, 0.9])  # binary cross-entropy
-    0.303...
-    """
-    p = _check_proba(y_proba, "log_loss")
-    if p.ndim == 2:
-        warn_if_rows_do_not_sum_to_one(p)
-    targets = _check_targets(
-        y_true, p, soft=True, loss_name="log_loss", pred_name="y_proba"
-    )
-    sw = check_loss_sample_weight(sample_weight, len(p))
-    return _weighted(lambda: _LOG_LOSS.loss_from_prediction(targets, p), sw)
+The :class:`~sklloss.losses.LogLoss` object's metric for targets that are
+distributions: ``(n, K)`` rows in [0, 1] summing to 1, or a 1-D
+probability of the positive class in [0, 1] with 1-D ``y_proba`` (binary
+cross-entropy). With one-hot targets it equals :func:`log_loss`.""",
+    example=""">>> cross_entropy([[0.5, 0.5], [0.9, 0.1]], [[0.5, 0.5], [0.8, 0.2]])
+0.527...
+>>> cross_entropy([0.2, 1.0], [0.2, 0.9])  # binary cross-entropy
+0.303...""",
+)
 
 
 # ------------------------------------------------------------ margin metrics
-def _margin_inputs(y_true, pred_decision, labels, sample_weight):
-    """Codes, decision values and weights, checked like sklearn's hinge_loss.
+def _margin_text(title, formula, note):
+    return rf"""{title}
 
-    Binary (two classes): the greater label is positive, ``pred_decision`` is
-    1-D (or (n, 2), read as two class scores). Multiclass: (n, K) scores with
-    K the number of classes of ``labels`` (or of ``y_true``).
-    """
-    pred = check_finite_array(pred_decision, name="pred_decision")
-    classes, codes = _encode(y_true, labels)
-    check_same_length(("y_true", codes), ("pred_decision", pred))
-    _require_two_classes(classes, labels)
-    K = len(classes)
-    if pred.ndim == 2 and pred.shape[1] == 1:
-        pred = pred[:, 0]
-    if K > 2 and pred.ndim == 1:
-        raise ValueError(
-            f"pred_decision must have shape (n_samples, n_classes) = "
-            f"({len(codes)}, {K}) with a multiclass target; got {pred.shape}."
-        )
-    if pred.ndim == 2 and pred.shape[1] != K:
-        hint = "" if labels is not None else " Pass every label through labels="
-        raise ValueError(
-            f"pred_decision has {pred.shape[1]} columns but there are {K} "
-            f"classes: {classes.tolist()}.{hint}"
-        )
-    sw = check_loss_sample_weight(sample_weight, len(pred))
-    return codes, pred, sw
+.. math::
+
+    L = \frac{{1}}{{\sum_i w_i}} \sum_i w_i \, \phi(m_i), \qquad
+    \phi(m) = {formula},
+
+with the margin :math:`m = \pm z` (binary: :math:`+` for the greater
+label) or the Crammer-Singer margin :math:`m = z_y - \max_{{j \ne y}} z_j`
+(multiclass), exactly as :func:`sklearn.metrics.hinge_loss` forms it.
+{note}"""
 
 
-def _margin_metric(loss, y_true, pred_decision, labels, sample_weight):
-    codes, pred, sw = _margin_inputs(y_true, pred_decision, labels, sample_weight)
-    return _weighted(lambda: loss.loss(codes, pred), sw)
-
-
-_MARGIN_DOC = r"""{title}
-
-    .. math::
-
-        L = \frac{{1}}{{\sum_i w_i}} \sum_i w_i \, \phi(m_i), \qquad
-        \phi(m) = {formula},
-
-    with the margin :math:`m = \pm z` (binary: :math:`+` for the greater
-    label) or the Crammer-Singer margin :math:`m = z_y - \max_{{j \ne y}} z_j`
-    (multiclass), exactly as :func:`sklearn.metrics.hinge_loss` forms it.
-    {note}
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        Labels of any type.
-    pred_decision : array-like of shape (n_samples,) or (n_samples, n_classes)
-        Decision values (``decision_function``), one column per class (in
-        sorted label order) for a multiclass target.
-    labels : array-like, default=None
-        All class labels, when ``y_true`` does not contain every class.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-
-    Returns
-    -------
-    float
-        The (weighted) mean loss.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import {name}
-    >>> {name}([-1, 1, 1], [-2.18, 2.36, 0.09])
-    {example}
-    """
-
-
-def _margin_metric_function(name, loss_cls, *, title, formula, note, example):
-    """The metric ``name``: the weighted mean of the margin loss ``loss_cls``.
-
-    scikit-learn's ``hinge_loss`` signature, shared by the four margin metrics.
-    """
-
-    def metric(y_true, pred_decision, *, labels=None, sample_weight=None):
-        loss = loss_cls()
-        return _margin_metric(loss, y_true, pred_decision, labels, sample_weight)
-
-    metric.__name__ = metric.__qualname__ = name
-    metric.__doc__ = _MARGIN_DOC.format(
-        title=title, formula=formula, note=note, name=name, example=example
+def _margin_metric(name, loss_cls, *, title, formula, note, example):
+    return _loss_metric(
+        name,
+        loss_cls,
+        pred_name="pred_decision",
+        reads="margin_labels",
+        order=("labels", "sample_weight"),
+        text=_margin_text(title, formula, note),
+        example=f">>> {name}([-1, 1, 1], [-2.18, 2.36, 0.09])\n{example}",
     )
-    return metric
 
 
-hinge_loss = _margin_metric_function(
+hinge_loss = _margin_metric(
     "hinge_loss",
     Hinge,
     title="Average hinge loss, equal to :func:`sklearn.metrics.hinge_loss`.",
@@ -645,7 +375,7 @@ hinge_loss = _margin_metric_function(
     "is a ValueError (which label is positive is then unknown).",
     example="0.30...",
 )
-squared_hinge_loss = _margin_metric_function(
+squared_hinge_loss = _margin_metric(
     "squared_hinge_loss",
     SquaredHinge,
     title="Average squared hinge loss.",
@@ -653,7 +383,7 @@ squared_hinge_loss = _margin_metric_function(
     note="See :class:`sklloss.losses.SquaredHinge`.",
     example="0.2760...",
 )
-modified_huber_loss = _margin_metric_function(
+modified_huber_loss = _margin_metric(
     "modified_huber_loss",
     ModifiedHuber,
     title="Average modified Huber loss (scikit-learn's SGD definition).",
@@ -661,7 +391,7 @@ modified_huber_loss = _margin_metric_function(
     note="See :class:`sklloss.losses.ModifiedHuber`.",
     example="0.2760...",
 )
-exponential_loss = _margin_metric_function(
+exponential_loss = _margin_metric(
     "exponential_loss",
     Exponential,
     title="Average exponential loss (AdaBoost).",
@@ -669,6 +399,67 @@ exponential_loss = _margin_metric_function(
     note="Beyond :math:`m < -T` (:math:`T = 354.9` in float64) the loss is "
     "continued linearly; see :class:`sklloss.losses.Exponential`.",
     example="0.3737...",
+)
+
+
+# ------------------------------------------------------ distribution metrics
+kl_divergence = _loss_metric(
+    "kl_divergence",
+    KLDivergence,
+    pred_name="y_pred",
+    reads="loss",
+    text=r"""Mean Kullback-Leibler divergence of predicted from target distributions.
+
+.. math::
+
+    L = \frac{1}{\sum_i w_i} \sum_i w_i \sum_k y_{ik}
+        \log \frac{y_{ik}}{\tilde q_{ik}}, \qquad 0 \log 0 = 0,
+
+in nats, with :math:`\tilde q` clipped to :math:`[\epsilon, 1 - \epsilon]`
+(so a zero prediction where the target is positive is large, not
+``inf``). See :class:`sklloss.losses.KLDivergence`.""",
+    example=""">>> kl_divergence([[0.5, 0.5], [1.0, 0.0]], [[0.9, 0.1], [0.5, 0.5]])
+0.601...""",
+)
+
+
+js_divergence = _loss_metric(
+    "js_divergence",
+    JSDivergence,
+    pred_name="y_pred",
+    reads="loss",
+    text=r"""Mean Jensen-Shannon divergence between target and predicted distributions.
+
+.. math::
+
+    L = \frac{1}{\sum_i w_i} \sum_i w_i \left(\tfrac12 \mathrm{KL}(y_i \| m_i)
+        + \tfrac12 \mathrm{KL}(q_i \| m_i)\right), \qquad
+    m_i = \tfrac12 (y_i + q_i),
+
+in nats (natural logarithm), so each term lies in :math:`[0, \log 2]`; it
+is the square of :func:`scipy.spatial.distance.jensenshannon`.""",
+    example=""">>> js_divergence([[1.0, 0.0]], [[0.5, 0.5]])
+0.215...""",
+)
+
+
+entropy = _loss_metric(
+    "entropy",
+    Entropy,
+    pred_name="y_pred",
+    reads="loss",
+    true_doc="""y_true : object
+    Ignored.""",
+    text=r"""Mean Shannon entropy of the predicted distributions (``y_true`` ignored).
+
+.. math::
+
+    L = \frac{1}{\sum_i w_i} \sum_i w_i \left(-\sum_k q_{ik} \log q_{ik}\right)
+
+in nats. ``y_true`` is part of the signature so the function works as a
+scorer, and is ignored.""",
+    example=""">>> entropy(None, [[0.5, 0.5], [0.9, 0.1]])
+0.509...""",
 )
 
 
@@ -712,7 +503,7 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
     if sparse.issparse(y_true) or sparse.issparse(y_pred):
         wrong = _sparse_rows_differ(y_true, y_pred)
         sw = check_loss_sample_weight(sample_weight, len(wrong))
-        return _weighted(wrong, sw, normalize)
+        return mean_of(wrong, sw, normalize=normalize)
     yt, yp = _as_label_array(y_true, "y_true"), _as_label_array(y_pred, "y_pred")
     if yt.ndim != 2 or yt.shape[1] == 1:
         yt, yp = _column(yt, "y_true"), _column(yp, "y_pred")
@@ -732,7 +523,7 @@ def zero_one_loss(y_true, y_pred, *, normalize=True, sample_weight=None):
             f"mix label types, {yt.dtype} and {yp.dtype}."
         )
     sw = check_loss_sample_weight(sample_weight, len(yt))
-    return _weighted(ZeroOne().loss_from_prediction(yt, yp), sw, normalize)
+    return mean_of(ZeroOne().loss_from_prediction(yt, yp), sw, normalize=normalize)
 
 
 def _sparse_rows_differ(y_true, y_pred):
@@ -763,108 +554,3 @@ def _sparse_rows_differ(y_true, y_pred):
     diff = (yt - yp).tocsr()
     diff.eliminate_zeros()
     return (np.diff(diff.indptr) > 0).astype(np.float64)
-
-
-# ------------------------------------------------------ distribution metrics
-def kl_divergence(y_true, y_pred, *, sample_weight=None):
-    r"""Mean Kullback-Leibler divergence of predicted from target distributions.
-
-    .. math::
-
-        L = \frac{1}{\sum_i w_i} \sum_i w_i \sum_k y_{ik}
-            \log \frac{y_{ik}}{\tilde q_{ik}}, \qquad 0 \log 0 = 0,
-
-    in nats, with :math:`\tilde q` clipped to :math:`[\epsilon, 1 - \epsilon]`
-    (so a zero prediction where the target is positive is large, not
-    ``inf``). See :class:`sklloss.losses.KLDivergence`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
-        Target distributions (rows in [0, 1] summing to 1; 1-D: Bernoulli
-        parameters).
-    y_pred : array-like of the same shape
-        Predicted distributions, checked the same way.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-
-    Returns
-    -------
-    float
-        The (weighted) mean KL divergence, in nats.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import kl_divergence
-    >>> kl_divergence([[0.5, 0.5], [1.0, 0.0]], [[0.9, 0.1], [0.5, 0.5]])
-    0.601...
-    """
-    return KLDivergence()(y_true, y_pred, sample_weight=sample_weight)
-
-
-def js_divergence(y_true, y_pred, *, sample_weight=None):
-    r"""Mean Jensen-Shannon divergence between target and predicted distributions.
-
-    .. math::
-
-        L = \frac{1}{\sum_i w_i} \sum_i w_i \left(\tfrac12 \mathrm{KL}(y_i \| m_i)
-            + \tfrac12 \mathrm{KL}(q_i \| m_i)\right), \qquad
-        m_i = \tfrac12 (y_i + q_i),
-
-    in nats (natural logarithm), so each term lies in :math:`[0, \log 2]`; it
-    is the square of :func:`scipy.spatial.distance.jensenshannon`.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples, n_classes) or (n_samples,)
-        Target distributions.
-    y_pred : array-like of the same shape
-        Predicted distributions.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-
-    Returns
-    -------
-    float
-        The (weighted) mean JS divergence, in nats.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import js_divergence
-    >>> js_divergence([[1.0, 0.0]], [[0.5, 0.5]])
-    0.215...
-    """
-    return JSDivergence()(y_true, y_pred, sample_weight=sample_weight)
-
-
-def entropy(y_true, y_pred, *, sample_weight=None):
-    r"""Mean Shannon entropy of the predicted distributions (``y_true`` ignored).
-
-    .. math::
-
-        L = \frac{1}{\sum_i w_i} \sum_i w_i \left(-\sum_k q_{ik} \log q_{ik}\right)
-
-    in nats. ``y_true`` is part of the signature so the function works as a
-    scorer, and is ignored.
-
-    Parameters
-    ----------
-    y_true : object
-        Ignored.
-    y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
-        Predicted distributions (1-D: Bernoulli probabilities).
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights, not all zero.
-
-    Returns
-    -------
-    float
-        The (weighted) mean entropy, in nats.
-
-    Examples
-    --------
-    >>> from sklloss.metrics import entropy
-    >>> entropy(None, [[0.5, 0.5], [0.9, 0.1]])
-    0.509...
-    """
-    return Entropy()(y_true, y_pred, sample_weight=sample_weight)

@@ -4,10 +4,12 @@ Each metric is built by ``_mean_metric`` from its loss class: the
 signature (the data, ``sample_weight``, the loss's parameters with their
 defaults, ``multioutput``), the docstring (the formula and notes below, the
 loss's own parameter entries, the shared entries), and the body, which
-validates its input once (one ``check_array`` per argument, the loss's
-domain check, the weights), evaluates the loss's per-sample value in
-prediction space (:meth:`~sklloss.losses.Loss.loss_from_prediction`) and
-averages it, as scikit-learn does:
+validates its input once, by the check of the loss's kind that
+:meth:`Loss.__call__ <sklloss.losses.Loss.__call__>` runs too (one
+``check_array`` per argument, the loss's domain, the weights), evaluates
+the loss's per-sample value in prediction space
+(:meth:`~sklloss.losses.Loss.loss_from_prediction`) and averages it, as
+scikit-learn does:
 
 .. math::
 
@@ -23,14 +25,12 @@ regression loss's metric is one ``_mean_metric(...)`` statement below.
 
 import inspect
 import math
-import re
 
 import numpy as np
 
 from .._validation import (
     _binary_parts,
     check_finite_array,
-    check_loss_sample_weight,
     warn_if_not_finite,
     weighted_average,
 )
@@ -49,23 +49,8 @@ from ..losses import (
     TukeyBiweight,
     Tweedie,
 )
-
-__all__ = [
-    "mean_squared_error",
-    "root_mean_squared_error",
-    "mean_absolute_error",
-    "mean_huber_loss",
-    "mean_smooth_l1_loss",
-    "mean_pinball_loss",
-    "mean_log_cosh_loss",
-    "mean_epsilon_insensitive_loss",
-    "mean_squared_epsilon_insensitive_loss",
-    "mean_poisson_deviance",
-    "mean_gamma_deviance",
-    "mean_tweedie_deviance",
-    "mean_cauchy_loss",
-    "mean_tukey_biweight_loss",
-]
+from ..losses._checks import check_inputs
+from ._factory import loss_params_doc
 
 # The text every regression metric's docstring shares (numpydoc, unindented).
 _DATA_PARAMS = """y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -92,15 +77,6 @@ ValueError
     On NaN or infinite input, mismatched shapes, empty input, negative or
     all-zero weights, or a value outside the loss's domain; the message
     names the argument and the value."""
-
-
-def _loss_params_doc(loss_cls):
-    """The entries of the Parameters section of `loss_cls`'s docstring."""
-    doc = inspect.cleandoc(loss_cls.__doc__ or "")
-    found = re.search(
-        r"^Parameters\n-+\n(.*?)(?=\n\n\S[^\n]*\n-+\n|\Z)", doc, flags=re.S | re.M
-    )
-    return found.group(1).strip() if found else ""
 
 
 def _docstring(name, text, params, example):
@@ -145,58 +121,14 @@ def _mean_metric(name, loss_cls, text, example):
         ]
     )
     metric.__name__ = metric.__qualname__ = name
-    metric.__doc__ = _docstring(name, text, _loss_params_doc(loss_cls), example)
+    metric.__doc__ = _docstring(name, text, loss_params_doc(loss_cls), example)
     return metric
 
 
 # ----------------------------------------------------------------- machinery
-def _check_domain(domain, values, *, name, loss_name):
-    """``domain.check`` behind a fast path of two reductions.
-
-    ``Interval.check`` builds boolean temporaries (about 5 ms at n = 1e6);
-    ``min`` / ``max`` decide the common case, valid input, in 0.3 ms. Invalid
-    input goes to ``domain.check``, which raises its message.
-    """
-    if domain.is_unbounded:
-        return
-    low_ok = domain.low == -np.inf or (
-        values.min() >= domain.low
-        if domain.closed in ("both", "left")
-        else values.min() > domain.low
-    )
-    high_ok = domain.high == np.inf or (
-        values.max() <= domain.high
-        if domain.closed in ("both", "right")
-        else values.max() < domain.high
-    )
-    if not (low_ok and high_ok):
-        domain.check(values, name=name, loss_name=loss_name)
-
-
 def _check_targets(loss, y_true, y_pred, sample_weight):
-    """Validated (y_true, y_pred, sample_weight) with matching shapes."""
-    y_true = check_finite_array(y_true, name="y_true")
-    y_pred = check_finite_array(y_pred, name="y_pred")
-    _check_domain(loss.y_true_domain, y_true, name="y_true", loss_name=loss.name)
-    _check_domain(loss.y_pred_domain, y_pred, name="y_pred", loss_name=loss.name)
-    if y_true.shape[0] != y_pred.shape[0]:
-        raise ValueError(
-            "Found input variables with inconsistent numbers of samples: "
-            f"y_true has {y_true.shape[0]}, y_pred has {y_pred.shape[0]}."
-        )
-    if y_true.ndim != y_pred.ndim:
-        # (n,) against (n, 1): one output, as in scikit-learn
-        y_true, y_pred = (
-            y_true.reshape(len(y_true), -1),
-            y_pred.reshape(len(y_pred), -1),
-        )
-    if y_true.shape != y_pred.shape:
-        raise ValueError(
-            "y_true and y_pred have different numbers of outputs: "
-            f"y_true has shape {y_true.shape}, y_pred has shape {y_pred.shape}."
-        )
-    sw = check_loss_sample_weight(sample_weight, y_true.shape[0])
-    return y_true, y_pred, sw
+    """Validated (y_true, y_pred, sample_weight): the loss's own input check."""
+    return check_inputs(loss, y_true, y_pred, sample_weight)
 
 
 def _check_multioutput(multioutput, n_outputs):
