@@ -75,8 +75,10 @@ from sklearn.base import is_classifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ._classifier import encode_target, problem_targets
 from ._objective import _STATS_ROWS, LinearObjective
-from ._scale import fit_scaled, rescale, solve_at
+from ._plan import choose_solver
+from ._regressor import _ScaleLoopData
 
 __all__ = [
     "fit",
@@ -292,21 +294,9 @@ class _BlockSpec:
         self.sw_sum = sw_sum
 
     def targets(self, yb):
-        kind = self.target[0]
-        if kind == "regression":  # ("regression", scale): y in units of scale
+        if self.target[0] == "regression":  # ("regression", scale): in its units
             return yb.astype(np.float64, copy=False) / self.target[1]
-        if kind == "binary":
-            t, ls = yb.astype(np.float64, copy=False), self.target[1]
-        elif kind == "ovr":
-            t, ls = (yb == self.target[1]).astype(np.float64), self.target[2]
-        else:  # softmax
-            K, ls = self.target[1], self.target[2]
-            if not ls:
-                return yb.astype(np.float64, copy=False)
-            Y = np.full((len(yb), K), ls / K)
-            Y[np.arange(len(yb)), yb] += 1 - ls
-            return Y
-        return t * (1 - ls) + ls / 2 if ls else t
+        return encode_target(self.target, yb)
 
 
 class _BlockObjective(LinearObjective):
@@ -374,7 +364,11 @@ class _DaskObjective(LinearObjective):
     formulas.
     """
 
-    def __init__(self, data, spec, *, alpha, l1_ratio, column_stats=None):
+    in_memory = False  # no column slices, no exact (interior-point) solver
+
+    def __init__(
+        self, data, spec, *, alpha, l1_ratio, column_stats=None, n_threads=None
+    ):
         self._data = data
         self._spec = spec
         y = data.y.map_blocks(
@@ -397,6 +391,7 @@ class _DaskObjective(LinearObjective):
             l1_ratio=l1_ratio,
             fit_intercept=spec.fit_intercept,
             column_stats=column_stats,
+            n_threads=n_threads,
         )
         self.sample_weight = data.normalised_weights()
         self.sample_weight_raw = data.sw
@@ -456,14 +451,13 @@ class _DaskObjective(LinearObjective):
             alpha=self.alpha,
             l1_ratio=self.l1_ratio,
             column_stats=(self.mean, self.scale),
+            n_threads=self.n_threads,
         )
 
     def _data_loss_gradient(self, W, b):
-        self.n_evals += 1
         return self._map_reduce(_block_loss_gradient, W, b)
 
     def _data_hessp(self, W, b, V, vb):
-        self.n_hessp += 1
         return self._map_reduce(_block_hessp, W, b, V, vb)
 
     def _data_hessian(self, W, b):
@@ -494,8 +488,9 @@ def _supported_losses(est):
     return names
 
 
-def _check_solver(est, loss, n_samples, n_params):
-    solver = est._choose_solver(loss, n_samples, n_params)
+def _refuse_exact(est, loss, objective):
+    """The plan's solver for this objective, refused if it is the exact one."""
+    solver = choose_solver(est, loss, objective.X.shape[0], objective.n_params)
     if solver == "exact":
         raise ValueError(
             f"loss={loss._display_name!r} is piecewise linear: in memory it is "
@@ -506,11 +501,20 @@ def _check_solver(est, loss, n_samples, n_params):
             "L-BFGS-B on this same non-smooth objective (an approximate optimum), "
             "or compute X and fit in memory for the exact solution."
         )
-    return solver
 
 
 def fit(est, X, y, sample_weight=None):
     """Fit ``est`` (a LossRegressor or LossClassifier) on dask arrays.
+
+    The backend supplies the data and its block-wise passes; the estimator
+    runs its own fit on them through a small interface:
+    ``est._validated_loss()`` (parameter and loss checks),
+    :func:`~._plan.choose_solver` (refusing the exact solver before any
+    work), ``est._class_weighted`` (classifier: the class weights of the
+    class totals), then ``est._fit_data(data, dtype)`` (regressor: the scale
+    loop on a :class:`_DaskPlan`) or ``est._fit_classes(classes, problems,
+    loss, dtype)`` (classifier), which plan every fit as in memory and set
+    the fitted attributes.
 
     Parameters
     ----------
@@ -544,11 +548,8 @@ def fit(est, X, y, sample_weight=None):
     >>> bool(np.allclose(reg.coef_, LossRegressor(loss="huber").fit(X, y).coef_))
     True
     """
-    est._check_params()
-    loss = est._resolve_loss()
+    loss = est._validated_loss()
     classify = is_classifier(est)
-    if classify:
-        est._check_label_smoothing(loss)
     data, facts = _prepare(X, y, sample_weight, classify=classify)
     dtype = data.X.dtype
     est.n_features_in_ = data.n_features
@@ -556,42 +557,10 @@ def fit(est, X, y, sample_weight=None):
         del est.feature_names_in_
     if classify:
         return _fit_classifier(est, loss, data, facts, dtype)
-    return _fit_regressor(est, loss, data, facts, dtype)
-
-
-def _objective(est, data, spec):
-    return _DaskObjective(data, spec, alpha=est.alpha, l1_ratio=est.l1_ratio)
-
-
-def _fit_regressor(est, loss, data, facts, dtype):
     loss.y_true_domain.check(facts["y_range"], name="y", loss_name=loss._display_name)
     plan = _DaskPlan(est, loss, data)
-    _check_solver(est, loss, data.n_samples, plan.objective(1.0).n_params)
-    warm = None
-    if (
-        est.warm_start
-        and hasattr(est, "coef_")
-        and est.coef_.shape == (data.n_features,)
-    ):
-        warm = (
-            est.coef_[None, :].astype(np.float64),
-            np.array([est.intercept_]),
-            getattr(est, "scale_", None),
-        )
-    W, b, sigma, n_iter = fit_scaled(
-        plan,
-        scale=est.scale,
-        loss=loss,
-        fit_intercept=est.fit_intercept,
-        y=plan.y,
-        sw=plan.sw,
-        tol=est.tol,
-        max_iter=est.max_iter,
-        warm=warm,
-    )
-    est._set_fitted(loss, W, b, n_iter, plan.n_evals, dtype)
-    est._set_scale(sigma, plan.residuals(W, b) if loss.link == "identity" else None)
-    return est
+    _refuse_exact(est, loss, plan.objective(1.0))
+    return est._fit_data(plan, dtype)
 
 
 # The LAD start of non-convex losses runs in memory on at most this many rows
@@ -600,44 +569,34 @@ _LAD_ROWS = 50_000
 _LAD_VALUES = 5_000_000
 
 
-class _DaskPlan:
-    """The steps of :func:`~._scale.fit_scaled` on dask arrays.
+class _DaskPlan(_ScaleLoopData):
+    """The data steps of :func:`~._scale.fit_scaled` on dask arrays.
 
     The scale is a weighted median of residuals: y, the weights and each
     residual vector are brought into memory (n floats each, 1/p of X).
     """
 
     def __init__(self, est, loss, data):
-        self.est, self.loss, self.data = est, loss, data
-        self.y = np.asarray(data.y.compute(), dtype=np.float64)
-        self.sw = (
+        y = np.asarray(data.y.compute(), dtype=np.float64)
+        sw = (
             np.ones(data.n_samples)
             if data.sw is None
             else np.asarray(data.sw.compute(), dtype=np.float64)
         )
-        self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
-        self.n_evals = 0.0
+        super().__init__(est, loss, y, sw)
+        self.data = data
+        self.n_features = data.n_features
 
-    def spec(self, a_loss, sigma):
-        return _BlockSpec(
-            a_loss,
+    def objective(self, sigma):
+        spec = _BlockSpec(
+            self.loss,
             ("regression", float(sigma)),
             K=1,
             softmax=False,
             fit_intercept=self.est.fit_intercept,
             sw_sum=self.data.sw_sum,
         )
-
-    def objective(self, sigma, a_loss=None):
-        return _objective(self.est, self.data, self.spec(a_loss or self.loss, sigma))
-
-    def fit_at(self, sigma, warm, tol=None):
-        objective = self.objective(sigma)
-        if warm is not None:
-            warm = rescale(*warm, 1.0 / sigma, self.loss.link)
-        W, b, n_iter = solve_at(self.est, objective, self.loss, warm, tol)
-        self.n_evals += objective.n_evals
-        return (*rescale(W, b, sigma, self.loss.link), n_iter)
+        return _objective(self.est, self.data, spec)
 
     def interpolates(self):
         """Whether the rows can be interpolated (only with more columns than rows).
@@ -666,8 +625,8 @@ class _DaskPlan:
         raw = self.data.X @ W[0].astype(self.data.X.dtype) + b[0]
         return self.y - np.asarray(raw.compute(), dtype=np.float64)
 
-    def lad_start(self, sigma):
-        """The in-memory least-absolute-deviation start, on rows brought home.
+    def _lad_rows(self):
+        """The rows of the LAD start, brought to the client.
 
         There is no interior-point solver over dask blocks, so the rows of the
         start -- all of them up to ``_LAD_ROWS`` (and at most ``_LAD_VALUES``
@@ -676,29 +635,16 @@ class _DaskPlan:
         that fits the limits, the dask fit of a non-convex loss therefore
         starts where the in-memory fit starts and reaches the same local
         optimum.
-
-        Parameters
-        ----------
-        sigma : float
-            The scale the start is fitted at.
-
-        Returns
-        -------
-        tuple or None
-            ``(W, b, n_iter)`` in units of y; None when the exact fit is too
-            large (the caller then starts from its default point).
         """
         d = self.data
         rows = min(_LAD_ROWS, max(_LAD_VALUES // max(d.n_features, 1), 1))
         step = -(-d.n_samples // rows)  # ceil: at most ``rows`` rows
         X = np.asarray(d.X[::step].compute())
-        start = self.est._lad_fit(
-            X, self.y[::step] / sigma, self.sw[::step], self.est.alpha
-        )
-        if start is None:
-            return None
-        W, b, n_iter = start
-        return (*rescale(W, b, sigma, "identity"), n_iter)
+        return X, self.y[::step], self.sw[::step]
+
+
+def _objective(est, data, spec):
+    return _DaskObjective(data, spec, alpha=est.alpha, l1_ratio=est.l1_ratio)
 
 
 def _fit_classifier(est, loss, data, facts, dtype):
@@ -723,27 +669,13 @@ def _fit_classifier(est, loss, data, facts, dtype):
         if not sw_sum > 0:
             raise ValueError("sample_weight times class_weight must not be all zero.")
     enc = _Data(data.X, codes, sw, sw_sum)
-    est.classes_ = classes
-    ls = float(est.label_smoothing)
     common = dict(fit_intercept=est.fit_intercept, sw_sum=sw_sum)
-    if K == 2:
-        specs = [_BlockSpec(loss, ("binary", ls), K=1, softmax=False, **common)]
-    elif loss.multiclass == "softmax":
-        specs = [_BlockSpec(loss, ("softmax", K, ls), K=K, softmax=True, **common)]
-    elif loss.multiclass == "ovr":
-        specs = [
-            _BlockSpec(loss, ("ovr", k, ls), K=1, softmax=False, **common)
-            for k in range(K)
-        ]
-    else:
-        raise ValueError(
-            f"loss={loss._display_name!r} is binary only (multiclass=None), and y "
-            f"has {K} classes: {list(classes)}."
-        )
-    problems = [_objective(est, enc, spec) for spec in specs]
-    _check_solver(est, loss, enc.n_samples, problems[0].n_params)
-    est._fit_problems(problems, loss, dtype)
-    return est
+    problems = [
+        _objective(est, enc, _BlockSpec(loss, target, K=k, softmax=soft, **common))
+        for target, k, soft in problem_targets(K, loss, est.label_smoothing, classes)
+    ]
+    _refuse_exact(est, loss, problems[0])
+    return est._fit_classes(classes, problems, loss, dtype)
 
 
 def _encode(yb, classes):

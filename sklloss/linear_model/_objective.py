@@ -28,6 +28,8 @@ Everything else (penalty, standardisation, packing) is computed here from
 those four and needs no access to X.
 """
 
+import copy
+
 import numpy as np
 from scipy import sparse
 
@@ -35,7 +37,6 @@ from ._threads import blas_threads, limit_blas, pool
 
 __all__ = ["LinearObjective", "column_absmax", "scaled_weights", "x_dot", "xt_dot"]
 
-_UNSET = object()
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
 # Largest constraint matrix (rows x columns) of the separation LP (HiGHS).
@@ -280,6 +281,10 @@ class LinearObjective:
         ``(mean, scale)`` of the standardised coordinates; None computes them
         (:meth:`_column_stats`). A row sample of an objective takes its
         parent's, so both share one ``theta`` coordinate system.
+    keep_raw : bool, default=True
+        Keep the last raw prediction for a Hessian at the same point.
+    n_threads : int, default=None
+        BLAS threads of the fused passes (None: the user's count).
 
     Notes
     -----
@@ -303,9 +308,15 @@ class LinearObjective:
     * The L2 part of the penalty is in the smooth objective
       (:meth:`loss_gradient`, :meth:`hessp`, :meth:`hessian`); the L1 part
       is exposed as per-coefficient weights :attr:`l1_weights` (``alpha *
-      l1_ratio / scale``) that a solver handles exactly (bound-constrained
-      split, see :meth:`split_loss_gradient`).
+      l1_ratio / scale``) that proximal Newton handles exactly
+      (:mod:`._prox_newton`).
+    * The objective holds no solver state: how a solver run evaluates it
+      (``keep_raw``, ``n_threads``) is fixed at construction or by
+      :meth:`configured`, which returns a copy; the solver run counts the
+      evaluations.
     """
+
+    in_memory = True  # X's columns can be sliced (not a dask array)
 
     def __init__(
         self,
@@ -320,6 +331,8 @@ class LinearObjective:
         l1_ratio=0.0,
         fit_intercept=True,
         column_stats=None,
+        keep_raw=True,
+        n_threads=None,
     ):
         self.X = X
         self.y = y
@@ -340,17 +353,35 @@ class LinearObjective:
         self.mean, self.scale = (
             self._column_stats() if column_stats is None else column_stats
         )
-        self.n_evals = 0  # passes X @ W + X.T @ G
-        self.n_hessp = 0  # Hessian-vector products
         self._cache = None
-        self._y_cache = _UNSET  # see _target_cache
-        # keep the last raw prediction for a Hessian at the same point (the
-        # Newton solvers); the first-order solvers turn it off (memory)
-        self.keep_raw = True
-        # BLAS threads the fused passes may use (None: those in effect at
-        # the call); set by the estimators before a solve that runs under a
-        # one-thread limit, inherited by row samples
-        self.n_threads = None
+        # the loss's target-only values, shared with configured copies
+        self._targets = {}
+        self.keep_raw = bool(keep_raw)
+        self.n_threads = n_threads
+
+    def configured(self, *, keep_raw, n_threads):
+        """This objective, evaluated as a solver run wants (a shallow copy).
+
+        Parameters
+        ----------
+        keep_raw : bool
+            Keep the last raw prediction for a Hessian at the same point
+            (the Newton solvers); the first-order solvers drop it (memory,
+            and the fused passes need it dropped).
+        n_threads : int or None
+            BLAS threads the fused passes may use (None: those in effect).
+
+        Returns
+        -------
+        LinearObjective
+            A copy sharing X, y, the weights and the target cache; this
+            objective is left as it is.
+        """
+        view = copy.copy(self)
+        view.keep_raw = bool(keep_raw)
+        view.n_threads = n_threads
+        view._cache = None
+        return view
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -462,11 +493,12 @@ class LinearObjective:
         loss and its gradient (:func:`_uses_target_cache`): a subclass
         overriding ``loss_gradient`` keeps the plain path.
         """
-        if self._y_cache is _UNSET:
-            self._y_cache = None
+        if "y" not in self._targets:
+            cache = None
             if not self.softmax and _uses_target_cache(self.loss):
-                self._y_cache = self.loss._target_cache(self.y)
-        return self._y_cache
+                cache = self.loss._target_cache(self.y)
+            self._targets["y"] = cache
+        return self._targets["y"]
 
     def _loss_gradient(self, y, raw, lo=0, hi=None):
         """The loss's ``(loss, gradient)`` on rows ``lo:hi`` of this objective."""
@@ -478,7 +510,6 @@ class LinearObjective:
     def _data_loss_gradient(self, W, b):
         """Return (sum_i s_i loss_i, X.T @ (s*g) as (K, p), sum_i s_i g_i)."""
         self._cache = None  # a stale raw prediction would double the peak
-        self.n_evals += 1
         self._target_cache()  # computed once, before any worker needs it
         n_workers = self._fused_workers()
         if n_workers:
@@ -623,7 +654,6 @@ class LinearObjective:
 
     def _data_hessp(self, W, b, V, vb):
         """Data part of the Hessian times (V, vb), in (W, b) coordinates."""
-        self.n_hessp += 1
         u = self._raw(V, vb)  # X @ V.T + vb
         if self.softmax:
             raw = self._cached_raw(W, b)
@@ -694,8 +724,8 @@ class LinearObjective:
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
             column_stats=(self.mean, self.scale),
+            n_threads=self.n_threads,
         )
-        sample.n_threads = self.n_threads
         return sample
 
     # ---------------------------------------------------------- separation
@@ -970,51 +1000,6 @@ class LinearObjective:
             d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
-
-    # ------------------------------------------------------- L1 split form
-    def split_loss_gradient(self, z):
-        """Objective with L1 for ``z = [u, v, b_s]``, ``W_s = u - v``, ``u, v >= 0``.
-
-        On this domain ``|W_s| = u + v`` at any optimum, so the L1 term is the
-        linear ``l1_weights @ (u + v)``: smooth, and its bound-constrained
-        minimiser has exact zeros.
-
-        Parameters
-        ----------
-        z : ndarray of shape (2 * n_coef + n_intercepts,)
-            ``[u, v, b_s]`` with ``u, v`` of ``n_coef = K * n_features`` entries
-            each and ``b_s`` of ``K`` entries (none without an intercept).
-
-        Returns
-        -------
-        value : float
-            Smooth objective plus ``l1_weights @ (u + v)``.
-        grad : ndarray of shape (2 * n_coef + n_intercepts,)
-            Gradient of ``value`` with respect to ``z``.
-        """
-        m = self.n_coef
-        theta = np.concatenate([z[:m] - z[m : 2 * m], z[2 * m :]])
-        value, grad = self.loss_gradient(theta)
-        w1 = self.l1_weights
-        value += float(w1 @ (z[:m] + z[m : 2 * m]))
-        g = np.concatenate([grad[:m] + w1, -grad[:m] + w1, grad[m:]])
-        return value, g
-
-    def objective(self, theta):
-        """Full objective value including the L1 term (for reporting).
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-            Flat parameters in standardised coordinates (see :meth:`pack`).
-
-        Returns
-        -------
-        float
-            Smooth objective plus ``l1_weights @ |W_s|``.
-        """
-        value, _ = self.loss_gradient(theta)
-        return value + float(self.l1_weights @ np.abs(theta[: self.n_coef]))
 
 
 def _row_kron(E, Z):
