@@ -341,9 +341,8 @@ def _polished(run, objective, theta0):
             max_iter=min(run.plan.max_iter, 50),
         )
     if polished.converged:
-        run.n_iter += polished.n_iter  # (counted twice, as before)
         return polished
-    run.n_iter = n_iter + res.n_iter  # (counted twice, as before)
+    run.n_iter = n_iter
     return res
 
 
