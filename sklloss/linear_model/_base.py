@@ -1,38 +1,26 @@
-"""What LossRegressor and LossClassifier share: parameters, loss, solver choice.
+"""What LossRegressor and LossClassifier share: parameters, loss, one solve.
 
-``fit`` of both estimators follows the same four steps, which the dask
-helper (``_dask.py``) reuses:
+``fit`` of both estimators follows the same steps, in memory and on dask:
 
-1. validate (``validate_data``, ``_check_sample_weight``) and resolve the
-   loss (:meth:`_LossLinearModel._resolve_loss`);
-2. encode y (estimator specific);
+1. validate the parameters and resolve the loss
+   (:meth:`_LossLinearModel._validated_loss`);
+2. build the data source: in memory ``validate_data`` and the weights; on
+   dask, :mod:`._dask` persists the blocks and supplies objectives whose
+   passes run block by block;
 3. build one :class:`~sklloss.linear_model._objective.LinearObjective` per
-   sub-problem (one, or one per class for one-vs-rest);
-4. ``self._solve(objective, loss)`` -> ``(W (K, p), b (K,), n_iter)`` and set
-   the fitted attributes.
+   sub-problem (one, or one per class for one-vs-rest), at each scale of
+   the regressor's scale loop;
+4. ``self._solve(objective, loss)``: :func:`~._plan.make_plan` decides the
+   fit (solver, start, polish, threads) and :func:`~._run.run_plan` carries
+   it out -> ``(W (K, p), b (K,), n_iter, n_evals)``; then the fitted
+   attributes are set.
 
-``_solve`` picks the solver from the loss's flags (``solver="auto"``):
-
-=============================================  ===============================
-loss                                           solver
-=============================================  ===============================
-``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
-Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
-convex, ``is_twice_differentiable``, Hessian,  ``"sampled-newton"`` (subsample
-n >= 50,000, dense X, P <= 500, larger         start, Hessian of a row sample)
-Hessian, sparse X, larger problems             ``"newton-cg"`` (_newton_cg.py)
-Hessian, larger problems                       ``"lbfgs"`` (standardised)
-gradient only (a user's loss without Hessian)  ``"lbfgs"``
-``l1_ratio > 0``                               proximal Newton, KKT stopping
-                                               rule (``_prox_newton.py``)
-not ``is_convex``                              least-absolute-deviation start
-                                               (identity link), L-BFGS-B,
-                                               bounded Newton polish
-=============================================  ===============================
-
-Above 50,000 rows L-BFGS-B and sampled-newton start from the solution on
-every 10th row (``_subsample_start``): the same optimum in about half the
-full passes.
+The backend interface: ``_dask.fit`` uses only ``_validated_loss()``,
+``_loss_kinds`` (for its message), ``_class_weighted`` (classifier: class
+weights of the class totals), ``_fit_data(data, dtype)`` (regressor: the
+scale loop on a data source) and ``_fit_classes(classes, problems, loss,
+dtype)`` (classifier), plus :func:`~._plan.choose_solver` to refuse the
+exact solver before any work.
 """
 
 import numbers
@@ -42,7 +30,8 @@ from sklearn.base import BaseEstimator
 
 from ..losses import get_loss, loss_names
 from ..losses._base import Loss
-from ._plan import ALL_SOLVERS, make_plan, run_plan
+from ._plan import ALL_SOLVERS, make_plan
+from ._run import run_plan
 
 __all__ = ["_LossLinearModel"]
 

@@ -12,7 +12,8 @@ from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, column_absmax, scaled_weights, x_dot
-from ._plan import SUBSAMPLE_MIN_ROWS, lad_fit
+from ._plan import SUBSAMPLE_MIN_ROWS
+from ._run import lad_fit
 from ._scale import check_representable, check_scale, fit_scaled, rescale
 
 __all__ = ["LossRegressor"]
