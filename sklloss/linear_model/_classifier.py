@@ -24,6 +24,7 @@ from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, scaled_weights
+from ._separation import separation
 
 __all__ = ["LossClassifier"]
 
@@ -243,7 +244,7 @@ def encode_target(target, codes):
 
 def _warn_if_separable(objective, W, b):
     """ConvergenceWarning when alpha=0 and the classes are separable."""
-    why = objective.separation(W, b)
+    why = separation(objective, W, b)
     if why is not None:
         warnings.warn(why, ConvergenceWarning, stacklevel=4)
 

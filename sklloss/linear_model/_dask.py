@@ -38,14 +38,14 @@ Notes
 3. **The same plan.** This backend supplies data and passes only: the
    estimator's own fit path (``_fit_data`` / ``_fit_classes``) plans every
    fit with :func:`~._plan.make_plan` and runs it on the client exactly as
-   in memory, and its own attribute-setting step stores the result. On data that fits in memory, a
-   dask fit and a numpy fit agree to the solver tolerance (in the tests and
-   the benchmark, to rounding). Non-convex losses (cauchy, tukey_biweight)
-   start, as in memory, from the exact least-absolute-deviation fit, here on
-   the rows brought to the client (all rows of data that fit
-   ``_LAD_ROWS``, else a strided sample), and their scale is the same
-   weighted median of residuals: on such data they reach the in-memory
-   local optimum.
+   in memory, and its own attribute-setting step stores the result. On
+   data that fits in memory, a dask fit and a numpy fit agree to the solver
+   tolerance (in the tests and the benchmark, to rounding). Non-convex
+   losses (cauchy, tukey_biweight) start, as in memory, from the exact
+   least-absolute-deviation fit, here on the rows brought to the client
+   (all rows of data that fit ``_LAD_ROWS``, else a strided sample), and
+   their scale is the same weighted median of residuals: on such data they
+   reach the in-memory local optimum.
 
 .. rubric:: Piecewise-linear losses
 
