@@ -29,7 +29,6 @@ not ``is_convex``                              least-absolute-deviation start
 Above 50,000 rows L-BFGS-B and sampled-newton start from the solution on
 every 10th row (the *subsample start*): the same optimum in about half the
 full passes.
-
 """
 
 from dataclasses import dataclass
