@@ -13,6 +13,7 @@ the whole module and is always closed by the fixture. The references are:
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 import joblib  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import accuracy_score, log_loss, r2_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold  # noqa: E402
@@ -463,3 +465,60 @@ def test_non_convex_loss_reaches_the_in_memory_local_optimum(client, loss):
     assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-6)
     if loss == "tukey_biweight":  # redescending: it finds the majority's line
         assert np.abs(ref.coef_ - b).max() < 0.1
+
+
+def _recorded_plans(monkeypatch, fit):
+    """The FitPlans ``fit()`` makes, in order (make_plan wrapped, not changed)."""
+    from sklloss.linear_model import _base
+
+    plans = []
+    make_plan = _base.make_plan
+
+    def recording(*args, **kwargs):
+        plans.append(make_plan(*args, **kwargs))
+        return plans[-1]
+
+    monkeypatch.setattr(_base, "make_plan", recording)
+    fit()
+    monkeypatch.setattr(_base, "make_plan", make_plan)
+    return plans
+
+
+def _fit_both(loss):
+    """(in-memory fit, dask fit) of ``loss`` on the same data, as callables."""
+    from sklloss.losses import get_loss
+
+    X, y, sw = _data(seed=3)
+    if get_loss(loss).kind == "regression":
+        if loss in ("poisson", "gamma", "tweedie"):
+            y = np.exp(X @ (0.1 / np.logspace(-1, 2, P)) + 0.1 * np.sin(y))
+        y[:40] += 25.0
+        est = LossRegressor(loss=loss, alpha=1e-3)
+    else:
+        y = np.digitize(y, np.quantile(y, [0.4, 0.7]))
+        est = LossClassifier(loss=loss, alpha=1e-3)
+    Xd, yd, swd = _dask(X, y, sw)
+    return (
+        lambda: clone(est).fit(X, y, sample_weight=sw),
+        lambda: clone(est).fit(Xd, yd, sample_weight=swd),
+    )
+
+
+@pytest.mark.parametrize(
+    "loss", _trainable("regression") + _trainable("classification")
+)
+def test_every_trainable_loss_gets_the_same_plan_on_dask(monkeypatch, loss):
+    # One plan for both backends: make_plan sees the estimator, the loss and
+    # the objective, and a dask objective must lead it to the same decisions
+    # (solver, start, polish, threads, tolerance) at every fit of the run.
+    in_memory, on_dask = _fit_both(loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = _recorded_plans(monkeypatch, in_memory)
+        with dask.config.set(scheduler="sync"):
+            got = _recorded_plans(monkeypatch, on_dask)
+    assert ref, "the in-memory fit made no plan"
+    # the scale loop's inner tolerances follow the scale, equal up to the
+    # rounding of the block sums; every decision is equal exactly
+    assert [replace(p, tol=0.0) for p in got] == [replace(p, tol=0.0) for p in ref]
+    assert_allclose([p.tol for p in got], [p.tol for p in ref], rtol=1e-6)

@@ -24,6 +24,7 @@ from .._validation import check_no_datetime
 from ..losses import get_loss
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, scaled_weights
+from ._separation import separation
 
 __all__ = ["LossClassifier"]
 
@@ -173,9 +174,77 @@ def _check_targets(y):
             raise ValueError(f"y: {exc}") from exc
 
 
+def problem_targets(n_classes, loss, label_smoothing, classes):
+    """The problems of a classification fit: ``(target, n_outputs, softmax)``.
+
+    One binary problem, one softmax problem, or one per class (one-vs-rest);
+    ``target`` says how :func:`encode_target` builds its ``y`` from the
+    class codes: ``("binary", ls)``, ``("softmax", K, ls)`` or ``("ovr", k,
+    ls)`` with ``ls`` the label smoothing.
+
+    Parameters
+    ----------
+    n_classes : int
+        ``K``.
+    loss : Loss
+        The loss (its ``multiclass``).
+    label_smoothing : float
+        The estimator's label smoothing.
+    classes : ndarray
+        The classes (for the message of a binary-only loss).
+
+    Returns
+    -------
+    list of tuple
+        One ``(target, n_outputs, softmax)`` per problem.
+    """
+    K, ls = n_classes, float(label_smoothing)
+    if K == 2:
+        return [(("binary", ls), 1, False)]
+    if loss.multiclass == "softmax":
+        return [(("softmax", K, ls), K, True)]
+    if loss.multiclass == "ovr":
+        return [(("ovr", k, ls), 1, False) for k in range(K)]
+    raise ValueError(
+        f"loss={loss._display_name!r} is binary only (multiclass=None), and y "
+        f"has {K} classes: {list(classes)}."
+    )
+
+
+def encode_target(target, codes):
+    """The loss's ``y`` of one problem from the class codes ``0..K-1``.
+
+    Parameters
+    ----------
+    target : tuple
+        From :func:`problem_targets`.
+    codes : ndarray of int of shape (n,)
+        Class codes.
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, K)
+        Float targets (soft with label smoothing; codes for a softmax
+        without smoothing).
+    """
+    kind = target[0]
+    if kind == "binary":
+        t, ls = codes.astype(np.float64, copy=False), target[1]
+    elif kind == "ovr":
+        t, ls = (codes == target[1]).astype(np.float64), target[2]
+    else:  # softmax
+        K, ls = target[1], target[2]
+        if not ls:
+            return codes.astype(np.float64, copy=False)
+        Y = np.full((len(codes), K), ls / K)
+        Y[np.arange(len(codes)), codes] += 1 - ls
+        return Y
+    return t * (1 - ls) + ls / 2 if ls else t
+
+
 def _warn_if_separable(objective, W, b):
     """ConvergenceWarning when alpha=0 and the classes are separable."""
-    why = objective.separation(W, b)
+    why = separation(objective, W, b)
     if why is not None:
         warnings.warn(why, ConvergenceWarning, stacklevel=4)
 
@@ -315,6 +384,10 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         return tags
 
     # ------------------------------------------------------------------ fit
+    def _check_loss(self, loss):
+        self._check_label_smoothing(loss)
+        _check_class_weight(self.class_weight)
+
     def _check_label_smoothing(self, loss):
         ls = self.label_smoothing
         ok = isinstance(ls, numbers.Real) and not isinstance(ls, bool)
@@ -350,10 +423,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             from . import _dask
 
             return _dask.fit(self, X, y, sample_weight)
-        self._check_params()
-        loss = self._resolve_loss()
-        self._check_label_smoothing(loss)
-        _check_class_weight(self.class_weight)
+        loss = self._validated_loss()
         X = check_no_datetime(X)
         _check_label_values(y)
         X, y = validate_data(
@@ -371,12 +441,25 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         )
         classes, y_enc = _encode_labels(y)
         sw = self._class_weighted(sw, classes, y, y_enc)
-        self._check_warm_start(1 if len(classes) == 2 else len(classes), X.shape[1])
-        self.classes_ = classes
+        common = dict(
+            alpha=self.alpha, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept
+        )
         # float32 stays float32: the passes upcast block by block
-        problems = self._build_objectives(X, y_enc, sw, loss)
-        self._fit_problems(problems, loss, X.dtype)
-        return self
+        problems = [
+            LinearObjective(
+                X,
+                encode_target(target, y_enc),
+                sw,
+                loss,
+                n_outputs=k,
+                softmax=softmax,
+                **common,
+            )
+            for target, k, softmax in problem_targets(
+                len(classes), loss, self.label_smoothing, classes
+            )
+        ]
+        return self._fit_classes(classes, problems, loss, X.dtype)
 
     def _class_weighted(self, sw, classes, y, y_enc):
         _check_class_weight(self.class_weight)  # also for the dask path
@@ -420,39 +503,15 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
             )
         return compute_class_weight(self.class_weight, classes=classes, y=classes)
 
-    def _build_objectives(self, X, y_enc, sw, loss):
-        """One objective (binary, softmax) or one per class (one-vs-rest)."""
-        K = len(self.classes_)
-        ls = float(self.label_smoothing)
-        common = dict(
-            alpha=self.alpha, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept
-        )
-        if K == 2:
-            y = y_enc.astype(np.float64)
-            if ls:
-                y = y * (1 - ls) + ls / 2
-            return [LinearObjective(X, y, sw, loss, **common)]
-        if loss.multiclass == "softmax":
-            if ls:
-                Y = np.full((len(y_enc), K), ls / K)
-                Y[np.arange(len(y_enc)), y_enc] += 1 - ls
-            else:
-                Y = y_enc.astype(np.float64)
-            return [
-                LinearObjective(X, Y, sw, loss, n_outputs=K, softmax=True, **common)
-            ]
-        if loss.multiclass == "ovr":
-            out = []
-            for k in range(K):
-                y = (y_enc == k).astype(np.float64)
-                if ls:
-                    y = y * (1 - ls) + ls / 2
-                out.append(LinearObjective(X, y, sw, loss, **common))
-            return out
-        raise ValueError(
-            f"loss={loss._display_name!r} is binary only (multiclass=None), and y "
-            f"has {K} classes: {list(self.classes_)}."
-        )
+    def _fit_classes(self, classes, problems, loss, dtype):
+        """Fit the problems of ``classes`` (in memory or dask); set the attributes.
+
+        ``problems`` are the objectives of :func:`problem_targets`, in order.
+        """
+        K = len(classes)
+        self._check_warm_start(1 if K == 2 else K, problems[0].n_features)
+        self.classes_ = classes
+        return self._fit_problems(problems, loss, dtype)
 
     def _fit_problems(self, problems, loss, dtype):
         """Solve each problem and set the fitted attributes."""
@@ -460,12 +519,12 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         Ws, bs, n_iter, n_evals = [], [], 0, 0
         for k, objective in enumerate(problems):
             start = None if warm is None else (warm[0][k], warm[1][k])
-            W, b, it = self._solve(objective, loss, warm=start)
+            W, b, it, evals = self._solve(objective, loss, warm=start)
             _warn_if_separable(objective, W, b)
             Ws.append(W)
             bs.append(b)
             n_iter += it
-            n_evals += objective.n_evals
+            n_evals += evals
         W, b = np.vstack(Ws), np.concatenate(bs)
         if problems[0].softmax and self.fit_intercept:
             b = b - b.mean()  # the softmax is invariant to a common shift
@@ -506,21 +565,6 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         return [self.coef_[k : k + 1] for k in range(n_problems)], [
             self.intercept_[k : k + 1] for k in range(n_problems)
         ]
-
-    def _intercept_init(self, objective, loss):
-        """Log-odds of the weighted class frequencies (probabilistic losses)."""
-        if loss.kind not in _PROBA_KINDS or loss.link != "logit":
-            return np.zeros(objective.K)
-        s, y = objective.sample_weight, objective.y
-        if objective.softmax:
-            if y.ndim == 1:
-                freq = np.bincount(y.astype(np.intp), weights=s, minlength=objective.K)
-            else:
-                freq = s @ y
-            logf = np.log(np.clip(freq, 1e-12, None))
-            return logf - logf.mean()
-        p = float(np.clip(s @ y, 1e-12, 1 - 1e-12))
-        return np.array([np.log(p) - np.log1p(-p)])
 
     # -------------------------------------------------------------- predict
     def _validate_X_predict(self, X):

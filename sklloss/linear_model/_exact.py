@@ -104,7 +104,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
-from ._objective import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
+from ._passes import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
 from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]

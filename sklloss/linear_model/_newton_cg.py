@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ._objective import _upcast_blocks
+from ._passes import _upcast_blocks
 
 __all__ = ["newton_cg", "hessian_diagonal"]
 

@@ -4,7 +4,9 @@ Everything a solver needs from the data goes through :class:`LinearObjective`;
 everything it needs from the loss goes through the loss's ``loss_gradient``,
 ``hessian`` and ``hessian_product``. Solvers (``_solvers.py``) see a function
 of one flat float64 vector ``theta`` and nothing else. One concept -- the
-objective and its passes over X -- hence one module above 500 lines.
+objective: its coordinates, its passes over X (two-product and fused) and
+its Hessians -- hence one module above 500 lines; the products with X are in
+:mod:`._passes`, the separation certificate in :mod:`._separation`.
 
 Notes
 -----
@@ -28,18 +30,26 @@ Everything else (penalty, standardisation, packing) is computed here from
 those four and needs no access to X.
 """
 
+import copy
+
 import numpy as np
 from scipy import sparse
 
+from ._passes import (
+    _upcast_blocks,
+    _uses_target_cache,
+    _weighted,
+    _weighted_gram,
+    column_absmax,
+    scaled_weights,
+    x_dot,
+    xt_dot,
+)
 from ._threads import blas_threads, limit_blas, pool
 
 __all__ = ["LinearObjective", "column_absmax", "scaled_weights", "x_dot", "xt_dot"]
 
-_UNSET = object()
-_CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
-# Largest constraint matrix (rows x columns) of the separation LP (HiGHS).
-_SEPARATION_LP_MAX = 5_000_000
 # Fused passes (see LinearObjective._fused_loss_gradient): bytes of X per
 # block, and the widest p * K for which they are used. Measured per
 # evaluation on 2 cores (fused / two-product pass): log_loss 1e6 x 20 0.42,
@@ -51,195 +61,6 @@ FUSED_PASSES = True
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
-
-
-# A float32 X is never converted as a whole: each product reads it in blocks
-# of about this many float64 bytes, upcast, so that every sum is accumulated
-# in float64 (float32 sums over 1e6 rows lose ~3 digits, enough to stall a
-# solver at tol=1e-8) and the temporary stays a fixed size.
-_UPCAST_BLOCK_BYTES = 2**20
-
-
-def _upcast_blocks(X):
-    """Yield ``(axis, lo, hi, block)``: X in float64 pieces of bounded size.
-
-    Rows ``lo:hi`` (``axis=0``) for dense and CSR X, columns (``axis=1``)
-    for CSC X, whose row slices cost a pass over all of X.
-    """
-    n, p = X.shape
-    budget = _UPCAST_BLOCK_BYTES // 8  # float64 entries per block
-    if sparse.issparse(X):
-        density = max(X.nnz, 1) / max(n * p, 1)
-        budget = int(budget / density)  # nonzeros, not entries
-        if X.format == "csc":
-            step = max(1, budget // max(n, 1))
-            for lo in range(0, p, step):
-                hi = min(lo + step, p)
-                yield 1, lo, hi, X[:, lo:hi].astype(np.float64)
-            return
-        X = X.tocsr()
-    step = max(1, budget // max(p, 1))
-    if sparse.issparse(X):
-        for lo in range(0, n, step):
-            hi = min(lo + step, n)
-            yield 0, lo, hi, X[lo:hi].astype(np.float64)
-        return
-    # one buffer for every block: no fresh allocation (a new mapping, page
-    # faults) per block; a block is valid until the next one is yielded
-    buf = np.empty((min(step, n), p))
-    for lo in range(0, n, step):
-        hi = min(lo + step, n)
-        B = buf[: hi - lo]
-        np.copyto(B, X[lo:hi])
-        yield 0, lo, hi, B
-
-
-def x_dot(X, W):
-    """``X @ W`` as a float64 ndarray, for ``W`` of shape (p,) or (p, K).
-
-    A float64 X is multiplied as it is; any other dtype (float32) block by
-    block (:func:`_upcast_blocks`): no float64 copy of X.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n, p)
-        Data, float64 or float32.
-    W : ndarray of shape (p,) or (p, K)
-        Coefficients, float64.
-
-    Returns
-    -------
-    ndarray of shape (n,) or (n, K)
-        ``X @ W``, summed in float64.
-    """
-    if X.dtype == np.float64:
-        out = X @ W
-        return out.toarray() if sparse.issparse(out) else np.asarray(out)
-    out = np.zeros((X.shape[0], *W.shape[1:]))
-    for axis, lo, hi, B in _upcast_blocks(X):
-        if axis == 0:
-            out[lo:hi] = B @ W
-        else:
-            out += B @ W[lo:hi]
-    return out
-
-
-def xt_dot(X, G, col=None):
-    """``X.T @ G`` as a float64 ndarray, for ``G`` of shape (n,) or (n, K).
-
-    The transpose of :func:`x_dot`, with the same blocks. With ``col`` (one
-    positive number per column), ``(X / col).T @ G``, each block divided
-    before the product: for columns of 1e300, ``X.T @ G`` itself overflows.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n, p)
-        Data, float64 or float32.
-    G : ndarray of shape (n,) or (n, K)
-        Per-row values, float64.
-    col : ndarray of shape (p,), default=None
-        Positive column divisors; None divides by nothing.
-
-    Returns
-    -------
-    ndarray of shape (p,) or (p, K)
-        ``(X / col).T @ G``, summed in float64.
-    """
-    if col is None or np.all(col == 1.0):
-        if X.dtype == np.float64:
-            return np.asarray(X.T @ G)
-        col = None
-    out = np.zeros((X.shape[1], *G.shape[1:]))
-    for axis, lo, hi, B in _upcast_blocks(X):
-        if col is not None:
-            c = col if axis == 0 else col[lo:hi]
-            B = B @ sparse.diags(1.0 / c) if sparse.issparse(B) else B / c
-        if axis == 0:
-            out += B.T @ G[lo:hi]
-        else:
-            out[lo:hi] = B.T @ G
-    return out
-
-
-def column_absmax(X):
-    """Largest absolute value of each column (1.0 for an all-zero column).
-
-    Block by block (:func:`_upcast_blocks`): no copy of X.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n, p)
-        Data, float64 or float32.
-
-    Returns
-    -------
-    ndarray of shape (p,)
-        ``max_i |X[i, j]|`` per column, 1.0 where that is 0.
-    """
-    top = np.zeros(X.shape[1])
-    for axis, lo, hi, B in _upcast_blocks(X):
-        cols = slice(lo, hi) if axis else slice(None)
-        B = abs(B).max(axis=0)
-        B = B.toarray().ravel() if sparse.issparse(B) else B
-        top[cols] = np.maximum(top[cols], B)
-    top[~(top > 0)] = 1.0
-    return top
-
-
-def scaled_weights(sample_weight):
-    """Sample weights divided by their maximum, as float64.
-
-    The objective is a weighted *mean*, invariant to a common factor of the
-    weights; dividing by the largest weight first keeps their sum finite (at
-    most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
-    ``10 ** U(-300, 300)`` are normalised without overflow.
-
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n,)
-        Non-negative finite weights with a positive maximum.
-
-    Returns
-    -------
-    ndarray of shape (n,)
-        ``sample_weight / max(sample_weight)``, float64, largest entry 1.
-
-    Raises
-    ------
-    ValueError
-        If the largest weight is not finite and positive.
-    """
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    top = float(np.max(sw)) if sw.size else 0.0
-    if not (np.isfinite(top) and top > 0):
-        raise ValueError(
-            "sample_weight must be finite and non-negative with a positive "
-            f"maximum; got max(sample_weight)={top!r}."
-        )
-    return sw / top
-
-
-def _weighted(grad, s, raw, y):
-    """``grad * s`` as an (n, K) array, in place when ``grad`` is the loss's own.
-
-    A fresh float64 array returned by the loss is multiplied in place (no
-    second n x K array); anything else (a view of the input, a cached
-    buffer) is copied.
-    """
-    grad = np.asarray(grad)
-    weights = s[:, None] if grad.ndim == 2 else s
-    if (
-        grad.dtype == np.float64
-        and grad.flags.owndata
-        and grad.flags.writeable
-        and not np.may_share_memory(grad, raw)
-        and not np.may_share_memory(grad, y)
-    ):
-        grad *= weights
-        sg = grad
-    else:
-        sg = grad * weights
-    return sg[:, None] if sg.ndim == 1 else sg
 
 
 class LinearObjective:
@@ -280,6 +101,10 @@ class LinearObjective:
         ``(mean, scale)`` of the standardised coordinates; None computes them
         (:meth:`_column_stats`). A row sample of an objective takes its
         parent's, so both share one ``theta`` coordinate system.
+    keep_raw : bool, default=True
+        Keep the last raw prediction for a Hessian at the same point.
+    n_threads : int, default=None
+        BLAS threads of the fused passes (None: the user's count).
 
     Notes
     -----
@@ -303,9 +128,15 @@ class LinearObjective:
     * The L2 part of the penalty is in the smooth objective
       (:meth:`loss_gradient`, :meth:`hessp`, :meth:`hessian`); the L1 part
       is exposed as per-coefficient weights :attr:`l1_weights` (``alpha *
-      l1_ratio / scale``) that a solver handles exactly (bound-constrained
-      split, see :meth:`split_loss_gradient`).
+      l1_ratio / scale``) that proximal Newton handles exactly
+      (:mod:`._prox_newton`).
+    * The objective holds no solver state: how a solver run evaluates it
+      (``keep_raw``, ``n_threads``) is fixed at construction or by
+      :meth:`configured`, which returns a copy; the solver run counts the
+      evaluations.
     """
+
+    in_memory = True  # X's columns can be sliced (not a dask array)
 
     def __init__(
         self,
@@ -320,6 +151,8 @@ class LinearObjective:
         l1_ratio=0.0,
         fit_intercept=True,
         column_stats=None,
+        keep_raw=True,
+        n_threads=None,
     ):
         self.X = X
         self.y = y
@@ -340,17 +173,35 @@ class LinearObjective:
         self.mean, self.scale = (
             self._column_stats() if column_stats is None else column_stats
         )
-        self.n_evals = 0  # passes X @ W + X.T @ G
-        self.n_hessp = 0  # Hessian-vector products
         self._cache = None
-        self._y_cache = _UNSET  # see _target_cache
-        # keep the last raw prediction for a Hessian at the same point (the
-        # Newton solvers); the first-order solvers turn it off (memory)
-        self.keep_raw = True
-        # BLAS threads the fused passes may use (None: those in effect at
-        # the call); set by the estimators before a solve that runs under a
-        # one-thread limit, inherited by row samples
-        self.n_threads = None
+        # the loss's target-only values, shared with configured copies
+        self._targets = {}
+        self.keep_raw = bool(keep_raw)
+        self.n_threads = n_threads
+
+    def configured(self, *, keep_raw, n_threads):
+        """This objective, evaluated as a solver run wants (a shallow copy).
+
+        Parameters
+        ----------
+        keep_raw : bool
+            Keep the last raw prediction for a Hessian at the same point
+            (the Newton solvers); the first-order solvers drop it (memory,
+            and the fused passes need it dropped).
+        n_threads : int or None
+            BLAS threads the fused passes may use (None: those in effect).
+
+        Returns
+        -------
+        LinearObjective
+            A copy sharing X, y, the weights and the target cache; this
+            objective is left as it is.
+        """
+        view = copy.copy(self)
+        view.keep_raw = bool(keep_raw)
+        view.n_threads = n_threads
+        view._cache = None
+        return view
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -462,11 +313,12 @@ class LinearObjective:
         loss and its gradient (:func:`_uses_target_cache`): a subclass
         overriding ``loss_gradient`` keeps the plain path.
         """
-        if self._y_cache is _UNSET:
-            self._y_cache = None
+        if "y" not in self._targets:
+            cache = None
             if not self.softmax and _uses_target_cache(self.loss):
-                self._y_cache = self.loss._target_cache(self.y)
-        return self._y_cache
+                cache = self.loss._target_cache(self.y)
+            self._targets["y"] = cache
+        return self._targets["y"]
 
     def _loss_gradient(self, y, raw, lo=0, hi=None):
         """The loss's ``(loss, gradient)`` on rows ``lo:hi`` of this objective."""
@@ -478,7 +330,6 @@ class LinearObjective:
     def _data_loss_gradient(self, W, b):
         """Return (sum_i s_i loss_i, X.T @ (s*g) as (K, p), sum_i s_i g_i)."""
         self._cache = None  # a stale raw prediction would double the peak
-        self.n_evals += 1
         self._target_cache()  # computed once, before any worker needs it
         n_workers = self._fused_workers()
         if n_workers:
@@ -623,7 +474,6 @@ class LinearObjective:
 
     def _data_hessp(self, W, b, V, vb):
         """Data part of the Hessian times (V, vb), in (W, b) coordinates."""
-        self.n_hessp += 1
         u = self._raw(V, vb)  # X @ V.T + vb
         if self.softmax:
             raw = self._cached_raw(W, b)
@@ -694,135 +544,9 @@ class LinearObjective:
             l1_ratio=self.l1_ratio,
             fit_intercept=self.fit_intercept,
             column_stats=(self.mean, self.scale),
+            n_threads=self.n_threads,
         )
-        sample.n_threads = self.n_threads
         return sample
-
-    # ---------------------------------------------------------- separation
-    def _infimum_unattained(self):
-        """Whether the loss only tends to its infimum as the margin grows.
-
-        Evaluated on this objective's own first target (so label smoothing,
-        whose soft targets have a finite optimum, says no): the loss at a raw
-        prediction of 20 towards the target is positive and below the one at
-        10. True for the log loss, exponential, focal; False for the hinge
-        family, which reaches zero at a finite margin.
-        """
-        y0 = self.y[:1]
-        if self.softmax:
-            k = int(np.argmax(y0[0])) if y0.ndim == 2 else int(y0[0])
-            raw = np.zeros((2, self.K))
-            raw[:, k] = [10.0, 20.0]
-            y0 = np.repeat(y0, 2, axis=0)
-        else:
-            sign = 1.0 if float(y0[0]) > 0.5 else -1.0
-            raw, y0 = sign * np.array([10.0, 20.0]), np.repeat(y0, 2)
-        with np.errstate(all="ignore"):
-            v = np.asarray(self.loss.loss(y0, raw), dtype=np.float64)
-        return bool(np.all(np.isfinite(v)) and 0 < v[1] < v[0])
-
-    def _margins(self, raw):
-        """Per-row margin of the true class: d_i raw_i, or the softmax gap."""
-        if not self.softmax:
-            return (2.0 * self.y - 1.0) * raw[:, 0]
-        y = self.y
-        k = np.argmax(y, axis=1) if y.ndim == 2 else y.astype(np.intp)
-        rows = np.arange(len(k))
-        own = raw[rows, k].copy()
-        raw = np.array(raw, dtype=np.float64)
-        raw[rows, k] = -np.inf
-        return own - raw.max(axis=1)
-
-    def separation(self, W, b):
-        """Why the penalised objective has no minimum, or None.
-
-        Without a penalty (``alpha == 0``) and with a loss that only tends to
-        its infimum as the margin grows (:meth:`_infimum_unattained`), the
-        optimum does not exist exactly when the classes are separable: some
-        direction ``(v, c)`` gives every row with positive weight a margin
-        ``>= 0`` and one row a positive margin (complete or quasi-complete
-        separation, Albert and Anderson 1984); along it the loss decreases
-        for ever. Certified by the fitted model itself when it classifies
-        every row correctly, otherwise by a feasibility LP (HiGHS) on
-        problems of moderate size.
-
-        Parameters
-        ----------
-        W : ndarray of shape (K, n_features)
-            Fitted coefficients.
-        b : ndarray of shape (K,)
-            Fitted intercepts.
-
-        Returns
-        -------
-        str or None
-            A sentence for a ConvergenceWarning, or None when a minimum exists
-            (or separation could not be decided).
-        """
-        if self.l2 > 0 or self.l1 > 0 or not self._infimum_unattained():
-            return None
-        keep = self.sample_weight > 0
-        margins = self._margins(self._raw(W, b))[keep]
-        if np.all(margins > 0):
-            how = "the fitted model classifies every training sample correctly"
-        elif np.max(margins, initial=0.0) > 5 and self._separable_lp(keep):
-            how = "a direction classifies every sample correctly or on the boundary"
-        else:
-            return None
-        norm = float(np.linalg.norm(W))
-        return (
-            f"The classes are separable ({how}): with alpha=0 the loss keeps "
-            "decreasing as the coefficients grow, so the objective has no "
-            f"minimum and the coefficients (norm {norm:.3g}) depend on where "
-            "the solver stopped. Add a penalty (alpha > 0) for a well-defined "
-            "model."
-        )
-
-    def _separable_lp(self, keep):
-        """Feasibility LP: some (v, c) with all margins >= 0, their sum >= 1."""
-        from scipy.optimize import linprog
-
-        X = self.X
-        n, p = X.shape
-        K = self.K if self.softmax else 1
-        if not (isinstance(X, np.ndarray) or sparse.issparse(X)):
-            return False  # a dask array: left to the fitted-model certificate
-        if n * (p + 1) * max(K - 1, 1) > _SEPARATION_LP_MAX:
-            return False
-        idx = np.flatnonzero(keep)
-        Z = sparse.hstack(
-            [sparse.csr_matrix(X[idx], dtype=np.float64), np.ones((len(idx), 1))],
-            format="csr",
-        )
-        if not self.softmax:
-            A = sparse.diags(2.0 * self.y[idx] - 1.0) @ Z
-        else:
-            y = self.y[idx]
-            k = np.argmax(y, axis=1) if y.ndim == 2 else y.astype(np.intp)
-            blocks = []
-            for j in range(K):  # rows i with k_i != j: (e_{k_i} - e_j) x [x_i, 1]
-                rows = np.flatnonzero(k != j)
-                E = sparse.csr_matrix(
-                    (np.ones(len(rows)), (np.arange(len(rows)), k[rows])),
-                    shape=(len(rows), K),
-                )
-                E = E - sparse.csr_matrix(
-                    (np.ones(len(rows)), (np.arange(len(rows)), np.full(len(rows), j))),
-                    shape=(len(rows), K),
-                )
-                blocks.append(_row_kron(E, Z[rows]))
-            A = sparse.vstack(blocks, format="csr")
-        A_ub = sparse.vstack([-A, -sparse.csr_matrix(A.sum(axis=0))], format="csr")
-        b_ub = np.zeros(A_ub.shape[0])
-        b_ub[-1] = -1.0
-        res = linprog(
-            np.zeros(A.shape[1]),
-            A_ub=A_ub,
-            b_ub=b_ub,
-            bounds=(None, None),
-            method="highs",
-        )
-        return res.status == 0
 
     # ------------------------------------------------------------- packing
     def unpack(self, theta):
@@ -970,101 +694,3 @@ class LinearObjective:
             d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
-
-    # ------------------------------------------------------- L1 split form
-    def split_loss_gradient(self, z):
-        """Objective with L1 for ``z = [u, v, b_s]``, ``W_s = u - v``, ``u, v >= 0``.
-
-        On this domain ``|W_s| = u + v`` at any optimum, so the L1 term is the
-        linear ``l1_weights @ (u + v)``: smooth, and its bound-constrained
-        minimiser has exact zeros.
-
-        Parameters
-        ----------
-        z : ndarray of shape (2 * n_coef + n_intercepts,)
-            ``[u, v, b_s]`` with ``u, v`` of ``n_coef = K * n_features`` entries
-            each and ``b_s`` of ``K`` entries (none without an intercept).
-
-        Returns
-        -------
-        value : float
-            Smooth objective plus ``l1_weights @ (u + v)``.
-        grad : ndarray of shape (2 * n_coef + n_intercepts,)
-            Gradient of ``value`` with respect to ``z``.
-        """
-        m = self.n_coef
-        theta = np.concatenate([z[:m] - z[m : 2 * m], z[2 * m :]])
-        value, grad = self.loss_gradient(theta)
-        w1 = self.l1_weights
-        value += float(w1 @ (z[:m] + z[m : 2 * m]))
-        g = np.concatenate([grad[:m] + w1, -grad[:m] + w1, grad[m:]])
-        return value, g
-
-    def objective(self, theta):
-        """Full objective value including the L1 term (for reporting).
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-            Flat parameters in standardised coordinates (see :meth:`pack`).
-
-        Returns
-        -------
-        float
-            Smooth objective plus ``l1_weights @ |W_s|``.
-        """
-        value, _ = self.loss_gradient(theta)
-        return value + float(self.l1_weights @ np.abs(theta[: self.n_coef]))
-
-
-def _row_kron(E, Z):
-    """Row-wise Kronecker product: row i is ``kron(E[i], Z[i])`` (sparse)."""
-    E, Z = sparse.csr_matrix(E), sparse.csr_matrix(Z)
-    return sparse.hstack(
-        [sparse.diags(E[:, j].toarray().ravel()) @ Z for j in range(E.shape[1])],
-        format="csr",
-    )
-
-
-def _uses_target_cache(loss):
-    """Whether ``loss``'s ``_target_cache`` describes its loss and gradient.
-
-    True when the class defining ``_loss_gradient_cached`` is at least as
-    derived as the ones defining ``loss``, ``gradient`` and
-    ``loss_gradient`` (a subclass that redefines the loss is evaluated as it
-    says).
-    """
-    mro = type(loss).__mro__
-
-    def owner(name):
-        return next(i for i, cls in enumerate(mro) if name in vars(cls))
-
-    return owner("_loss_gradient_cached") <= min(
-        owner("loss"), owner("gradient"), owner("loss_gradient")
-    )
-
-
-def _weighted_gram(X, w, col, intercept):
-    """``Z.T @ diag(w) @ Z`` for ``Z = [X / col, 1]`` (the ones if intercept).
-
-    Dense X in float64 row blocks (no copy of X, whatever its dtype).
-    """
-    p = X.shape[1]
-    q = p + (1 if intercept else 0)
-    G = np.zeros((q, q))
-    if sparse.issparse(X):
-        Z = X.tocsr() @ sparse.diags(1.0 / col)
-        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
-        if intercept:
-            G[:p, p] = np.asarray(Z.T @ w).ravel()
-    else:
-        for start in range(0, X.shape[0], _CHUNK):
-            Z = X[start : start + _CHUNK].astype(np.float64) / col
-            wb = w[start : start + _CHUNK]
-            G[:p, :p] += Z.T @ (Z * wb[:, None])
-            if intercept:
-                G[:p, p] += Z.T @ wb
-    if intercept:
-        G[p, :p] = G[:p, p]
-        G[p, p] = w.sum()
-    return G

@@ -110,8 +110,8 @@ def _restricted(objective, features):
         l1_ratio=objective.l1_ratio,
         fit_intercept=objective.fit_intercept,
         column_stats=(objective.mean[features], objective.scale[features]),
+        n_threads=objective.n_threads,
     )
-    sub.n_threads = objective.n_threads
     return sub
 
 
@@ -124,7 +124,7 @@ class _WorkingSets:
         p = objective.n_features
         self.all = (
             objective.n_params <= _ALL_FEATURES_MAX_PARAMS
-            or type(objective) is not LinearObjective  # dask: no column access
+            or not objective.in_memory  # dask: no column access
         )
         self.n_new = _MIN_NEW_FEATURES
         self.p = p

@@ -10,9 +10,11 @@ from sklearn.utils.validation import (
 
 from .._validation import check_no_datetime
 from ..losses import get_loss
-from ._base import _SUBSAMPLE_MIN_ROWS, _is_dask, _LossLinearModel
+from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, column_absmax, scaled_weights, x_dot
-from ._scale import check_representable, check_scale, fit_scaled, rescale, solve_at
+from ._plan import SUBSAMPLE_MIN_ROWS
+from ._run import lad_fit
+from ._scale import check_representable, check_scale, fit_scaled, rescale
 
 __all__ = ["LossRegressor"]
 
@@ -152,7 +154,6 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
 
     _loss_kinds = ("regression",)
     _estimator_name = "LossRegressor"
-    _robust_start = True
 
     def __init__(
         self,
@@ -219,9 +220,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             from . import _dask
 
             return _dask.fit(self, X, y, sample_weight)
-        self._check_params()
-        check_scale(self.scale)
-        loss = self._resolve_loss()
+        loss = self._validated_loss()
         X = check_no_datetime(X)
         y = check_no_datetime(y, "y")
         X, y = validate_data(
@@ -241,12 +240,24 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
         check_representable(y, sw, X, loss.link)
         # float32 stays float32: the passes upcast block by block
-        plan = _InMemoryPlan(self, X, y, sw, loss)
+        return self._fit_data(_InMemoryPlan(self, X, y, sw, loss), X.dtype)
+
+    def _check_loss(self, loss):
+        check_scale(self.scale)
+
+    def _fit_data(self, data, dtype):
+        """The fit on a data source (in memory or dask); sets the fitted attributes.
+
+        ``data`` is an :class:`_ScaleLoopData`: the scale loop
+        (:func:`~._scale.fit_scaled`) runs on it, every fit at one scale
+        through :meth:`_solve` (one plan, :mod:`._plan`).
+        """
+        loss = data.loss
         warm = None
         if (
             self.warm_start
             and hasattr(self, "coef_")
-            and self.coef_.shape == (X.shape[1],)
+            and self.coef_.shape == (data.n_features,)
         ):
             warm = (
                 self.coef_[None, :].astype(np.float64),
@@ -254,19 +265,19 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
                 getattr(self, "scale_", None),
             )
         W, b, sigma, n_iter = fit_scaled(
-            plan,
+            data,
             scale=self.scale,
             loss=loss,
             fit_intercept=self.fit_intercept,
-            y=y,
-            sw=sw,
+            y=data.y,
+            sw=data.sw,
             tol=self.tol,
             max_iter=self.max_iter,
             warm=warm,
         )
-        self._set_fitted(loss, W, b, n_iter, plan.n_evals, X.dtype)
+        self._set_fitted(loss, W, b, n_iter, data.n_evals, dtype)
         self._set_scale(
-            sigma, plan.residuals(W, b) if loss.link == "identity" else None
+            sigma, data.residuals(W, b) if loss.link == "identity" else None
         )
         return self
 
@@ -287,14 +298,6 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         self.n_iter_ = max(int(n_iter), 1)
         self.n_evals_ = round(n_evals)
         return self
-
-    def _intercept_init(self, objective, loss):
-        """Start at the link of the weighted mean target (log for poisson)."""
-        s, y = objective.sample_weight, objective.y
-        mean = float(s @ y)
-        if loss.link == "log":
-            return np.array([np.log(max(mean, 1e-12))])
-        return np.array([mean])
 
     def _raw(self, X):
         return X @ self.coef_ + self.intercept_
@@ -327,35 +330,107 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         return self.loss_.inverse_link(np.asarray(self._raw(X)))
 
 
-class _InMemoryPlan:
-    """The data-specific steps of :func:`~._scale.fit_scaled` for in-memory X."""
+class _ScaleLoopData:
+    """The data steps of :func:`~._scale.fit_scaled`, common to both backends.
 
-    def __init__(self, est, X, y, sw, loss):
-        self.est, self.X, self.y, self.sw, self.loss = est, X, y, sw, loss
+    A subclass supplies ``objective(sigma)`` (the objective at scale
+    ``sigma``), ``residuals(W, b)``, ``interpolates()``, ``subsample()`` and
+    ``_lad_rows()`` (the rows of the least-absolute-deviation start), with
+    ``y``, ``sw`` (in memory) and ``n_features``. Every fit runs the
+    estimator's one plan (:meth:`_LossLinearModel._solve`).
+    """
+
+    step = 1
+
+    def __init__(self, est, loss, y, sw):
+        self.est, self.loss, self.y, self.sw = est, loss, y, sw
         self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
         self.n_evals = 0.0
-        self._stats = None  # the column statistics do not depend on y: once
 
     def fit_at(self, sigma, warm, tol=None):
-        est, loss = self.est, self.loss
+        """The fit at scale ``sigma``, in units of y: ``(W, b, n_iter)``.
+
+        Parameters
+        ----------
+        sigma : float
+            The scale.
+        warm : tuple (W, b) or None
+            A start in units of y.
+        tol : float, optional
+            This fit's tolerance (default the estimator's).
+
+        Returns
+        -------
+        tuple
+            ``(W, b, n_iter)`` in units of y.
+        """
+        link = self.loss.link
+        objective = self.objective(sigma)
+        if warm is not None:
+            warm = rescale(*warm, 1.0 / sigma, link)
+        W, b, n_iter, n_evals = self.est._solve(
+            objective, self.loss, warm=warm, tol=tol
+        )
+        self.n_evals += n_evals
+        return (*rescale(W, b, sigma, link), n_iter)
+
+    def lad_start(self, sigma):
+        """The least-absolute-deviation fit (same penalty), or None if too large.
+
+        Parameters
+        ----------
+        sigma : float
+            The scale the start is fitted at.
+
+        Returns
+        -------
+        tuple or None
+            ``(W, b, n_iter)`` in units of y.
+        """
+        est = self.est
+        X, y, sw = self._lad_rows()
+        start = lad_fit(
+            X,
+            y / sigma,
+            sw,
+            alpha=est.alpha,
+            l1_ratio=est.l1_ratio,
+            fit_intercept=est.fit_intercept,
+            tol=est.tol,
+            max_iter=est.max_iter,
+        )
+        if start is None:
+            return None
+        W, b, n_iter = start
+        return (*rescale(W, b, sigma, "identity"), n_iter)
+
+
+class _InMemoryPlan(_ScaleLoopData):
+    """The data steps of :func:`~._scale.fit_scaled` for in-memory X."""
+
+    def __init__(self, est, X, y, sw, loss):
+        super().__init__(est, loss, y, sw)
+        self.X = X
+        self.n_features = X.shape[1]
+        self._stats = None  # the column statistics do not depend on y: once
+
+    def objective(self, sigma):
+        est = self.est
         objective = LinearObjective(
             self.X,
             self.y / sigma,
             self.sw,
-            loss,
+            self.loss,
             alpha=est.alpha,
             l1_ratio=est.l1_ratio,
             fit_intercept=est.fit_intercept,
             column_stats=self._stats,
         )
         self._stats = (objective.mean, objective.scale)
-        if warm is not None:
-            warm = rescale(*warm, 1.0 / sigma, loss.link)
-        W, b, n_iter = solve_at(est, objective, loss, warm, tol)
-        self.n_evals += objective.n_evals
-        return (*rescale(W, b, sigma, loss.link), n_iter)
+        return objective
 
-    step = 1
+    def _lad_rows(self):
+        return self.X, self.y, self.sw
 
     def residuals(self, W, b):
         return self.y - (x_dot(self.X, W[0]) + b[0])
@@ -394,7 +469,7 @@ class _InMemoryPlan:
         _InMemoryPlan or None
             The plan of the row sample (its ``step`` is 10).
         """
-        if self.X.shape[0] < _SUBSAMPLE_MIN_ROWS:
+        if self.X.shape[0] < SUBSAMPLE_MIN_ROWS:
             return None
         rows = slice(None, None, 10)
         sub = _InMemoryPlan(
@@ -402,22 +477,3 @@ class _InMemoryPlan:
         )
         sub.step = 10
         return sub
-
-    def lad_start(self, sigma):
-        """The least-absolute-deviation fit (same penalty), or None if too large.
-
-        Parameters
-        ----------
-        sigma : float
-            The scale the start is fitted at.
-
-        Returns
-        -------
-        tuple or None
-            ``(W, b, n_iter)`` in units of y.
-        """
-        start = self.est._lad_fit(self.X, self.y / sigma, self.sw, self.est.alpha)
-        if start is None:
-            return None
-        W, b, n_iter = start
-        return (*rescale(W, b, sigma, "identity"), n_iter)

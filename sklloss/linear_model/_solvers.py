@@ -55,7 +55,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._newton_cg import newton_cg
 from ._prox_newton import prox_newton
-from ._threads import blas_threads, limit_blas
+from ._threads import blas_threads, limit_blas, threaded_passes
 
 __all__ = ["SolverResult", "SOLVERS", "run_solver"]
 
@@ -72,41 +72,32 @@ class SolverResult:
     n_iter: int
     converged: bool
     message: str = ""
+    n_evals: int = 0
 
 
-# Passes over at least this many entries of X (n * p * K) get all threads.
-_THREADED_PASS = 1_000_000
+class _Counted:
+    """An objective whose gradient passes and Hessian products are counted.
 
-
-def _pass_size(objective):
-    X = objective.X
-    return X.shape[0] * X.shape[1] * objective.K
-
-
-class _ThreadedPasses:
-    """An objective whose evaluations run with ``n_threads`` BLAS threads.
-
-    Wraps the solver-facing methods (``loss_gradient``,
-    ``split_loss_gradient``, ``hessp``, ``hessian``) of a
-    :class:`LinearObjective` in a threadpoolctl limit of ``n_threads``;
-    every other attribute is the objective's.
+    The count belongs to the solver run (:func:`run_solver` returns it in
+    :attr:`SolverResult.n_evals`), not to the objective: one
+    ``loss_gradient`` is one pass ``X @ W`` plus ``X.T @ G``.
     """
 
-    def __init__(self, objective, n_threads):
+    def __init__(self, objective):
         self._objective = objective
-        self._n_threads = n_threads
+        self.n_evals = 0
+        self.n_hessp = 0
 
     def __getattr__(self, name):
-        attr = getattr(self._objective, name)
-        if name in ("loss_gradient", "split_loss_gradient", "hessp", "hessian"):
-            n_threads = self._n_threads
+        return getattr(self._objective, name)
 
-            def threaded(*args, **kwargs):
-                with limit_blas(n_threads):
-                    return attr(*args, **kwargs)
+    def loss_gradient(self, theta):
+        self.n_evals += 1
+        return self._objective.loss_gradient(theta)
 
-            return threaded
-        return attr
+    def hessp(self, theta, v):
+        self.n_hessp += 1
+        return self._objective.hessp(theta, v)
 
 
 class _UnitObjective:
@@ -122,7 +113,7 @@ class _UnitObjective:
     in units of their scale) is left as it is.
     """
 
-    _SCALED = ("loss_gradient", "split_loss_gradient", "hessp", "hessian")
+    _SCALED = ("loss_gradient", "hessp", "hessian")
 
     def __init__(self, objective):
         self._objective = objective
@@ -526,14 +517,22 @@ def _trust_ncg(objective, x0, *, max_iter, tol, printer):
 
 
 # -------------------------------------------------------------- dispatcher
-def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None):
+# Only the Newton solvers ask for a Hessian at the point just evaluated: the
+# others let the evaluation drop its raw prediction (memory, fused passes).
+_KEEP_RAW = ("newton-cholesky", "trust-ncg", "newton-cg")
+
+
+def run_solver(
+    objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None, n_threads=None
+):
     """Minimise ``objective`` from ``theta0`` with the named solver.
 
     Parameters
     ----------
     objective : LinearObjective
-        The objective; with an L1 term (``objective.l1 > 0``) every solver
-        name runs proximal Newton (:func:`._prox_newton.prox_newton`).
+        The objective (never modified); with an L1 term (``objective.l1 >
+        0``) every solver name runs proximal Newton
+        (:func:`._prox_newton.prox_newton`).
     theta0 : ndarray of shape (objective.n_params,)
         Starting point, in the objective's standardised coordinates.
     solver : {"lbfgs", "newton-cholesky", "sampled-newton", "trust-ncg", \
@@ -549,19 +548,36 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
     rows : LinearObjective, optional
         For ``"sampled-newton"``: the objective on the sample of rows whose
         Hessian starts the quasi-Newton model (default: all rows).
+    n_threads : int, optional
+        BLAS threads of the passes over X (default: the user's count,
+        :func:`._threads.blas_threads`).
 
     Returns
     -------
     SolverResult
-        ``converged=False`` results have already raised a ConvergenceWarning.
+        With the gradient passes made in ``n_evals``; ``converged=False``
+        results have already raised a ConvergenceWarning.
     """
     printer = _Printer(solver, verbose)
-    use_l1 = objective.l1 > 0
-    if use_l1:
-        return _run_l1(objective, theta0, solver, max_iter, tol, printer)
-    # Only the Newton solvers ask for a Hessian at the point just evaluated.
-    objective.keep_raw = solver in ("newton-cholesky", "trust-ncg", "newton-cg")
-    objective = _UnitObjective(objective)
+    if n_threads is None:
+        n_threads = blas_threads()
+    l1 = objective.l1 > 0
+    counted = _Counted(
+        objective.configured(keep_raw=l1 or solver in _KEEP_RAW, n_threads=n_threads)
+    )
+    if l1:
+        res = _run_l1(counted, theta0, solver, max_iter, tol, printer)
+    else:
+        res = _run_smooth(
+            _UnitObjective(counted), theta0, solver, max_iter, tol, printer, rows
+        )
+    res.n_evals = counted.n_evals
+    return res
+
+
+def _run_smooth(objective, theta0, solver, max_iter, tol, printer, rows):
+    """The smooth solvers, L1-free (:func:`run_solver`)."""
+    done = 0
     if solver == "sampled-newton":
         # No thread limit: this loop's own work is numpy on length-p
         # vectors, which never wakes BLAS threads; the X products keep the
@@ -582,58 +598,59 @@ def run_solver(objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None
         # finishes from the last point
         solver, theta0 = "lbfgs", res.theta
         max_iter, done = max_iter - res.n_iter, res.n_iter
-    else:
-        done = 0
-    n_threads = blas_threads()
-    # The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
-    # Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
-    # than the work: one BLAS thread during the solve. Passes over a large X
-    # get the user's threads back (_ThreadedPasses); bench_fit.py measures it.
-    ctx = limit_blas(1)
-    if n_threads > 1 and _pass_size(objective) >= _THREADED_PASS:
-        # L-BFGS-B's own small-vector work stays on one thread; the passes
-        # over X get the user's threads back (memory-bound products gain
-        # from a second thread: benchmarks/bench_fit.py).
-        objective = _ThreadedPasses(objective, n_threads)
-    try:
-        if solver == "newton-cholesky":
-            res = newton(
-                objective.loss_gradient,
-                objective.hessian,
-                theta0,
-                max_iter=max_iter,
-                tol=tol,
-                printer=printer,
-            )
-        elif solver == "trust-ncg":
-            res = _trust_ncg(
-                objective, theta0, max_iter=max_iter, tol=tol, printer=printer
-            )
-        elif solver == "newton-cg":
-            res = SolverResult(
-                **vars(
-                    newton_cg(
-                        objective, theta0, max_iter=max_iter, tol=tol, printer=printer
-                    )
-                )
-            )
-        else:
-            res = _lbfgs(
-                objective.loss_gradient,
-                theta0,
-                bounds=None,
-                max_iter=max_iter,
-                tol=tol,
-                printer=printer,
-            )
-        if solver in ("lbfgs", "trust-ncg", "newton-cg"):
-            res = _newton_finish(objective, res, tol, printer)
-    finally:
-        ctx.restore_original_limits()
+    with limit_blas(1):
+        res = _SMOOTH[solver](
+            threaded_passes(objective, objective.n_threads),
+            theta0,
+            max_iter=max_iter,
+            tol=tol,
+            printer=printer,
+        )
     if not res.converged:
         _warn(solver, res.message)
     res.n_iter += done
     return res
+
+
+def _run_newton(objective, theta0, *, max_iter, tol, printer):
+    return newton(
+        objective.loss_gradient,
+        objective.hessian,
+        theta0,
+        max_iter=max_iter,
+        tol=tol,
+        printer=printer,
+    )
+
+
+def _run_newton_cg(objective, theta0, *, max_iter, tol, printer):
+    res = newton_cg(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+    return _newton_finish(objective, SolverResult(**vars(res)), tol, printer)
+
+
+def _run_trust_ncg(objective, theta0, *, max_iter, tol, printer):
+    res = _trust_ncg(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
+    return _newton_finish(objective, res, tol, printer)
+
+
+def _run_lbfgs(objective, theta0, *, max_iter, tol, printer):
+    res = _lbfgs(
+        objective.loss_gradient,
+        theta0,
+        bounds=None,
+        max_iter=max_iter,
+        tol=tol,
+        printer=printer,
+    )
+    return _newton_finish(objective, res, tol, printer)
+
+
+_SMOOTH = {
+    "newton-cholesky": _run_newton,
+    "trust-ncg": _run_trust_ncg,
+    "newton-cg": _run_newton_cg,
+    "lbfgs": _run_lbfgs,
+}
 
 
 def _newton_finish(objective, res, tol, printer):
@@ -691,10 +708,11 @@ def _run_l1(objective, theta0, solver, max_iter, tol, printer):
     the smooth problem only. The Newton model uses the loss's Hessian, or
     forward differences of the gradient for a loss without one.
     """
-    objective.keep_raw = True  # the Hessian reuses the gradient's X @ W
-    # One BLAS thread for the small dense algebra of the Newton model (a
-    # threaded Cholesky of a few hundred columns was measured 0.84 s per
-    # call on a busy 2-core machine), as the other solvers do.
+    # (the objective keeps its raw prediction: the Hessian reuses the
+    # gradient's X @ W) One BLAS thread for the small dense algebra of the
+    # Newton model (a threaded Cholesky of a few hundred columns was
+    # measured 0.84 s per call on a busy 2-core machine), as the other
+    # solvers do.
     with limit_blas(1):
         res = prox_newton(
             objective, theta0, max_iter=max_iter, tol=tol, printer=printer

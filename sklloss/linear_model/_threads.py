@@ -1,4 +1,16 @@
-"""BLAS thread control and the worker pool of the fused passes over X.
+"""The thread policy of a fit: BLAS limits and the workers of the passes over X.
+
+The policy, in one place:
+
+* the solvers' own work (vectors of length p, small Cholesky factors) runs
+  on one BLAS thread (:func:`limit_blas`, scoped to the solve);
+* a pass over at least ``_THREADED_PASS`` entries of X gets the user's BLAS
+  threads back for its products (:func:`threaded_passes`);
+* the fused passes run in ``n_threads`` workers of our own, one BLAS thread
+  each (:func:`pool`); while they run, everything between them stays on one
+  BLAS thread (:func:`solve_limit`, decided by the fit plan);
+* ``n_threads`` is the user's count (:func:`blas_threads`), read when the fit
+  is planned.
 
 threadpoolctl is a dependency of scikit-learn, so it is always present. One
 ``ThreadpoolController`` is built per process (building one inspects every
@@ -39,12 +51,20 @@ restore: with the public setter alone it holds the control only while limits
 are active, and a restore is never ignored.
 """
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["controller", "blas_threads", "limit_blas", "pool"]
+__all__ = [
+    "controller",
+    "blas_threads",
+    "limit_blas",
+    "pool",
+    "solve_limit",
+    "threaded_passes",
+]
 
 _CONTROLLER = []
 _POOLS = {}
@@ -202,3 +222,78 @@ def pool(n_workers):
                 max_workers=n_workers, thread_name_prefix="sklloss"
             )
         return _POOLS[n_workers]
+
+
+# Passes over at least this many entries of X (n * p * K) get all threads.
+_THREADED_PASS = 1_000_000
+
+
+def solve_limit(one_thread):
+    """The scope of a solve: one BLAS thread if ``one_thread``, else nothing.
+
+    Parameters
+    ----------
+    one_thread : bool
+        Whether the solve runs under a one-thread limit (the fit plan's
+        ``one_thread_solve``).
+
+    Returns
+    -------
+    context manager
+        :func:`limit_blas` ``(1)`` or a no-op.
+    """
+    return limit_blas(1) if one_thread else contextlib.nullcontext()
+
+
+class _ThreadedPasses:
+    """An objective whose evaluations run with ``n_threads`` BLAS threads.
+
+    Wraps the solver-facing methods (``loss_gradient``, ``hessp``,
+    ``hessian``) of an objective in a limit of ``n_threads``; every other
+    attribute is the objective's.
+    """
+
+    _THREADED = ("loss_gradient", "hessp", "hessian")
+
+    def __init__(self, objective, n_threads):
+        self._objective = objective
+        self._n_threads = n_threads
+
+    def __getattr__(self, name):
+        attr = getattr(self._objective, name)
+        if name not in self._THREADED:
+            return attr
+        n_threads = self._n_threads
+
+        def threaded(*args, **kwargs):
+            with limit_blas(n_threads):
+                return attr(*args, **kwargs)
+
+        return threaded
+
+
+def threaded_passes(objective, n_threads):
+    """``objective`` with its passes on ``n_threads`` threads, if X is large.
+
+    The optimizer's own work is on vectors of length p (L-BFGS-B's C code,
+    Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
+    than the work: the solve runs on one BLAS thread. Passes over a large X
+    (memory-bound products gain from a second thread: benchmarks/bench_fit.py)
+    get the user's threads back.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        The (possibly wrapped) objective.
+    n_threads : int
+        The user's BLAS threads.
+
+    Returns
+    -------
+    object
+        ``objective`` itself, or a wrapper whose passes run on ``n_threads``.
+    """
+    X = objective.X
+    if n_threads > 1 and X.shape[0] * X.shape[1] * objective.K >= _THREADED_PASS:
+        return _ThreadedPasses(objective, n_threads)
+    return objective

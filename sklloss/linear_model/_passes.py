@@ -1,0 +1,244 @@
+"""The passes over X shared by the objective and the exact solver.
+
+Products with X (``x_dot``, ``xt_dot``), column statistics and the weighted
+Gram matrix, read in float64 blocks of bounded size whatever X's dtype (no
+float64 copy of a float32 X), for dense, CSR and CSC X alike.
+"""
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["column_absmax", "scaled_weights", "x_dot", "xt_dot"]
+
+_CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
+# A float32 X is never converted as a whole: each product reads it in blocks
+# of about this many float64 bytes, upcast, so that every sum is accumulated
+# in float64 (float32 sums over 1e6 rows lose ~3 digits, enough to stall a
+# solver at tol=1e-8) and the temporary stays a fixed size.
+_UPCAST_BLOCK_BYTES = 2**20
+
+
+def _upcast_blocks(X):
+    """Yield ``(axis, lo, hi, block)``: X in float64 pieces of bounded size.
+
+    Rows ``lo:hi`` (``axis=0``) for dense and CSR X, columns (``axis=1``)
+    for CSC X, whose row slices cost a pass over all of X.
+    """
+    n, p = X.shape
+    budget = _UPCAST_BLOCK_BYTES // 8  # float64 entries per block
+    if sparse.issparse(X):
+        density = max(X.nnz, 1) / max(n * p, 1)
+        budget = int(budget / density)  # nonzeros, not entries
+        if X.format == "csc":
+            step = max(1, budget // max(n, 1))
+            for lo in range(0, p, step):
+                hi = min(lo + step, p)
+                yield 1, lo, hi, X[:, lo:hi].astype(np.float64)
+            return
+        X = X.tocsr()
+    step = max(1, budget // max(p, 1))
+    if sparse.issparse(X):
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            yield 0, lo, hi, X[lo:hi].astype(np.float64)
+        return
+    # one buffer for every block: no fresh allocation (a new mapping, page
+    # faults) per block; a block is valid until the next one is yielded
+    buf = np.empty((min(step, n), p))
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        B = buf[: hi - lo]
+        np.copyto(B, X[lo:hi])
+        yield 0, lo, hi, B
+
+
+def x_dot(X, W):
+    """``X @ W`` as a float64 ndarray, for ``W`` of shape (p,) or (p, K).
+
+    A float64 X is multiplied as it is; any other dtype (float32) block by
+    block (:func:`_upcast_blocks`): no float64 copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    W : ndarray of shape (p,) or (p, K)
+        Coefficients, float64.
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, K)
+        ``X @ W``, summed in float64.
+    """
+    if X.dtype == np.float64:
+        out = X @ W
+        return out.toarray() if sparse.issparse(out) else np.asarray(out)
+    out = np.zeros((X.shape[0], *W.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if axis == 0:
+            out[lo:hi] = B @ W
+        else:
+            out += B @ W[lo:hi]
+    return out
+
+
+def xt_dot(X, G, col=None):
+    """``X.T @ G`` as a float64 ndarray, for ``G`` of shape (n,) or (n, K).
+
+    The transpose of :func:`x_dot`, with the same blocks. With ``col`` (one
+    positive number per column), ``(X / col).T @ G``, each block divided
+    before the product: for columns of 1e300, ``X.T @ G`` itself overflows.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+    G : ndarray of shape (n,) or (n, K)
+        Per-row values, float64.
+    col : ndarray of shape (p,), default=None
+        Positive column divisors; None divides by nothing.
+
+    Returns
+    -------
+    ndarray of shape (p,) or (p, K)
+        ``(X / col).T @ G``, summed in float64.
+    """
+    if col is None or np.all(col == 1.0):
+        if X.dtype == np.float64:
+            return np.asarray(X.T @ G)
+        col = None
+    out = np.zeros((X.shape[1], *G.shape[1:]))
+    for axis, lo, hi, B in _upcast_blocks(X):
+        if col is not None:
+            c = col if axis == 0 else col[lo:hi]
+            B = B @ sparse.diags(1.0 / c) if sparse.issparse(B) else B / c
+        if axis == 0:
+            out += B.T @ G[lo:hi]
+        else:
+            out[lo:hi] = B.T @ G
+    return out
+
+
+def column_absmax(X):
+    """Largest absolute value of each column (1.0 for an all-zero column).
+
+    Block by block (:func:`_upcast_blocks`): no copy of X.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+        Data, float64 or float32.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        ``max_i |X[i, j]|`` per column, 1.0 where that is 0.
+    """
+    top = np.zeros(X.shape[1])
+    for axis, lo, hi, B in _upcast_blocks(X):
+        cols = slice(lo, hi) if axis else slice(None)
+        B = abs(B).max(axis=0)
+        B = B.toarray().ravel() if sparse.issparse(B) else B
+        top[cols] = np.maximum(top[cols], B)
+    top[~(top > 0)] = 1.0
+    return top
+
+
+def scaled_weights(sample_weight):
+    """Sample weights divided by their maximum, as float64.
+
+    The objective is a weighted *mean*, invariant to a common factor of the
+    weights; dividing by the largest weight first keeps their sum finite (at
+    most ``n``) whatever their range, so ``[1e308, 1e308, 1]`` and
+    ``10 ** U(-300, 300)`` are normalised without overflow.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n,)
+        Non-negative finite weights with a positive maximum.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``sample_weight / max(sample_weight)``, float64, largest entry 1.
+
+    Raises
+    ------
+    ValueError
+        If the largest weight is not finite and positive.
+    """
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    top = float(np.max(sw)) if sw.size else 0.0
+    if not (np.isfinite(top) and top > 0):
+        raise ValueError(
+            "sample_weight must be finite and non-negative with a positive "
+            f"maximum; got max(sample_weight)={top!r}."
+        )
+    return sw / top
+
+
+def _weighted(grad, s, raw, y):
+    """``grad * s`` as an (n, K) array, in place when ``grad`` is the loss's own.
+
+    A fresh float64 array returned by the loss is multiplied in place (no
+    second n x K array); anything else (a view of the input, a cached
+    buffer) is copied.
+    """
+    grad = np.asarray(grad)
+    weights = s[:, None] if grad.ndim == 2 else s
+    if (
+        grad.dtype == np.float64
+        and grad.flags.owndata
+        and grad.flags.writeable
+        and not np.may_share_memory(grad, raw)
+        and not np.may_share_memory(grad, y)
+    ):
+        grad *= weights
+        sg = grad
+    else:
+        sg = grad * weights
+    return sg[:, None] if sg.ndim == 1 else sg
+
+
+def _uses_target_cache(loss):
+    """Whether ``loss``'s ``_target_cache`` describes its loss and gradient.
+
+    True when the class defining ``_loss_gradient_cached`` is at least as
+    derived as the ones defining ``loss``, ``gradient`` and
+    ``loss_gradient`` (a subclass that redefines the loss is evaluated as it
+    says).
+    """
+    mro = type(loss).__mro__
+
+    def owner(name):
+        return next(i for i, cls in enumerate(mro) if name in vars(cls))
+
+    return owner("_loss_gradient_cached") <= min(
+        owner("loss"), owner("gradient"), owner("loss_gradient")
+    )
+
+
+def _weighted_gram(X, w, col, intercept):
+    """``Z.T @ diag(w) @ Z`` for ``Z = [X / col, 1]`` (the ones if intercept).
+
+    Dense X in float64 row blocks (no copy of X, whatever its dtype).
+    """
+    p = X.shape[1]
+    q = p + (1 if intercept else 0)
+    G = np.zeros((q, q))
+    if sparse.issparse(X):
+        Z = X.tocsr() @ sparse.diags(1.0 / col)
+        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
+        if intercept:
+            G[:p, p] = np.asarray(Z.T @ w).ravel()
+    else:
+        for start in range(0, X.shape[0], _CHUNK):
+            Z = X[start : start + _CHUNK].astype(np.float64) / col
+            wb = w[start : start + _CHUNK]
+            G[:p, :p] += Z.T @ (Z * wb[:, None])
+            if intercept:
+                G[:p, p] += Z.T @ wb
+    if intercept:
+        G[p, :p] = G[:p, p]
+        G[p, p] = w.sum()
+    return G

@@ -1,0 +1,228 @@
+"""The one place a fit is planned: solver, start, polish and threads.
+
+:func:`make_plan` reads the estimator's parameters, the loss's flags and the
+data's shape and sparsity (through the objective) and returns a frozen
+:class:`FitPlan`; :func:`._run.run_plan` carries it out on that objective and
+returns the solution with the number of gradient passes it took. Both
+backends (in memory and dask) go through these two functions: a dask
+objective differs only in how it makes its passes over X.
+
+``solver="auto"`` picks the solver from the loss's flags:
+
+=============================================  ===============================
+loss                                           solver
+=============================================  ===============================
+``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
+Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
+convex, ``is_twice_differentiable``, Hessian,  ``"sampled-newton"`` (subsample
+n >= 50,000, dense X, P <= 500, larger         start, Hessian of a row sample)
+Hessian, sparse X, larger problems             ``"newton-cg"`` (_newton_cg.py)
+Hessian, larger problems                       ``"lbfgs"`` (standardised)
+gradient only (a user's loss without Hessian)  ``"lbfgs"``
+``l1_ratio > 0``                               proximal Newton, KKT stopping
+                                               rule (``_prox_newton.py``)
+not ``is_convex``                              least-absolute-deviation start
+                                               (regression, identity link),
+                                               L-BFGS-B, bounded Newton polish
+=============================================  ===============================
+
+Above 50,000 rows L-BFGS-B and sampled-newton start from the solution on
+every 10th row (the *subsample start*): the same optimum in about half the
+full passes.
+"""
+
+from dataclasses import dataclass
+
+from scipy import sparse
+
+from ._solvers import SOLVERS
+from ._threads import blas_threads
+
+__all__ = ["FitPlan", "make_plan", "choose_solver", "newton_ok"]
+
+ALL_SOLVERS = ("auto", "exact", *SOLVERS)
+
+# Newton-Cholesky forms a P x P Hessian in O(n P^2) per iteration, against
+# O(n P) for a gradient pass; it is chosen when that is affordable (every
+# problem of check_estimator, 1e4 x 30; not 1e5 x 20, where
+# L-BFGS-B is measured faster at the same optimum).
+_NEWTON_MAX_WORK = 1e7
+# Above this many rows, L-BFGS-B starts from the solution on a 10% subsample.
+SUBSAMPLE_MIN_ROWS = 50_000
+# "sampled-newton" forms a dense P x P Hessian on >= 20 P rows and its
+# Jacobian products cost O(P^3): beyond this many parameters (about 2.5
+# passes' worth at P = 500, n = 1e5), or with a sparse X (cheap passes, a
+# costly dense Hessian), another solver is used. Softmax on 100 features and
+# 3 classes has P = 303.
+_SAMPLED_NEWTON_MAX_PARAMS = 500
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """How one objective is minimised (see the module notes).
+
+    Attributes
+    ----------
+    solver : str
+        ``"exact"`` or one of the smooth solvers of :mod:`._solvers`.
+    start : {"warm", "intercept", "zeros"}
+        The first point: the previous model, the link of the mean target
+        (or the log-odds of the class frequencies), or zero.
+    robust_start : bool
+        Start a non-convex regression from the least-absolute-deviation fit.
+    subsample_start : bool
+        Start from the solution on every 10th row (large fits).
+    polish : bool
+        L-BFGS-B first, then at most 50 Newton steps kept only if they
+        converge (non-convex losses where Newton is affordable).
+    check_gradient : bool
+        Check a user's loss gradient against its values first.
+    n_threads : int
+        The user's BLAS threads: workers of the fused passes, threads of the
+        passes over a large X (:mod:`._threads`).
+    one_thread_solve : bool
+        Whether the solve outside the passes runs on one BLAS thread.
+    fit_intercept, l1_ratio, max_iter, tol, verbose
+        The estimator's parameters (``tol`` of this fit).
+    """
+
+    solver: str
+    start: str
+    robust_start: bool
+    subsample_start: bool
+    polish: bool
+    check_gradient: bool
+    n_threads: int
+    one_thread_solve: bool
+    fit_intercept: bool
+    l1_ratio: float
+    max_iter: int
+    tol: float
+    verbose: int
+
+
+def newton_ok(n_samples, n_params):
+    return n_params <= 2000 and n_samples * n_params**2 <= _NEWTON_MAX_WORK
+
+
+def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
+    """The solver of ``est.solver`` for this loss and data size.
+
+    Parameters
+    ----------
+    est : LossRegressor or LossClassifier
+        Its ``solver`` and ``l1_ratio`` are read.
+    loss : Loss
+        The resolved loss (its flags are read).
+    n_samples, n_params : int
+        Rows of X and parameters of the objective.
+    sparse_X : bool, default=False
+        Whether X is a scipy sparse matrix.
+
+    Returns
+    -------
+    str
+        ``"exact"`` or a solver name of :mod:`._solvers`.
+    """
+    if est.solver != "auto":
+        if est.solver == "exact" and not loss.is_piecewise_linear:
+            raise ValueError(
+                "solver='exact' is for piecewise-linear losses (absolute_error, "
+                f"quantile, epsilon_insensitive, hinge); got loss="
+                f"{loss._display_name!r}."
+            )
+        if (
+            est.solver in ("newton-cholesky", "sampled-newton", "trust-ncg")
+            and not loss.has_hessian
+        ):
+            raise ValueError(
+                f"solver={est.solver!r} needs the loss's Hessian, and loss="
+                f"{loss._display_name!r} defines none; use solver='lbfgs' or "
+                "'auto'."
+            )
+        return est.solver
+    if loss.is_piecewise_linear and hasattr(loss, "convex_pieces"):
+        return "exact"
+    if loss.has_hessian and newton_ok(n_samples, n_params):
+        return "newton-cholesky"
+    if loss.has_hessian and sparse_X and est.l1_ratio == 0:
+        # (Zipf-distributed TF-IDF columns, 1e5 x 1e4: 5 Newton
+        # iterations, 11 Hessian products, where L-BFGS-B needed 350
+        # gradient passes; _newton_cg.py)
+        return "newton-cg"
+    if (
+        loss.has_hessian
+        and loss.is_convex
+        and loss.is_twice_differentiable
+        and n_samples >= SUBSAMPLE_MIN_ROWS
+        and n_params <= _SAMPLED_NEWTON_MAX_PARAMS
+        and not sparse_X
+        and est.l1_ratio == 0
+    ):
+        return "sampled-newton"
+    return "lbfgs"
+
+
+def make_plan(est, loss, objective, *, warm=None, tol=None):
+    """The plan of one fit: everything decided before the first pass.
+
+    Parameters
+    ----------
+    est : LossRegressor or LossClassifier
+        Its parameters are read, nothing is written.
+    loss : Loss
+        The resolved loss.
+    objective : LinearObjective
+        The objective to minimise (its shape, sparsity and passes).
+    warm : tuple (W, b), optional
+        A warm start.
+    tol : float, optional
+        The tolerance of this fit (default ``est.tol``).
+
+    Returns
+    -------
+    FitPlan
+        The frozen plan.
+    """
+    n = objective.X.shape[0]
+    solver = choose_solver(
+        est, loss, n, objective.n_params, sparse_X=sparse.issparse(objective.X)
+    )
+    smooth = solver != "exact"
+    first_order = solver in ("lbfgs", "sampled-newton")
+    n_threads = blas_threads()
+    if warm is not None:
+        start = "warm"
+    else:
+        start = "intercept" if objective.fit_intercept else "zeros"
+    return FitPlan(
+        solver=solver,
+        start=start,
+        robust_start=bool(
+            smooth
+            and not loss.is_convex
+            and warm is None
+            and loss.kind == "regression"
+            and loss.link == "identity"
+        ),
+        subsample_start=bool(first_order and warm is None and n >= SUBSAMPLE_MIN_ROWS),
+        polish=solver == "newton-cholesky" and not loss.is_convex,
+        check_gradient=smooth and not type(loss).__module__.startswith("sklloss."),
+        n_threads=n_threads,
+        # The fused passes run in our workers, one BLAS thread each. A
+        # threaded BLAS call between them (a dot product over the n rows, a
+        # Hessian sample) leaves OpenBLAS's idle threads spinning on those
+        # cores (log-loss 1e6 x 20 evaluations took half as long again). So
+        # the rest of the solve runs on one BLAS thread; the passes keep
+        # their workers.
+        one_thread_solve=bool(
+            first_order
+            and n_threads > 1
+            and objective._fused_workers(keep_raw=False) > 1
+        ),
+        fit_intercept=bool(est.fit_intercept),
+        l1_ratio=float(est.l1_ratio),
+        max_iter=int(est.max_iter),
+        tol=float(tol or est.tol),
+        verbose=int(est.verbose),
+    )
