@@ -60,7 +60,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._validation import weighted_mean
 from ._objective import column_absmax
 
-__all__ = ["check_scale", "fit_scaled", "rescale", "solve_at", "weighted_median"]
+__all__ = ["check_scale", "fit_scaled", "rescale", "weighted_median"]
 
 # Phi^{-1}(3/4): the MAD of a normal sample divided by this estimates sigma.
 _MAD_NORMAL = 0.6744897501960817
@@ -389,7 +389,7 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
             "coefficients are the optimum at the last scale. Pass a fixed "
             "scale (e.g. scale=model.scale_).",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,  # fit_scaled <- _fit_data <- fit <- the user's line
         )
     return W, b, sigma, n_iter
 
@@ -513,34 +513,6 @@ def rescale(W, b, sigma, link):
     if link == "log":
         return W, b + math.log(sigma)
     return W * sigma, b * sigma
-
-
-def solve_at(est, objective, loss, warm, tol):
-    """``est._solve(objective, loss, warm=warm)`` with the tolerance ``tol``.
-
-    Parameters
-    ----------
-    est : LossRegressor
-        The estimator whose solver runs.
-    objective : LinearObjective
-        The objective at one scale.
-    loss : Loss
-        The loss.
-    warm : tuple (W, b) or None
-        Start, in the objective's units.
-    tol : float or None
-        The tolerance of this fit (None: the estimator's ``tol``).
-
-    Returns
-    -------
-    tuple
-        ``(W, b, n_iter)`` of ``est._solve``.
-    """
-    est._tol_override = tol
-    try:
-        return est._solve(objective, loss, warm=warm)
-    finally:
-        del est._tol_override
 
 
 def _fixed(plan, sigma, W0, b0):
