@@ -42,6 +42,7 @@ working set's problem exactly.
 """
 
 import numpy as np
+import scipy.linalg
 from scipy import sparse
 from scipy.linalg.blas import daxpy
 
@@ -51,7 +52,6 @@ from ._prox_newton import (
     _convexify,
     _Result,
     _sign_step,
-    _solve,
     _with_l1,
     _WorkingSets,
     kkt_violation,
@@ -89,13 +89,58 @@ def use_cd(objective):
     )
 
 
-def _columns(X, features):
-    """The columns ``features`` of X as a float64 CSC matrix (a small copy)."""
+def _scaled_columns(X, features, c):
+    """``X[:, features] * c`` as a float64 CSC matrix of its own (X untouched)."""
     XF = X if features is None else X[:, features]
-    return sparse.csc_matrix(XF, dtype=np.float64)
+    Z = sparse.csc_matrix(XF, dtype=np.float64, copy=True)
+    Z.data *= np.repeat(c, np.diff(Z.indptr))
+    return Z
 
 
-def working_set_hessian(objective, theta, features):
+CSC_COPY = True
+
+
+def _column_layout(X):
+    """X for the working sets' column slices: CSC (one copy of a CSR X).
+
+    A column slice of CSR reads all of X, one per Newton iteration.
+    """
+    if X.format == "csc" or not CSC_COPY:
+        return X
+    return X.tocsc()
+
+
+def _solve(M, r):
+    """``M^+ r`` for a positive semi-definite M.
+
+    Cholesky; for a singular M (a working set of TF-IDF columns often is:
+    rare terms of one single row are identical columns) Cholesky of
+    ``M + eps I`` with iterative refinement, which converges on the range of
+    M (the only part a consistent system needs); QR with column pivoting
+    when that fails too (several times the cost at a thousand columns).
+    """
+    tol = 1e-10 * (1 + float(np.max(np.abs(r), initial=0.0)))
+    top = max(float(np.max(np.abs(np.diag(M)), initial=0.0)), 1e-300)
+    for ridge in (0.0, 1e-12 * top, 1e-9 * top):
+        try:
+            c = scipy.linalg.cho_factor(
+                M + ridge * np.eye(M.shape[0]) if ridge else M, check_finite=False
+            )
+        except (np.linalg.LinAlgError, ValueError):
+            continue
+        x = np.zeros_like(r)
+        for _ in range(4 if ridge else 1):
+            x += scipy.linalg.cho_solve(c, r - M @ x, check_finite=False)
+            if not np.all(np.isfinite(x)):
+                break
+            if np.max(np.abs(M @ x - r), initial=0.0) <= tol:
+                return x
+    return scipy.linalg.lstsq(
+        M, r, check_finite=False, cond=1e-13, lapack_driver="gelsy"
+    )[0]
+
+
+def working_set_hessian(objective, theta, features, X=None):
     """Hessian of the smooth objective on the working set, from sparse columns.
 
     Parameters
@@ -106,6 +151,9 @@ def working_set_hessian(objective, theta, features):
         The point (standardised coordinates).
     features : ndarray of int or None
         The working set's features (sorted); None for all of them.
+    X : sparse matrix, default=None
+        ``objective.X`` in another layout (CSC: cheap column slices); None
+        reads ``objective.X``.
 
     Returns
     -------
@@ -119,12 +167,17 @@ def working_set_hessian(objective, theta, features):
     c = 1.0 / objective.scale[idx]
     mc = objective.mean[idx] * c
     # columns divided before the products: columns of 1e300 would overflow
-    Z = _columns(objective.X, features) @ sparse.diags(c)
-    G = np.asarray((Z.T @ sparse.diags(hs) @ Z).toarray())
+    Z = _scaled_columns(objective.X if X is None else X, features, c)
+    Zh = Z.copy()
+    Zh.data *= hs[Zh.indices]
+    G = np.asarray((Z.T @ Zh).toarray())
     u = np.asarray(Z.T @ hs).ravel()
     H0 = float(hs.sum())
     if objective.fit_intercept:
-        G -= np.outer(u, mc) + np.outer(mc, u) - H0 * np.outer(mc, mc)
+        # u m' + m u' - H0 m m' = v m' + m v' with v = u - H0 m / 2: one outer
+        T = np.outer(u - 0.5 * H0 * mc, mc)
+        G -= T
+        G -= T.T
     if objective.l2:
         with np.errstate(over="ignore"):
             pen = objective.l2 * c * c
@@ -302,10 +355,10 @@ def _line_search(F_of, x, F, g, lam, A, coords, tol_in):
     return None
 
 
-def _step(objective, F_of, x, F, g, lam, ws, viol, mu, tol_in):
+def _step(objective, Xc, F_of, x, F, g, lam, ws, viol, mu, tol_in):
     """One damped proximal Newton step; ``(step or None, coords, features, mu)``."""
     coords, features = ws.choose(x, viol)
-    H = working_set_hessian(objective, x, features)
+    H = working_set_hessian(objective, x, features, Xc)
     if not objective.loss.is_convex:
         mu = max(mu, _convexify(H))
     scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
@@ -358,6 +411,7 @@ def cd_prox_newton(objective, theta0, *, max_iter, tol, printer):
         tol = tol * abs(F)
     mu = 0.0
     worst = np.inf
+    Xc = _column_layout(objective.X)
     for it in range(1, max_iter + 1):
         if not (np.isfinite(F) and np.all(np.isfinite(g))):
             return _Result(x, it, False, "the objective or its gradient is not finite")
@@ -369,7 +423,7 @@ def cd_prox_newton(objective, theta0, *, max_iter, tol, printer):
         # inexact Newton: the model to a fraction of the current violation
         tol_in = max(0.1 * tol, min(0.1, worst) * worst)
         step, features, mu, scale = _step(
-            objective, F_of, x, F, g, lam, ws, viol, mu, tol_in
+            objective, Xc, F_of, x, F, g, lam, ws, viol, mu, tol_in
         )
         if step is None:
             return _Result(
