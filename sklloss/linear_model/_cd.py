@@ -111,13 +111,14 @@ def _column_layout(X):
 
 
 def _solve(M, r):
-    """``M^+ r`` for a positive semi-definite M.
+    """A solution of ``M x = r`` for a positive semi-definite M, or close to one.
 
     Cholesky; for a singular M (a working set of TF-IDF columns often is:
     rare terms of one single row are identical columns) Cholesky of
-    ``M + eps I`` with iterative refinement, which converges on the range of
-    M (the only part a consistent system needs); QR with column pivoting
-    when that fails too (several times the cost at a thousand columns).
+    ``M + eps I`` with a few steps of iterative refinement, which converge
+    on the range of M. When ``r`` has a part outside that range (no
+    solution) the residual keeps it: the caller tests the residual. QR with
+    column pivoting only when no factor exists (several times the cost).
     """
     tol = 1e-10 * (1 + float(np.max(np.abs(r), initial=0.0)))
     top = max(float(np.max(np.abs(np.diag(M)), initial=0.0)), 1e-300)
@@ -128,13 +129,14 @@ def _solve(M, r):
             )
         except (np.linalg.LinAlgError, ValueError):
             continue
-        x = np.zeros_like(r)
-        for _ in range(4 if ridge else 1):
-            x += scipy.linalg.cho_solve(c, r - M @ x, check_finite=False)
-            if not np.all(np.isfinite(x)):
+        x = scipy.linalg.cho_solve(c, r, check_finite=False)
+        for _ in range(4 if ridge else 0):
+            res = r - M @ x
+            if not np.all(np.isfinite(x)) or np.max(np.abs(res)) <= tol:
                 break
-            if np.max(np.abs(M @ x - r), initial=0.0) <= tol:
-                return x
+            x += scipy.linalg.cho_solve(c, res, check_finite=False)
+        if np.all(np.isfinite(x)):
+            return x
     return scipy.linalg.lstsq(
         M, r, check_finite=False, cond=1e-13, lapack_driver="gelsy"
     )[0]
@@ -303,12 +305,12 @@ def _orthant_step(A, g, x, lam, v, unpen):
     M = A[np.ix_(S, S)]
     step = _solve(M, rhs - M @ d[S])
     size = 1 + float(np.max(np.abs(g))) + float(np.max(np.abs(lam)))
-    if (
-        not np.all(np.isfinite(step))
-        or np.max(np.abs(rhs - M @ (d[S] + step)), initial=0.0) > 1e-11 * size
-    ):
+    if not np.all(np.isfinite(step)):
         return _sign_step(A, g, x, lam, v, unpen)
     vS = v[S]
+    resid = rhs - M @ (d[S] + step)
+    if np.max(np.abs(resid), initial=0.0) > 1e-11 * size:
+        return _flat_step(A, g, x, lam, v, S, resid, unpen)
     newS = vS + step
     pen = ~unpen[S]
     flip = pen & (np.sign(newS) != np.sign(vS))
@@ -329,6 +331,31 @@ def _orthant_step(A, g, x, lam, v, unpen):
     if _model_value(A, g, x, lam, projected) < _model_value(A, g, x, lam, first):
         return projected, False
     return first, False
+
+
+def _flat_step(A, g, x, lam, v, S, resid, unpen):
+    """No solution on the signs of ``v``: follow the flat direction to a zero.
+
+    The residual of the sign-fixed system is (up to rounding) the part of
+    its right-hand side in the null space of M (collinear columns, or p > n
+    with an L1 slope along a flat direction of the model): the model
+    decreases linearly along it until a coefficient reaches zero, where
+    coordinate descent would crawl. Checked on the model's value; otherwise
+    :func:`~sklloss.linear_model._prox_newton._sign_step`.
+    """
+    vS = v[S]
+    pen = ~unpen[S]
+    toward_zero = pen & (vS * resid < 0)
+    if np.any(toward_zero):
+        hits = -vS[toward_zero] / resid[toward_zero]
+        k = np.flatnonzero(toward_zero)[np.argmin(hits)]
+        newS = vS + float(np.min(hits)) * resid
+        newS[k] = 0.0
+        new = v.copy()
+        new[S] = newS
+        if _model_value(A, g, x, lam, new) < _model_value(A, g, x, lam, v):
+            return new, False
+    return _sign_step(A, g, x, lam, v, unpen)
 
 
 def _line_search(F_of, x, F, g, lam, A, coords, tol_in):
