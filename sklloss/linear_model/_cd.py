@@ -31,14 +31,23 @@ is minimised as glmnet and skglm do, with the passes over X kept sparse:
 3. the model :math:`g^T d + \frac12 d^T (A + \mu I) d + \lambda^T |\theta + d|`
    is minimised by cyclic coordinate descent (soft-thresholding) over the
    coordinates that can move -- the nonzero ones and the model's own KKT
-   violators, found by one matrix-vector product -- and finished by the exact
-   solve on the identified signs
-   (:func:`~sklloss.linear_model._prox_newton._sign_step`);
+   violators, found by one matrix-vector product -- alternated with the
+   exact solve on the signs found (:func:`_orthant_step`: every sign change
+   projected to zero at once when that lowers the model, else the first zero
+   on the way; a system without solution follows its flat direction,
+   :func:`_flat_step`). A Python loop per coordinate costs microseconds where
+   scikit-learn's Cython costs nanoseconds, so the exact solves (BLAS) carry
+   the convergence and CD only finds the signs;
 4. Armijo backtracking on the true ``F``; a failed search raises the damping
    :math:`\mu`.
 
 For the squared error the model is the objective itself: one step solves the
 working set's problem exactly.
+
+A CSR X is converted to CSC once per fit (one copy of X, in its own dtype):
+a working set's column slice of CSR reads all of X, every Newton iteration
+(measured 30% of a 1e4 x 1e4 TF-IDF lasso fit; no difference at 1e3 x 5e3).
+A float32 X stays float32; only the working set's columns are upcast.
 """
 
 import numpy as np

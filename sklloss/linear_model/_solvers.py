@@ -41,7 +41,8 @@ Solvers:
 With an L1 term (``l1_ratio > 0``) every solver name runs proximal Newton
 (:mod:`._prox_newton`): coordinate descent on the Newton model with working
 sets, a line search on the true objective, and the KKT conditions checked
-before it reports convergence.
+before it reports convergence; on a sparse X with one output the working
+set's Newton model comes from its sparse columns (:mod:`._cd`).
 """
 
 import time
