@@ -73,6 +73,12 @@ _MAX_HALVINGS = 20
 # that can move, then an exact solve on their signs.
 _MAX_ROUNDS = 100
 _SWEEPS_PER_ROUND = 10
+# New features the first working set may take (then doubling, as in
+# _prox_newton): TF-IDF lasso / L1 log-loss, 1e3 x 5e3 and 1e4 x 1e4, took
+# 3-8 Newton iterations with 200 against 7-13 with 10, in about the same
+# time or less (benchmarks/results/sparse_l1.md). A Newton iteration costs
+# a sparse Gram and a Cholesky of the working set: little at 200 columns.
+_FIRST_NEW_FEATURES = 200
 
 
 def use_cd(objective):
@@ -441,6 +447,7 @@ def cd_prox_newton(objective, theta0, *, max_iter, tol, printer):
     lam[:m] = objective.l1_weights
     F_of = _with_l1(objective, lam)
     ws = _WorkingSets(objective)
+    ws.n_new = max(ws.n_new, _FIRST_NEW_FEATURES)
     x = np.array(theta0, dtype=np.float64)
     F, g = F_of(x)
     if np.isfinite(F) and 0 < abs(F) < 1:
