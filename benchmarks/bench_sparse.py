@@ -19,6 +19,18 @@ Cases (``--cases``):
     LogisticRegression, squared_error against Ridge, and huber and cauchy
     (scale=1.0, the stated objective; and the default scale="auto").
 
+``l1``
+    L1 / elastic net (sklloss's sparse proximal Newton, ``_cd.py``): the
+    squared error on the TF-IDF-like regression target against Lasso /
+    ElasticNet (each at its default tol=1e-4 and at tol=1e-10), at
+    ``alpha = alpha_max / 20`` (a support of a few hundred) and
+    ``alpha_max / 100`` (a support of about n: the hard, saturated case),
+    and the log loss with an L1 penalty against LogisticRegression (saga and
+    liblinear; liblinear penalises the intercept). Sizes ``--l1-sizes``
+    (default 1000x5000,10000x10000). Repeats are interleaved (every
+    estimator once, then again) and the median is reported; the load
+    average before and after is printed.
+
 Every model is scored by the objective ``mean_i loss_i + alpha / 2 ||w||^2``
 written in this file / ``_common.py`` with numpy only (LogisticRegression's
 ``C = 1 / (alpha n)``, Ridge's ``alpha_ridge = alpha n / 2``), together with
@@ -28,7 +40,7 @@ the case. liblinear penalises the intercept and LinearSVC minimises the
 squared hinge: their gaps are shown for information. Every call runs inside
 ``threadpool_limits(--threads)`` (default 1, as in issue 14).
 
-    python benchmarks/bench_sparse.py [--quick] [--cases log_loss_1e4,wide]
+    python benchmarks/bench_sparse.py [--quick] [--cases log_loss_1e4,wide,l1]
         [--output benchmarks/results/sparse.md] [--json out.json]
 """
 
@@ -47,6 +59,7 @@ from _common import (
     environment_header,
     fmt_float,
     fmt_time,
+    loadavg,
     markdown_table,
     objective,
     relative_gap,
@@ -229,6 +242,140 @@ def run_wide(n, threads, repeat):
     return f"wide {n:.0e} x {n:.0e} (nnz {X.nnz})", rows
 
 
+# ------------------------------------------------------------ L1 cases
+def l1_objective(loss, X, y, coef, intercept, alpha, l1_ratio):
+    """sklloss's objective: mean loss + alpha (rho |w|_1 + (1 - rho)/2 |w|^2)."""
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    raw = np.asarray(X @ coef).ravel() + intercept
+    if loss == "log_loss":
+        data = float(np.mean(np.logaddexp(0.0, raw) - y * raw))
+    else:
+        data = float(np.mean((y - raw) ** 2))
+    pen = l1_ratio * np.abs(coef).sum() + (1 - l1_ratio) / 2 * float(coef @ coef)
+    return data + alpha * pen
+
+
+def _l1_estimators(loss, alpha, l1_ratio, n):
+    from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
+
+    from sklloss import LossClassifier, LossRegressor
+
+    if loss == "squared_error":
+        # sklearn: 1/(2n) |r|^2 + a (...): ours / 2 at a = alpha / 2
+        Ref = Lasso if l1_ratio == 1 else ElasticNet
+        kw = {} if l1_ratio == 1 else {"l1_ratio": l1_ratio}
+        out = [
+            (
+                "sklloss LossRegressor",
+                LossRegressor(alpha=alpha, l1_ratio=l1_ratio, scale=1.0),
+            )
+        ]
+        for tol in (1e-4, 1e-10):
+            est = Ref(alpha=alpha / 2, tol=tol, max_iter=100_000, **kw)
+            out.append((f"{Ref.__name__}(tol={tol:g})", est))
+        return out
+    C = 1.0 / (alpha * n)
+    out = [("sklloss LossClassifier", LossClassifier(alpha=alpha, l1_ratio=l1_ratio))]
+    for solver, tol, max_iter in (
+        ("saga", 1e-4, 1000),
+        ("saga", 1e-8, 1000),
+        ("liblinear", 1e-4, 1000),
+        ("liblinear", 1e-8, 1000),
+    ):
+        if solver == "liblinear" and l1_ratio != 1:
+            continue
+        est = LogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver=solver, tol=tol, max_iter=max_iter
+        )
+        out.append((f"LogisticRegression({solver}, tol={tol:g})", est))
+    return out
+
+
+def _l1_problems(sizes):
+    for n, p in sizes:
+        X, y_class, y_reg = make_tfidf(n, p)
+        for loss, y, div, l1_ratio in (
+            ("squared_error", y_reg, 20, 1.0),
+            ("squared_error", y_reg, 20, 0.5),
+            ("squared_error", y_reg, 100, 1.0),
+            ("log_loss", y_class, 20, 1.0),
+        ):
+            # alpha_max: the smallest alpha with the all-zero solution
+            d = y - y.mean()
+            g = np.abs(np.asarray(X.T @ d).ravel()) / n
+            alpha_max = (2.0 if loss == "squared_error" else 1.0) * float(g.max())
+            alpha = alpha_max / div / l1_ratio
+            yield (n, p, X, y, loss, alpha, l1_ratio, div)
+
+
+def run_l1(sizes, threads, repeat):
+    tables = []
+    for n, p, X, y, loss, alpha, l1_ratio, div in _l1_problems(sizes):
+        ests = _l1_estimators(loss, alpha, l1_ratio, n)
+        times = {name: [] for name, _ in ests}
+        warns = {}
+        for _ in range(repeat):  # interleaved: every estimator, then again
+            for name, est in ests:
+                seconds, warn = _fit(est, X, y, threads)
+                times[name].append(seconds)
+                warns[name] = warn
+        rows = []
+        for name, est in ests:
+            coef = np.ravel(est.coef_)
+            intercept = float(np.ravel(est.intercept_)[0])
+            rows.append(
+                {
+                    "name": name,
+                    "loss": loss,
+                    "time": float(np.median(times[name])),
+                    "objective": l1_objective(
+                        loss, X, y, coef, intercept, alpha, l1_ratio
+                    ),
+                    "grad": float("nan"),
+                    "nnz": int(np.sum(coef != 0)),
+                    "n_iter": int(np.max(getattr(est, "n_iter_", 0))),
+                    "warning": warns[name],
+                }
+            )
+        title = (
+            f"{loss}, l1_ratio={l1_ratio:g}, alpha=alpha_max/{div} ({alpha:.3g}), "
+            f"{n} x {p} (nnz {X.nnz})"
+        )
+        tables.append((title, rows))
+    return tables
+
+
+def _l1_table(title, rows):
+    best = min(r["objective"] for r in rows if "liblinear" not in r["name"])
+    ours = next(r for r in rows if r["name"].startswith("sklloss"))
+    body = []
+    for r in rows:
+        gap = relative_gap(r["objective"], best)
+        body.append(
+            [
+                r["name"],
+                fmt_time(r["time"]),
+                f"{ours['time'] / r['time']:.2f}" if r is not ours else "",
+                fmt_float(r["objective"], ".12g"),
+                fmt_float(gap, ".1e"),
+                str(r["nnz"]),
+                str(r["n_iter"]),
+                r["warning"] or "",
+            ]
+        )
+    header = [
+        "estimator",
+        "time (median)",
+        "sklloss time / this",
+        "objective",
+        "gap",
+        "nonzeros",
+        "n_iter",
+        "ConvergenceWarning",
+    ]
+    return f"### {title}\n\n" + markdown_table(header, body) + "\n"
+
+
 # -------------------------------------------------------------- output
 def _table(title, rows):
     by_loss = {}
@@ -281,6 +428,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     parser.add_argument("--cases", default="log_loss_1e4,wide")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--l1-sizes", default="1000x5000,10000x10000")
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--output", default=None)
     parser.add_argument("--json", default=None)
@@ -302,6 +450,16 @@ def main(argv=None):
         parts.append(_table(title, rows))
         records.append({"case": title, "rows": rows})
         print(parts[-1], flush=True)
+    if "l1" in cases:
+        sizes = [tuple(int(v) for v in s.split("x")) for s in args.l1_sizes.split(",")]
+        if args.quick:
+            sizes = [(500, 2000)]
+        parts.append(f"L1 cases: load average (1 min) before: {loadavg()}\n")
+        for title, rows in run_l1(sizes, args.threads, repeat):
+            parts.append(_l1_table(title, rows))
+            records.append({"case": title, "rows": rows})
+            print(parts[-1], flush=True)
+        parts.append(f"L1 cases: load average (1 min) after: {loadavg()}\n")
     parts.append(
         "Objective and max |grad| computed by benchmarks/bench_sparse.py / "
         "_common.py (numpy; scikit-learn and sklloss scored alike); the "

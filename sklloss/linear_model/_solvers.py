@@ -41,7 +41,8 @@ Solvers:
 With an L1 term (``l1_ratio > 0``) every solver name runs proximal Newton
 (:mod:`._prox_newton`): coordinate descent on the Newton model with working
 sets, a line search on the true objective, and the KKT conditions checked
-before it reports convergence.
+before it reports convergence; on a sparse X with one output the working
+set's Newton model comes from its sparse columns (:mod:`._cd`).
 """
 
 import time
@@ -53,6 +54,7 @@ import scipy.linalg
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._cd import cd_prox_newton, use_cd
 from ._newton_cg import newton_cg
 from ._prox_newton import prox_newton
 from ._threads import blas_threads, limit_blas, threaded_passes
@@ -710,13 +712,12 @@ def _run_l1(objective, theta0, solver, max_iter, tol, printer):
     """
     # (the objective keeps its raw prediction: the Hessian reuses the
     # gradient's X @ W) One BLAS thread for the small dense algebra of the
-    # Newton model (a threaded Cholesky of a few hundred columns was
-    # measured 0.84 s per call on a busy 2-core machine), as the other
-    # solvers do.
+    # Newton model, as the other solvers do.
+    # sparse X, one output: the working set's Newton model from its sparse
+    # columns, solved by coordinate descent (_cd.py)
+    solve = cd_prox_newton if use_cd(objective) else prox_newton
     with limit_blas(1):
-        res = prox_newton(
-            objective, theta0, max_iter=max_iter, tol=tol, printer=printer
-        )
+        res = solve(objective, theta0, max_iter=max_iter, tol=tol, printer=printer)
     res = SolverResult(res.theta, res.n_iter, res.converged, res.message)
     if not res.converged:
         _warn(solver, res.message)
