@@ -55,7 +55,6 @@ import scipy.linalg
 from scipy import sparse
 from scipy.linalg.blas import daxpy
 
-from ._objective import LinearObjective
 from ._prox_newton import (
     _EPS,
     _convexify,
@@ -96,7 +95,7 @@ def use_cd(objective):
         with a Hessian.
     """
     return (
-        type(objective) is LinearObjective
+        objective.in_memory  # the dask objective's X is lazy blocks
         and sparse.issparse(objective.X)
         and objective.K == 1
         and not objective.softmax
