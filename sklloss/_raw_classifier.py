@@ -57,7 +57,15 @@ def _log_proba_from_raw(loss, raw):
 
 
 class RawScoreClassifierMixin:
-    """``predict``, ``predict_proba`` and ``predict_log_proba`` from raw scores."""
+    """``predict``, ``predict_proba`` and ``predict_log_proba`` from raw scores.
+
+    ``_delegate(method, X)`` lets an estimator answer for inputs it handles
+    elsewhere (the linear models send dask arrays to their dask backend); it
+    returns None for the others.
+    """
+
+    def _delegate(self, method, X):
+        return None
 
     def predict(self, X):
         """Predict class labels.
@@ -72,6 +80,9 @@ class RawScoreClassifierMixin:
         labels : ndarray of shape (n_samples,)
             The class with the largest raw score (``decision_function``).
         """
+        out = self._delegate("predict", X)
+        if out is not None:
+            return out
         raw = self.decision_function(X)  # first: it checks that the model is fitted
         return _labels_from_raw(self.classes_, raw)
 
@@ -89,7 +100,8 @@ class RawScoreClassifierMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one, columns in the order of ``classes_``.
         """
-        return np.exp(self.predict_log_proba(X))
+        out = self._delegate("predict_proba", X)
+        return np.exp(self.predict_log_proba(X)) if out is None else out
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -105,5 +117,8 @@ class RawScoreClassifierMixin:
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
+        out = self._delegate("predict_log_proba", X)
+        if out is not None:
+            return out
         raw = self.decision_function(X)  # first: it checks that the model is fitted
         return _log_proba_from_raw(self.loss_, raw)

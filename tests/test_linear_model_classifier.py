@@ -224,9 +224,9 @@ def test_warm_start_multiclass():
     ],
 )
 def test_label_encoding_equals_np_unique(y):
-    from sklloss.linear_model._classifier import _encode_labels
+    from sklloss.losses._labels import _unique_inverse  # LossClassifier's encoder
 
-    classes, y_enc = _encode_labels(y)
+    classes, y_enc = _unique_inverse(y, "y")
     ref_classes, ref_enc = np.unique(y, return_inverse=True)
     np.testing.assert_array_equal(classes, ref_classes)
     assert classes.dtype == ref_classes.dtype

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import log_expit, log_softmax
 
+from sklloss import LossClassifier
 from sklloss._raw_classifier import _labels_from_raw, _log_proba_from_raw
 from sklloss.boosting import LossBoostingClassifier
 from sklloss.losses import get_loss
@@ -38,7 +39,9 @@ def test_labels_from_raw_matches_a_loop():
 
 
 @pytest.mark.parametrize("n_classes", [2, 3], ids=["binary", "3-class"])
-@pytest.mark.parametrize("make", [LossBoostingClassifier], ids=["boosting"])
+@pytest.mark.parametrize(
+    "make", [LossClassifier, LossBoostingClassifier], ids=["linear", "boosting"]
+)
 def test_estimators_share_the_stable_formulas(make, n_classes):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))

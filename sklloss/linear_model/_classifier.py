@@ -8,10 +8,8 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -20,43 +18,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._raw_classifier import PROBA_KINDS, RawScoreClassifierMixin
 from .._validation import check_no_datetime
 from ..losses import get_loss
+from ..losses._labels import _unique_inverse
 from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, scaled_weights
 from ._separation import separation
 
 __all__ = ["LossClassifier"]
-
-_PROBA_KINDS = ("probabilistic", "distribution")
-
-
-def _has_proba(self):
-    """True exactly when the loss defines probabilities (for available_if)."""
-    loss = getattr(self, "loss_", None)
-    if loss is None:
-        try:
-            loss = get_loss(self.loss)
-        except (TypeError, ValueError):
-            return False
-    return loss.kind in _PROBA_KINDS
-
-
-def _encode_labels(y):
-    """``np.unique(y, return_inverse=True)``, by counting for small integers.
-
-    Integer (or bool) labels spanning fewer than 2**20 values are encoded
-    with one bincount and a lookup table, O(n) instead of a sort.
-    """
-    if y.dtype.kind in "iub" and y.size:
-        lo, hi = int(y.min()), int(y.max())
-        if hi - lo < 2**20:
-            shifted = y.astype(np.intp) - lo
-            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
-            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
-            lookup = np.cumsum(present) - 1
-            return classes, lookup[shifted]
-    return np.unique(y, return_inverse=True)
 
 
 def _is_missing(v):
@@ -249,7 +219,7 @@ def _warn_if_separable(objective, W, b):
         warnings.warn(why, ConvergenceWarning, stacklevel=4)
 
 
-class LossClassifier(ClassifierMixin, _LossLinearModel):
+class LossClassifier(RawScoreClassifierMixin, ClassifierMixin, _LossLinearModel):
     r"""Linear classifier that minimises the loss you choose, to its optimum.
 
     Fits ``coef_`` (:math:`W`) and ``intercept_`` (:math:`b`) minimising
@@ -396,7 +366,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
                 f"label_smoothing must be a real number in [0, 1); got "
                 f"label_smoothing={ls!r}."
             )
-        if ls > 0 and loss.kind not in _PROBA_KINDS:
+        if ls > 0 and loss.kind not in PROBA_KINDS:
             raise ValueError(
                 f"label_smoothing={ls!r} needs a probabilistic loss (soft targets); "
                 f"loss={loss._display_name!r} is of kind {loss.kind!r}."
@@ -439,7 +409,7 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         )
-        classes, y_enc = _encode_labels(y)
+        classes, y_enc = _unique_inverse(y, "y")  # the one label encoder
         sw = self._class_weighted(sw, classes, y, y_enc)
         common = dict(
             alpha=self.alpha, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept
@@ -598,72 +568,10 @@ class LossClassifier(ClassifierMixin, _LossLinearModel):
         raw = np.asarray(X @ self.coef_.T) + self.intercept_
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
-    def predict(self, X):
-        """Predict class labels.
+    def _delegate(self, method, X):
+        """Dask arrays go to the dask backend (RawScoreClassifierMixin)."""
+        if not _is_dask(X):
+            return None
+        from . import _dask
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            The class with the largest decision value.
-        """
-        if _is_dask(X):
-            from . import _dask
-
-            return _dask.predict(self, X)
-        raw = self.decision_function(X)
-        if raw.ndim == 1:
-            return self.classes_[(raw > 0).astype(np.intp)]
-        return self.classes_[np.argmax(raw, axis=1)]
-
-    @available_if(_has_proba)
-    def predict_proba(self, X):
-        """Class probabilities through the loss's inverse link.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one, columns in the order of ``classes_``.
-        """
-        if _is_dask(X):
-            from . import _dask
-
-            return _dask.predict_proba(self, X)
-        return np.exp(self.predict_log_proba(X))
-
-    @available_if(_has_proba)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        if _is_dask(X):
-            from . import _dask
-
-            return _dask.predict_log_proba(self, X)
-        raw = self.decision_function(X)
-        if raw.ndim == 1:
-            # log sigmoid(+-raw) = -logaddexp(0, -+raw)
-            return np.column_stack([-np.logaddexp(0, raw), -np.logaddexp(0, -raw)])
-        if self.loss_.multiclass == "softmax":
-            return raw - logsumexp(raw, axis=1, keepdims=True)
-        # one-vs-rest probabilistic loss: normalise the K sigmoids
-        logp = -np.logaddexp(0, -raw)
-        return logp - logsumexp(logp, axis=1, keepdims=True)
+        return getattr(_dask, method)(self, X)
