@@ -601,12 +601,12 @@ def _sparse_cases():
             "squared_hinge_tfidf",
             "squared_hinge",
             "binary",
-            [
-                clf,
-                linear_svc(dual=False),
-                linear_svc(dual=True),
-                sgd_classifier("squared_hinge"),
-            ],
+            # LinearSVC(dual=True) with intercept_scaling=100 and
+            # SGDClassifier(squared_hinge) left out: at 1e4 x 2e3 both ran
+            # 1000 iterations and stopped 0.6 and 1e16 (relative) above the
+            # optimum (measured); with a small intercept_scaling the dual
+            # solves another problem (a penalised intercept)
+            [clf, linear_svc(dual=False)],
             tfidf=True,
         ),
     ]
