@@ -1107,7 +1107,7 @@ def _ratio_goal_rows(infos, cases, sizes, prefix, limit):
         rows.append(
             [
                 f"<= {limit:g} x {prefix}",
-                f"{info['case']} {info['n']:.0e} x {info['p']:.0e}",
+                f"{info['case']} {info['n']:.0e} x {info['p']:g}",
                 *figures,
                 fmt_float(gap, ".1e"),
                 _status(checks, gap),
@@ -1122,7 +1122,7 @@ def _reads_and_memory_rows(infos):
         s = _sklloss_record(info)
         if s is None or info["n"] < 100_000:
             continue
-        cell = f"{info['case']} {info['n']:.0e} x {info['p']:.0e}"
+        cell = f"{info['case']} {info['n']:.0e} x {info['p']:g}"
         if info["case"] not in NONSMOOTH:
             reads = [s.get("reads"), s.get("reads_1thread")]
             checks = [r <= MAX_READS for r in reads if r is not None]
