@@ -7,14 +7,18 @@ Every estimator of a case minimises (or approximates) the SAME objective
 (intercept unpenalised; alpha = 0 for quantile / absolute_error), with each
 peer's own parameters translated to it (see ``PEER NOTES`` in the output and
 benchmarks/README.md). Each solution is scored by the formulas of
-``_common.py`` (numpy / scipy, never sklloss code). Fits are interleaved
-(round-robin, order rotated each round) and the median is reported.
+``_common.py`` (numpy / scipy, never sklloss code). Every fit runs at the
+``--threads`` limit and again inside ``threadpool_limits(1)``; fits are
+interleaved (round-robin, order rotated each round) and the medians are
+reported, with the fit time in units of one ``X @ w`` (the "limit").
 
 Usage::
 
     python benchmarks/bench_fit.py                    # full run (tens of minutes)
-    python benchmarks/bench_fit.py --quick            # seconds; used by the tests
+    python benchmarks/bench_fit.py --quick            # ~1 minute; used by the tests
     python benchmarks/bench_fit.py --cases huber,log_loss --sizes 1e5x100 --repeat 5
+    python benchmarks/bench_fit.py --data informative --cases poisson --sizes 1e5x100
+    python benchmarks/bench_fit.py --cases log_loss_tfidf --sizes 1e5x1e4
     python benchmarks/bench_fit.py --output benchmarks/results/fit.md
 """
 
