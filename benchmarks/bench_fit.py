@@ -1053,6 +1053,10 @@ RATIO_GOALS = (
     (("quantile", "absolute_error"), ((100_000, 20),), "statsmodels QuantReg", 0.1),
     (("quantile", "absolute_error"), ((1_000_000, 20),), "statsmodels QuantReg", 0.2),
 )
+# the same, against the fastest matching peer that ended within GAP_TOL of the
+# best objective (at default tolerances the fastest LogisticRegression on
+# TF-IDF data stops ~1e-4 above the optimum)
+ACCURATE_GOALS = ((("log_loss_tfidf",), None, "LogisticRegression", 0.5),)
 NONSMOOTH = ("quantile", "absolute_error")
 MAX_READS = 12
 MAX_EXTRA_MEMORY = 0.5  # x the size of X
@@ -1064,11 +1068,13 @@ def _sklloss_record(info):
     return recs[0] if recs else None
 
 
-def _peer_time(info, prefix, suffix):
+def _peer_time(info, prefix, suffix, accurate=False):
     ts = [
         r["time" + suffix]
         for r in info["records"]
-        if r["name"].startswith(prefix) and r.get("time" + suffix) is not None
+        if r["name"].startswith(prefix)
+        and r.get("time" + suffix) is not None
+        and (not accurate or r["gap" + suffix] <= GAP_TOL)
     ]
     return min(ts) if ts else None
 
@@ -1093,12 +1099,15 @@ def _status(checks, gap):
     return "met" if ok else "MISSED"
 
 
-def _ratio_goal_rows(infos, cases, sizes, prefix, limit):
+def _ratio_goal_rows(infos, cases, sizes, prefix, limit, accurate=False):
     rows = []
+    label = f"<= {limit:g} x {prefix}"
+    if accurate:
+        label += f" at gap <= {GAP_TOL:g}"
     for info, s in _goal_cells(infos, cases, sizes):
         figures, checks = [], []
         for suffix in ("", "_1thread"):
-            peer = _peer_time(info, prefix, suffix)
+            peer = _peer_time(info, prefix, suffix, accurate)
             if s.get("time" + suffix) is None or peer is None:
                 figures.append("-" if peer else f"{prefix}: not run")
                 continue
@@ -1110,7 +1119,7 @@ def _ratio_goal_rows(infos, cases, sizes, prefix, limit):
         gap = s.get("gap_vs_best_peer")
         rows.append(
             [
-                f"<= {limit:g} x {prefix}",
+                label,
                 f"{info['case']} {info['n']:.0e} x {info['p']:g}",
                 *figures,
                 fmt_float(gap, ".1e"),
@@ -1150,6 +1159,8 @@ def goals_table(infos):
     rows = []
     for cases, sizes, prefix, limit in RATIO_GOALS:
         rows += _ratio_goal_rows(infos, cases, sizes, prefix, limit)
+    for cases, sizes, prefix, limit in ACCURATE_GOALS:
+        rows += _ratio_goal_rows(infos, cases, sizes, prefix, limit, accurate=True)
     rows += _reads_and_memory_rows(infos)
     if not rows:
         return ""
@@ -1363,7 +1374,8 @@ def main(argv=None):
     out.append(_params_table(infos))
     goals = goals_table(infos)
     if goals:
-        out.append(f"\n## Issue 14 goals (data: {args.data})\n\n" + goals)
+        data = ", ".join(sorted({i["data"] for i in infos}))
+        out.append(f"\n## Issue 14 goals (data: {data})\n\n" + goals)
     out.append("\n## Peer notes\n\n" + peer_notes(cases))
     _write(args, "".join(out), infos)
     return infos
