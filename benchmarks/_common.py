@@ -34,12 +34,15 @@ from scipy.special import logsumexp, xlogy
 __all__ = [
     "environment_header",
     "parse_sizes",
+    "DATA_KINDS",
+    "column_scales",
     "make_data",
     "per_sample_loss",
     "objective",
     "relative_gap",
     "time_call",
     "matvec_pair_time",
+    "read_time",
     "measure_memory",
     "markdown_table",
     "fmt_time",
@@ -119,6 +122,10 @@ def parse_sizes(text):
 # --------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------
+DATA_KINDS = ("default", "informative", "badly-scaled")
+N_INFORMATIVE = 20
+
+
 def _design(rng, n, p, sparse, density):
     if sparse:
         X = sp.random(
@@ -130,48 +137,114 @@ def _design(rng, n, p, sparse, density):
     return rng.standard_normal((n, p))
 
 
-def make_data(target, n, p, *, seed=0, sparse=False, density=0.01, n_classes=3):
-    """Seeded synthetic problem.
+def column_scales(p, seed=0):
+    """Factors ``10**u``, u evenly spaced over [-3, 3], in a seeded column order."""
+    return np.random.default_rng(seed + 1).permutation(np.logspace(-3, 3, p))
 
-    Parameters
-    ----------
-    target : {"gaussian", "outliers", "heteroscedastic", "binary",
-              "multiclass", "poisson"}
-        How y is drawn from the linear model ``X @ w_true + 0.5``.
-    n, p : int
-        Rows and columns of X (float64, C-contiguous; CSR when ``sparse``).
 
-    Returns
-    -------
-    X, y : arrays
-        y is float for regression targets, int 0/1 or 0..K-1 for classes.
+def _informative_design(target, n, p, seed, n_classes):
+    """make_classification / make_regression data with 20 informative columns.
+
+    Returns ``(X, y, None)`` for class targets (scikit-learn's labels, 2
+    classes for "binary", ``n_classes`` for "multiclass"; no redundant
+    columns) and ``(X, None, w)`` otherwise: make_regression's X and its
+    coefficients normalised to ``||w|| = 1``, so that ``X @ w`` has unit
+    variance as in the default generator.
     """
-    rng = np.random.default_rng(seed)
-    X = _design(rng, n, p, sparse, density)
-    w = rng.standard_normal(p) / math.sqrt(p)
+    from sklearn.datasets import make_classification, make_regression
+
+    k = min(N_INFORMATIVE, p)
+    if target in ("binary", "multiclass"):
+        X, y = make_classification(
+            n,
+            p,
+            n_informative=k,
+            n_redundant=0,
+            n_classes=2 if target == "binary" else n_classes,
+            random_state=seed,
+        )
+        return X, y.astype(np.int64), None
+    X, _, coef = make_regression(n, p, n_informative=k, coef=True, random_state=seed)
+    return X, None, coef / np.linalg.norm(coef)
+
+
+def _targets(rng, target, X, w, n_classes):
+    """Draw y from the linear model ``X @ w + 0.5`` (see :func:`make_data`)."""
+    n, p = X.shape
     raw = X @ w + 0.5
     if target == "gaussian":
-        y = raw + rng.standard_normal(n)
-    elif target == "outliers":  # 5 % gross outliers on top of unit noise
+        return raw + rng.standard_normal(n)
+    if target == "outliers":  # 5 % gross outliers on top of unit noise
         y = raw + rng.standard_normal(n)
         out = rng.random(n) < 0.05
         y[out] += rng.standard_normal(out.sum()) * 20
-    elif target == "heteroscedastic":
-        y = raw + (0.5 + np.abs(raw)) * rng.standard_t(3, n)
-    elif target == "binary":
-        y = (rng.random(n) < 1 / (1 + np.exp(-2 * raw))).astype(np.int64)
-    elif target == "multiclass":
+        return y
+    if target == "heteroscedastic":
+        return raw + (0.5 + np.abs(raw)) * rng.standard_t(3, n)
+    if target == "binary":
+        return (rng.random(n) < 1 / (1 + np.exp(-2 * raw))).astype(np.int64)
+    if target == "multiclass":
         W = rng.standard_normal((p, n_classes)) / math.sqrt(p)
         logits = 2 * (X @ W)
         logits -= logits.max(axis=1, keepdims=True)
         P = np.exp(logits)
         P /= P.sum(axis=1, keepdims=True)
         u = rng.random((n, 1))
-        y = (u > np.cumsum(P, axis=1)).sum(axis=1).clip(0, n_classes - 1)
-    elif target == "poisson":
-        y = rng.poisson(np.exp(0.5 * raw)).astype(np.float64)
-    else:
-        raise ValueError(f"unknown target {target!r}")
+        return (u > np.cumsum(P, axis=1)).sum(axis=1).clip(0, n_classes - 1)
+    if target == "poisson":
+        return rng.poisson(np.exp(0.5 * raw)).astype(np.float64)
+    raise ValueError(f"unknown target {target!r}")
+
+
+def make_data(
+    target,
+    n,
+    p,
+    *,
+    seed=0,
+    sparse=False,
+    density=0.01,
+    n_classes=3,
+    kind="default",
+):
+    """Seeded synthetic problem.
+
+    Parameters
+    ----------
+    target : {"gaussian", "outliers", "heteroscedastic", "binary",
+              "multiclass", "poisson"}
+        How y is drawn from the linear model ``X @ w_true + 0.5``: normal
+        noise; normal noise plus 5 % gross outliers (heavy tails for the
+        robust losses); Student-t(3) noise growing with ``|raw|``; logistic
+        labels; softmax labels; Poisson counts of mean ``exp(raw / 2)``.
+    n, p : int
+        Rows and columns of X (float64, C-contiguous; CSR when ``sparse``).
+    kind : {"default", "informative", "badly-scaled"}
+        "default": X ~ N(0, 1) and a dense ``w_true`` of norm ~1.
+        "informative": ``sklearn.datasets.make_classification`` for class
+        targets (20 informative columns, the rest noise) and, for the other
+        targets, make_regression's X with ``w_true`` nonzero on 20 columns
+        and the noise above. "badly-scaled": "informative" with column j of
+        X multiplied by ``column_scales(p)[j]`` (1e-3 .. 1e3) after y is
+        drawn, i.e. the same y with ``w_true / scale``.
+
+    Returns
+    -------
+    X, y : arrays
+        y is float for regression targets, int 0/1 or 0..K-1 for classes.
+    """
+    if kind not in DATA_KINDS:
+        raise ValueError(f"kind: expected one of {DATA_KINDS}, got {kind!r}")
+    rng = np.random.default_rng(seed)
+    if kind == "default" or sparse:
+        X = _design(rng, n, p, sparse, density)
+        w = rng.standard_normal(p) / math.sqrt(p)
+        return X, _targets(rng, target, X, w, n_classes)
+    X, y, w = _informative_design(target, n, p, seed, n_classes)
+    if y is None:
+        y = _targets(rng, target, X, w, n_classes)
+    if kind == "badly-scaled":
+        X *= column_scales(p, seed)
     return X, y
 
 
@@ -266,6 +339,25 @@ def matvec_pair_time(X, n_cols=1, repeat=9, seed=0):
         v = X.T @ g
         times.append(time.perf_counter() - t0)
         del z, v
+    return statistics.median(times)
+
+
+def read_time(X, n_cols=1, repeat=15, seed=0):
+    """Median time of one ``X @ w``: one read of X, the floor of one evaluation.
+
+    ``w`` is (p,), or (p, K) for ``n_cols = K`` (multinomial). A fit that
+    evaluates its objective and gradient must read X at least once per
+    evaluation; "X reads" in the tables = fit time / this time.
+    """
+    rng = np.random.default_rng(seed)
+    p = X.shape[1]
+    w = rng.standard_normal((p,) if n_cols == 1 else (p, n_cols))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        z = X @ w
+        times.append(time.perf_counter() - t0)
+        del z
     return statistics.median(times)
 
 
