@@ -331,6 +331,16 @@ def write_benchmarks(path, results_dir):
     results_dir = Path(results_dir)
     out = []
     for name, title, sections in [
+        (
+            "fit_key2.md",
+            "Issue-14 key cells, informative data, 2 threads and 1 thread",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
+            "fit_sparse.md",
+            "TF-IDF sparse data, 2 threads and 1 thread",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
         ("fit_key.md", "Key cells, all cores", ("Results", "Peer notes")),
         ("fit_key_threads1.md", "Key cells, one thread", ("Results",)),
         ("fit_key_tol1e-5.md", "Key cells, sklloss at tol=1e-5", ("Results",)),
