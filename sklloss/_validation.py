@@ -1,5 +1,7 @@
 """Input validation shared by the losses, the metrics and the estimators.
 
+One concept (the input checks every layer shares), hence one module above 500 lines.
+
 Every error names the parameter and the offending value, so that a user who
 passes a NaN, a negative weight or a probability of 1.3 knows at once which
 argument is wrong. Nothing here modifies its input.

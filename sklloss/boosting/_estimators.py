@@ -1,4 +1,8 @@
-"""LossBoostingRegressor / LossBoostingClassifier: gradient boosting for any loss."""
+"""LossBoostingRegressor / LossBoostingClassifier: gradient boosting for any loss.
+
+One concept (the two boosting estimators over one base class), hence one module
+above 500 lines.
+"""
 
 import numbers
 

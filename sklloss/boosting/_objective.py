@@ -1,5 +1,8 @@
 r"""Any sklloss loss as a LightGBM / XGBoost custom objective and metric.
 
+One concept (the LightGBM / XGBoost adapters of one loss object), hence one
+module above 500 lines.
+
 A boosting library asks its custom objective for two arrays per iteration:
 the per-sample first and second derivatives of the loss with respect to the
 raw score (``z``, the sum of the trees and the init score). The loss object

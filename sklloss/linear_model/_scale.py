@@ -1,5 +1,7 @@
 r"""The scale of a regression: how :class:`~sklloss.LossRegressor` is unit-free.
 
+One concept (the scale of a regression fit), hence one module above 500 lines.
+
 A fit with scale :math:`\sigma` minimises the stated objective on the target
 in units of :math:`\sigma`,
 

@@ -1,5 +1,8 @@
 """Solvers for :class:`~sklloss.linear_model._objective.LinearObjective`.
 
+One concept (the smooth solvers behind one result type), hence one module above
+500 lines.
+
 This module runs the smooth solvers (the exact solver of piecewise-linear
 losses, with its LP fallback, is :mod:`._exact`). Each solver takes
 an objective and a start ``theta0`` and returns a :class:`SolverResult`; an

@@ -1,5 +1,7 @@
 """The Loss base class: the one object every other layer of sklloss reads.
 
+One concept (the Loss base class and its conventions), hence one module above 500 lines.
+
 A loss declares what it is through class attributes (``kind``,
 ``is_smooth``, ``has_hessian``, ``is_piecewise_linear``, ``is_convex``,
 ``trainable``, ``multiclass``); estimators read these flags and never switch

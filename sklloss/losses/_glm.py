@@ -1,5 +1,7 @@
 r"""Deviances of the Tweedie family (Poisson, Gamma, Tweedie) with a log link.
 
+One concept (the Tweedie deviance family), hence one module above 500 lines.
+
 The raw prediction is ``z = log(mu)`` and ``y_pred = mu = exp(z)``. The
 per-sample value is the *unit deviance* exactly as
 :func:`sklearn.metrics.mean_tweedie_deviance` averages it (no factor 1/2

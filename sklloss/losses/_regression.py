@@ -1,5 +1,7 @@
 """Regression losses of the residual ``r = y_true - raw_prediction`` (identity link).
 
+One concept (the losses of the residual), hence one module above 500 lines.
+
 Every loss here is a function of the residual alone. Derivatives are taken
 with respect to the raw prediction ``z``, so ``d r / d z = -1``: the gradient
 of ``rho(r)`` is ``-rho'(r)`` and the Hessian is ``rho''(r)``.

@@ -1,5 +1,8 @@
 """Metrics of the classification and distribution losses, made from the loss classes.
 
+One concept (the classification and distribution metrics; most of its lines are
+their docstrings), hence one module above 500 lines.
+
 Each metric is the weighted mean of its loss object's per-sample value, read
 through the loss's one input check (``sklloss/losses/_checks.py``, the check
 of :meth:`Loss.__call__ <sklloss.losses.Loss.__call__>`); a metric that takes

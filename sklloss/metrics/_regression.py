@@ -1,5 +1,8 @@
 r"""Metrics of the regression losses, made from the loss classes.
 
+One concept (the regression metrics; most of its lines are their docstrings),
+hence one module above 500 lines.
+
 Each metric is built by ``_mean_metric`` from its loss class: the
 signature (the data, ``sample_weight``, the loss's parameters with their
 defaults, ``multioutput``), the docstring (the formula and notes below, the
