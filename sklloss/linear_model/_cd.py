@@ -55,15 +55,7 @@ import scipy.linalg
 from scipy import sparse
 from scipy.linalg.blas import daxpy
 
-from ._prox_newton import (
-    _EPS,
-    _convexify,
-    _Result,
-    _sign_step,
-    _with_l1,
-    _WorkingSets,
-    kkt_violation,
-)
+from ._prox_newton import _EPS, _sign_step, kkt_violation, prox_newton
 
 __all__ = ["cd_prox_newton", "use_cd"]
 
@@ -396,27 +388,6 @@ def _line_search(F_of, x, F, g, lam, A, coords, tol_in):
     return None
 
 
-def _step(objective, Xc, F_of, x, F, g, lam, ws, viol, mu, tol_in):
-    """One damped proximal Newton step; ``(step or None, coords, features, mu)``."""
-    coords, features = ws.choose(x, viol)
-    H = working_set_hessian(objective, x, features, Xc)
-    if not objective.loss.is_convex:
-        mu = max(mu, _convexify(H))
-    scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
-    g_max = float(np.max(np.abs(g[coords]), initial=0.0))
-    if scale <= 1e-12 * (1 + g_max):  # no curvature: damp to a unit step
-        mu = max(mu, g_max)
-        scale = max(scale, g_max)
-    while True:
-        A = H + mu * np.eye(H.shape[0]) if mu else H
-        step = _line_search(F_of, x, F, g, lam, A, coords, tol_in)
-        if step is not None:
-            return step, features, mu, scale
-        mu = max(10 * mu, 1e-6 * scale)
-        if mu > 1e12 * scale:
-            return None, features, mu, scale
-
-
 def cd_prox_newton(objective, theta0, *, max_iter, tol, printer):
     """Minimise the L1 / elastic-net objective of a sparse X (see module notes).
 
@@ -441,57 +412,22 @@ def cd_prox_newton(objective, theta0, *, max_iter, tol, printer):
         With ``theta``, ``n_iter``, ``converged`` and ``message`` (no warning
         is raised here).
     """
-    m = objective.n_coef
-    lam = np.zeros(objective.n_params)
-    lam[:m] = objective.l1_weights
-    F_of = _with_l1(objective, lam)
-    ws = _WorkingSets(objective)
-    ws.n_new = max(ws.n_new, _FIRST_NEW_FEATURES)
-    x = np.array(theta0, dtype=np.float64)
-    F, g = F_of(x)
-    if np.isfinite(F) and 0 < abs(F) < 1:
-        tol = tol * abs(F)
-    mu = 0.0
-    worst = np.inf
     Xc = _column_layout(objective.X)
-    for it in range(1, max_iter + 1):
-        if not (np.isfinite(F) and np.all(np.isfinite(g))):
-            return _Result(x, it, False, "the objective or its gradient is not finite")
-        viol = kkt_violation(x, g, lam)
-        worst = float(np.max(viol, initial=0.0))
-        printer(it - 1, F, viol)
-        if worst <= tol:
-            return _Result(x, it, True, "KKT conditions hold")
-        # inexact Newton: the model to a fraction of the current violation
-        tol_in = max(0.1 * tol, min(0.1, worst) * worst)
-        step, features, mu, scale = _step(
-            objective, Xc, F_of, x, F, g, lam, ws, viol, mu, tol_in
-        )
-        if step is None:
-            return _Result(
-                x,
-                it,
-                False,
-                "the line search failed with the L1 optimality (KKT) "
-                f"conditions violated by {worst:.2e} > tol={tol:g}",
-            )
-        x_new, F_new, g_new, t, tiny = step
-        if tiny:
-            new_worst = float(np.max(kkt_violation(x_new, g_new, lam), initial=0.0))
-            if new_worst >= worst:
-                printer(it, F, viol)
-                return _Result(x, it, True, "objective at rounding level")
-        if t < 1 and features is not None:
-            ws.grow()
-        mu = mu / 10 if (t == 1 and mu > 1e-6 * scale) else (0.0 if t == 1 else mu)
-        x, F, g = x_new, F_new, g_new
-    worst = float(np.max(kkt_violation(x, g, lam), initial=0.0))
-    if worst <= tol:
-        return _Result(x, max_iter, True, "KKT conditions hold")
-    return _Result(
-        x,
-        max_iter,
-        False,
-        f"max_iter={max_iter} reached with the L1 optimality (KKT) conditions "
-        f"violated by {worst:.2e} > tol={tol:g}",
+
+    def hessian(theta, coords, features):
+        return working_set_hessian(objective, theta, features, Xc)
+
+    def line_search(F_of, x, F, g, lam, H, coords, mu, tol_in):
+        A = H + mu * np.eye(H.shape[0]) if mu else H
+        return _line_search(F_of, x, F, g, lam, A, coords, tol_in)
+
+    return prox_newton(
+        objective,
+        theta0,
+        max_iter=max_iter,
+        tol=tol,
+        printer=printer,
+        hessian=hessian,
+        line_search=line_search,
+        first_new=_FIRST_NEW_FEATURES,
     )

@@ -328,7 +328,17 @@ def _with_l1(objective, lam):
     return F
 
 
-def prox_newton(objective, theta0, *, max_iter, tol, printer):
+def prox_newton(
+    objective,
+    theta0,
+    *,
+    max_iter,
+    tol,
+    printer,
+    hessian=None,
+    line_search=None,
+    first_new=0,
+):
     """Minimise the L1 / elastic-net objective by proximal Newton.
 
     Parameters
@@ -345,6 +355,16 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
         when that is below 1).
     printer : callable (iteration, objective, violations)
         Progress reporter.
+    hessian : callable (theta, coords, features) -> ndarray, default=None
+        The working set's Hessian (default: the working sets' own, dense
+        products). The sparse coordinate-descent variant (``_cd.py``) passes
+        its own, formed from the sparse columns.
+    line_search : callable, default=None
+        ``line_search(F_of, x, F, g, lam, H, coords, mu, tol_in)`` -> step or
+        None: the model's solution and the backtracking along it (default:
+        :func:`_line_search`).
+    first_new : int, default=0
+        At least this many features enter the first working set.
 
     Returns
     -------
@@ -357,6 +377,9 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
     lam[:m] = objective.l1_weights
     F_of = _with_l1(objective, lam)
     ws = _WorkingSets(objective)
+    ws.n_new = max(ws.n_new, first_new)
+    hessian = ws.hessian if hessian is None else hessian
+    line_search = _line_search if line_search is None else line_search
     x = np.array(theta0, dtype=np.float64)
     F, g = F_of(x)
     # The test is relative to the objective's size when that is below 1
@@ -372,34 +395,22 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
         printer(it - 1, F, viol)
         if worst <= tol:
             return _Result(x, it, True, "KKT conditions hold")
-        coords, features = ws.choose(x, viol)
-        H = ws.hessian(x, coords, features)
-        if not objective.loss.is_convex:
-            mu = max(mu, _convexify(H))
-        scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
-        g_max = float(np.max(np.abs(g[coords]), initial=0.0))
-        if scale <= 1e-12 * (1 + g_max):
-            # no curvature at all (huber with every residual beyond delta
-            # and no L2 term): the model is linear, so damp it to a step of
-            # about one standardised unit; the line search does the rest
-            mu = max(mu, g_max)
-            scale = max(scale, g_max)
         # inexact Newton: the model is solved to a fraction of the current
         # violation (superlinear), never below what the KKT test asks
         tol_in = max(0.1 * tol, min(0.1, worst) * worst)
-        while True:
-            step = _line_search(F_of, x, F, g, lam, H, coords, mu, tol_in)
-            if step is not None:
-                break
-            mu = max(10 * mu, 1e-6 * scale)
-            if mu > 1e12 * scale:
-                return _Result(
-                    x,
-                    it,
-                    False,
-                    "the line search failed with the L1 optimality (KKT) "
-                    f"conditions violated by {worst:.2e} > tol={tol:g}",
-                )
+        coords, features = ws.choose(x, viol)
+        H = hessian(x, coords, features)
+        step, mu, scale = _damped_step(
+            objective, line_search, F_of, x, F, g, lam, H, coords, mu, tol_in
+        )
+        if step is None:
+            return _Result(
+                x,
+                it,
+                False,
+                "the line search failed with the L1 optimality (KKT) "
+                f"conditions violated by {worst:.2e} > tol={tol:g}",
+            )
         x_new, F_new, g_new, t, tiny = step
         if tiny:
             new_worst = float(np.max(kkt_violation(x_new, g_new, lam), initial=0.0))
@@ -422,6 +433,27 @@ def prox_newton(objective, theta0, *, max_iter, tol, printer):
         f"max_iter={max_iter} reached with the L1 optimality (KKT) conditions "
         f"violated by {worst:.2e} > tol={tol:g}",
     )
+
+
+def _damped_step(objective, line_search, F_of, x, F, g, lam, H, coords, mu, tol_in):
+    """``(step or None, mu, scale)``: the line search, damped until it succeeds."""
+    if not objective.loss.is_convex:
+        mu = max(mu, _convexify(H))
+    scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-12)
+    g_max = float(np.max(np.abs(g[coords]), initial=0.0))
+    if scale <= 1e-12 * (1 + g_max):
+        # no curvature at all (huber with every residual beyond delta and no
+        # L2 term): the model is linear, so damp it to a step of about one
+        # standardised unit; the line search does the rest
+        mu = max(mu, g_max)
+        scale = max(scale, g_max)
+    while True:
+        step = line_search(F_of, x, F, g, lam, H, coords, mu, tol_in)
+        if step is not None:
+            return step, mu, scale
+        mu = max(10 * mu, 1e-6 * scale)
+        if mu > 1e12 * scale:
+            return None, mu, scale
 
 
 def _convexify(H):
