@@ -208,3 +208,31 @@ def test_parse_sizes():
     assert common.parse_sizes("1e3x20, 2e5x100") == [(1000, 20), (200_000, 100)]
     with pytest.raises(ValueError, match="sizes"):
         common.parse_sizes("1000")
+
+
+@pytest.mark.parametrize(
+    "data, cases",
+    [("badly-scaled", "log_loss,huber"), ("default", "log_loss_tfidf")],
+    ids=["badly-scaled", "tfidf"],
+)
+def test_bench_fit_new_generators_reach_best_peer_objective(tmp_path, data, cases):
+    # issue 14's second generator (columns scaled 1e-3..1e3) and the TF-IDF CSR
+    # cases, small: the harness runs them and sklloss ends at an objective no
+    # worse than the best peer's
+    out_md, out_json = tmp_path / "out.md", tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_fit.py"), "--data", data]
+        + ["--cases", cases, "--sizes", "2000x50", "--repeat", "1", "--no-memory"]
+        + ["--no-single-thread", "--output", str(out_md), "--json", str(out_json)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    infos = json.loads(out_json.read_text())
+    assert {i["case"] for i in infos} == set(cases.split(","))
+    for info in infos:
+        (rec,) = [r for r in info["records"] if r.get("sklloss")]
+        assert "error" not in rec and "skipped" not in rec, rec
+        assert rec["gap_vs_best_peer"] <= OBJECTIVE_TOL, (info["case"], rec)
