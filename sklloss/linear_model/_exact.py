@@ -112,6 +112,9 @@ __all__ = ["fit_piecewise_linear"]
 # Rows per block when forming X^T diag(q) X for a dense X: bounds the
 # temporary to ~ _CHUNK x p floats instead of a copy of X.
 _CHUNK = 8192
+# Rows per block of the interior point's elementwise updates: their
+# temporaries are ~ _ROWS floats each instead of n.
+_ROWS = 16384
 # Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
 # and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
@@ -290,11 +293,19 @@ class _Problem:
         out = x_dot(self.X, theta[: self.p] / self.col)
         if self.fit_intercept:
             out += theta[self.p]
-        return self.d * out
+        out *= self.d
+        return out
 
     def rmatvec(self, v):
-        dv = self.d * v
         out = np.empty(self.n_theta)
+        if np.ndim(self.d) == 0:
+            # d = -1: X^T (d v) = d X^T v exactly (a sign), without a copy of v
+            out[: self.p] = xt_dot(self.X, v, col=self.col)
+            out[: self.p] *= self.d
+            if self.fit_intercept:
+                out[self.p] = self.d * v.sum()
+            return out
+        dv = self.d * v
         out[: self.p] = xt_dot(self.X, dv, col=self.col)
         if self.fit_intercept:
             out[self.p] = dv.sum()
@@ -419,8 +430,10 @@ class _Problem:
             ``cost @ f(u) + lam1 * ||w||_1 + lam2 / 2 * ||w||^2`` in the scaled
             problem.
         """
-        u = self.matvec(theta) + self.e
-        f = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
+        f = self.matvec(theta)
+        f += self.e
+        for rows in _blocks(self.n):  # f(u) in u's buffer
+            f[rows] = np.max(f[rows, None] * self.slopes + self.offsets, axis=1)
         w = theta[: self.p]
         return float(
             self.cost @ f + self.lam1w @ np.abs(w) + 0.5 * (self.lam2w * w) @ w
@@ -453,14 +466,29 @@ class _Problem:
 # --------------------------------------------------------------------------
 # interior point
 # --------------------------------------------------------------------------
+def _blocks(m):
+    """Slices of at most ``_ROWS`` consecutive rows covering ``range(m)``."""
+    return [slice(lo, min(lo + _ROWS, m)) for lo in range(0, m, _ROWS)]
+
+
+def _part(v, rows):
+    """``v[rows]`` for a vector, ``v`` itself for a scalar."""
+    return v if np.ndim(v) == 0 else v[rows]
+
+
 class _Group:
     """Rows m sharing the pieces (a, c): constraints a_k l_m + c_k <= t_m.
 
-    The iterate is kept as ``l = L theta + e`` (recomputed from theta), the
-    slacks ``s`` and the duals ``z``, piece-major arrays of shape (K, m); the
-    epigraph variables ``t = s + a l + c`` never need storing because the
-    Newton steps keep ``a_k l + c_k + s_k - t = 0`` (the start is feasible),
-    so that ``ds_k = dt - a_k dl``. Memory per row: 2K + a few floats.
+    The iterate is kept as the slacks ``s`` and the duals ``z``, piece-major
+    arrays of shape (K, m), and ``l = L theta + e`` (recomputed from theta
+    after each step, dropped during it); the epigraph variables
+    ``t = s + a l + c`` never need storing because the Newton steps keep
+    ``a_k l + c_k + s_k - t = 0`` (the start is feasible), so that
+    ``ds_k = dt - a_k dl``. Everything else a step needs per row (the row
+    sums of ``W = z / s``, the dual residual ``cost - sum_k z``, ``dt``) is
+    recomputed from ``s`` and ``z`` in blocks of ``_ROWS`` rows where it is
+    used: at the peak of a step only ``s``, ``z``, the complementarity
+    residual, ``ds`` (K floats per row each) and ``dl`` are n-sized.
     """
 
     def __init__(self, slopes, offsets, cost, e, matvec, rmatvec):
@@ -471,14 +499,24 @@ class _Group:
         self.matvec = matvec
         self.rmatvec = rmatvec
         self.K = len(slopes)
+        self.ell = None
 
     def pieces(self, ell):
         return np.array([self.a[k] * ell + self.c[k] for k in range(self.K)])
 
+    def line(self, theta):
+        """``l = L theta + e`` (a new array)."""
+        ell = self.matvec(theta)
+        ell += self.e
+        return ell
+
     def start(self, theta):
-        self.ell = self.matvec(theta) + self.e
+        self.ell = self.line(theta)
         vals = self.pieces(self.ell)
-        self.s = vals.max(axis=0) + 1.0 - vals  # t = max + 1, s >= 1
+        top = vals.max(axis=0)
+        top += 1.0
+        self.s = np.subtract(top, vals, out=vals)  # t = max + 1, s >= 1
+        del top
         self.z = np.empty_like(vals)
         self.z[:] = self.cost / self.K
 
@@ -490,7 +528,10 @@ class _Group:
         float
             The group's primal objective term.
         """
-        return float(self.cost @ np.max(self.pieces(self.ell), axis=0))
+        f = np.empty(len(self.ell))
+        for rows in _blocks(len(f)):
+            f[rows] = np.max(self.pieces(self.ell[rows]), axis=0)
+        return float(self.cost @ f)
 
     def dual_value(self):
         # sum_mk z_mk (a_k e_m + c_k), e a vector or a scalar
@@ -498,35 +539,50 @@ class _Group:
         return float(np.sum(ze * self.e) + self.z.sum(axis=1) @ self.c)
 
     def residuals(self):
-        """Dual residuals: ``cost - sum_k z`` (stored) and ``L^T (a . z)``.
+        """Dual residuals: ``cost - sum_k z`` (its largest size) and ``L^T (a . z)``.
 
         Returns
         -------
         ndarray of shape (n_theta,)
             ``L^T (a . z)``, the group's part of the dual residual in ``theta``;
-            ``cost - sum_k z`` is stored as ``self.r_t``.
+            ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
         """
-        self.r_t = self.cost - self.z.sum(axis=0)
+        r_t = self.z.sum(axis=0)
+        np.subtract(self.cost, r_t, out=r_t)
+        self.r_t_max = max(float(np.max(r_t)), -float(np.min(r_t)))
+        del r_t
         return self.rmatvec(self.a @ self.z)
 
+    def _terms(self, rows, r_c):
+        """``(P0, P1, R0, r_t)`` on the given rows.
+
+        ``P0 = sum_k W_k``, ``P1 = sum_k a_k W_k`` (``W = z / s``),
+        ``R0 = -sum_k r_c / s`` (``-sum_k z`` when ``r_c`` is None) and
+        ``r_t = cost - sum_k z``.
+        """
+        z, s = self.z[:, rows], self.s[:, rows]
+        W = z / s
+        Rk = z if r_c is None else r_c[:, rows] / s
+        r_t = _part(self.cost, rows) - z.sum(axis=0)
+        return W.sum(axis=0), self.a @ W, -Rk.sum(axis=0), r_t, Rk
+
     def prepare(self):
-        """Row sums of W = z / s and the row weights q of the reduced system.
+        """Row weights q of the reduced system.
 
         Returns
         -------
         ndarray of shape (m,)
-            The weights ``q_m`` of the group's rows in the reduced system; the row
-            sums ``P0``, ``P1`` are stored for :meth:`rhs` and :meth:`back`.
+            The weights ``q_m`` of the group's rows in the reduced system.
         """
-        W = self.z / self.s
-        self.P0 = W.sum(axis=0)
-        self.P1 = self.a @ W
-        # q = P2 - P1^2 / P0 written as a sum of non-negative terms
-        q = np.zeros(W.shape[1])
-        for k in range(self.K):
-            for j in range(k + 1, self.K):
-                q += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
-        q /= self.P0
+        q = np.zeros(self.z.shape[1])
+        for rows in _blocks(len(q)):
+            W = self.z[:, rows] / self.s[:, rows]
+            qb = q[rows]
+            # q = P2 - P1^2 / P0 written as a sum of non-negative terms
+            for k in range(self.K):
+                for j in range(k + 1, self.K):
+                    qb += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
+            qb /= W.sum(axis=0)
         return q
 
     def rhs(self, r_c):
@@ -544,13 +600,12 @@ class _Group:
             The group's contribution to the right-hand side of the reduced
             system.
         """
-        if r_c is None:
-            Rk = self.z  # r_c / s
-        else:
-            Rk = r_c / self.s
-        self.R0 = -Rk.sum(axis=0)
-        R1 = -(self.a @ Rk)
-        return self.rmatvec(R1 - self.P1 * (self.R0 - self.r_t) / self.P0)
+        v = np.empty(self.z.shape[1])
+        for rows in _blocks(len(v)):
+            P0, P1, R0, r_t, Rk = self._terms(rows, r_c)
+            R1 = -(self.a @ Rk)
+            v[rows] = R1 - P1 * (R0 - r_t) / P0
+        return self.rmatvec(v)
 
     def back(self, dtheta, r_c):
         """Directions (ds, dz) of the slacks and duals for the step dtheta.
@@ -573,27 +628,31 @@ class _Group:
             Direction of the duals.
         """
         dl = self.matvec(dtheta)
-        dt = (self.P1 * dl + self.R0 - self.r_t) / self.P0
         ds = np.empty_like(self.s)
-        for k in range(self.K):  # ds_k = dt - a_k dl
-            np.multiply(dl, -self.a[k], out=ds[k])
-            ds[k] += dt
-        del dl, dt
-        # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
-        if r_c is None:
-            dz = self.s * self.z
-        else:
-            dz = r_c
-        for k in range(self.K):
-            dz[k] += self.z[k] * ds[k]
-            dz[k] /= self.s[k]
-        np.negative(dz, out=dz)
+        dz = np.empty_like(self.s) if r_c is None else r_c
+        for rows in _blocks(len(dl)):
+            P0, P1, R0, r_t, _ = self._terms(rows, r_c)
+            dt = (P1 * dl[rows] + R0 - r_t) / P0
+            s, z, dsb, dzb = self.s[:, rows], self.z[:, rows], ds[:, rows], dz[:, rows]
+            for k in range(self.K):  # ds_k = dt - a_k dl
+                np.multiply(dl[rows], -self.a[k], out=dsb[k])
+                dsb[k] += dt
+            # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
+            if r_c is None:
+                np.multiply(s, z, out=dzb)
+            dzb += z * dsb
+            dzb /= s
+            np.negative(dzb, out=dzb)
         return ds, dz
 
 
 def _max_step(v, dv):
     """Largest step a with v + a dv >= 0 (v > 0), as 1 / max(-dv / v)."""
-    worst = max(float(np.max(-dv[k] / v[k])) for k in range(len(v)))
+    blocks = _blocks(v.shape[1])
+    worst = max(
+        float(np.max([np.max(-dv[k, rows] / v[k, rows]) for rows in blocks]))
+        for k in range(len(v))
+    )
     return np.inf if worst <= 0 else 1.0 / worst
 
 
@@ -624,7 +683,7 @@ def _ipm_groups(prob):
     if prob.lam1 > 0:
 
         def l1_matvec(theta):
-            return theta[:p]
+            return theta[:p].copy()
 
         def l1_rmatvec(v):
             out = np.zeros(nt)
@@ -652,7 +711,7 @@ def _ipm_measures(prob, theta, groups, qdiag, n_cons):
         1.0, float(np.max(np.abs(r_theta - qdiag * theta)))
     )
     for g in groups:
-        dual_inf = max(dual_inf, float(np.max(np.abs(g.r_t))) / float(np.max(g.cost)))
+        dual_inf = max(dual_inf, g.r_t_max / float(np.max(g.cost)))
     return r_theta, pobj, rel_gap, dual_inf, mu
 
 
@@ -670,6 +729,8 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
     Raises ``LinAlgError`` when the normal matrix is not positive definite.
     """
     is_lp = prob.lam2 == 0
+    for g in groups:
+        g.ell = None  # not used by the step, recomputed at its end
     diag = qdiag.copy()
     for g in groups[1:]:
         diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
@@ -686,12 +747,16 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
     mu_aff = 0.0
     r_cs = []
     for g, (ds, dz) in zip(groups, dirs, strict=True):
-        for k in range(g.K):  # row by row: n-sized temporaries only
-            mu_aff += float(np.vdot(g.s[k] + ap * ds[k], g.z[k] + ad * dz[k]))
-        ds *= dz  # Mehrotra's second-order term, in place
-        r_c = g.s * g.z
-        r_c += ds
-        r_cs.append(r_c)
+        for k in range(g.K):  # in blocks: small temporaries only
+            for rows in _blocks(ds.shape[1]):
+                s_aff = g.s[k, rows] + ap * ds[k, rows]
+                mu_aff += float(np.vdot(s_aff, g.z[k, rows] + ad * dz[k, rows]))
+        # r_c = s * z + ds * dz (Mehrotra's second-order term) in ds's buffer
+        ds *= dz
+        for k in range(g.K):
+            for rows in _blocks(ds.shape[1]):
+                ds[k, rows] += g.s[k, rows] * g.z[k, rows]
+        r_cs.append(ds)
     del dirs, ds, dz
     sigma = (mu_aff / n_cons / mu) ** 3 if mu > 0 else 0.0
     # corrector: r_c = s * z + ds_aff * dz_aff - sigma * mu
@@ -709,8 +774,9 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
         g.s += ds
         dz *= ad
         g.z += dz
-        g.ell = g.matvec(theta) + g.e
-        del g.P0, g.P1, g.R0  # per-iteration arrays: free them early
+    del dirs, ds, dz
+    for g in groups:
+        g.ell = g.line(theta)
     return theta
 
 
@@ -1063,6 +1129,7 @@ def fit_piecewise_linear(
         X = np.asarray(X)
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     prob = _Problem(X, np.asarray(y), sw, loss, alpha, l1_ratio, fit_intercept)
+    del sw  # prob.cost holds what is needed: one n-vector less
     gap_tol = min(float(tol), 1e-10)
     use_highs = prob.lam2 == 0 and prob.sparse and prob.p > _MAX_DENSE_NORMAL
 
