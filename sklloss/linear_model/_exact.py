@@ -453,10 +453,9 @@ class _Problem:
             problem.
         """
         f = self.matvec(theta)
-        for rows in _blocks(self.n):
-            f[rows] += self.offset(rows)
-        for rows in _blocks(self.n):  # f(u) in u's buffer
-            f[rows] = np.max(f[rows, None] * self.slopes + self.offsets, axis=1)
+        for rows in _blocks(self.n):  # f(u) in the buffer of u
+            u = f[rows] + self.offset(rows)
+            f[rows] = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
         w = theta[: self.p]
         return float(
             _weighted_sum(self.cost, f)
