@@ -300,17 +300,40 @@ class _Problem:
             self.lam2w = np.where(pinned, float(has_l2), self.lam2w)
 
     def offset(self, rows=None):
-        """``e`` on the given slice or index array of rows (all if None).
+        """``e`` on the given rows: ``y / sigma`` (regression) or 0.0 (margin).
 
-        ``y / sigma`` for regression, computed where used rather than kept as
-        one more n-vector (the same values); 0.0 for a margin loss.
+        Computed where used rather than kept as one more n-vector (the same
+        values).
+
+        Parameters
+        ----------
+        rows : slice or ndarray of int, default=None
+            Rows to return; None for all.
+
+        Returns
+        -------
+        ndarray or float
+            ``e[rows]``, or 0.0 for a margin loss.
         """
         if self._y is None:
             return 0.0
         return (self._y if rows is None else self._y[rows]) / self.sigma
 
     def matvec(self, theta, rows=None):
-        """``l - e = d (X w + b)``, on the given slice of rows (all if None)."""
+        """``l - e = d (X w + b)`` on a slice of rows.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters ``(w, b)`` (``b`` only with an intercept).
+        rows : slice, default=None
+            Rows to compute; None for all.
+
+        Returns
+        -------
+        ndarray
+            ``d (X w + b)`` on those rows, a new float64 array.
+        """
         X = self.X if rows is None else self.X[rows]
         out = x_dot(X, theta[: self.p] / self.col)
         if self.fit_intercept:
@@ -529,7 +552,18 @@ class _Group:
         return np.array([self.a[k] * ell + self.c[k] for k in range(self.K)])
 
     def line(self, theta):
-        """``l = L theta + e`` (a new array)."""
+        """``l = L theta + e``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters.
+
+        Returns
+        -------
+        ndarray of shape (m,)
+            The linear forms of the group's rows, a new array.
+        """
         ell = self.matvec(theta)
         for rows in _blocks(len(ell)):
             ell[rows] += self.offset(rows)
