@@ -262,6 +262,51 @@ def test_hinge_l2_matches_svc(alpha, weighted):
 
 
 # ---------------------------------------------- data representations
+# ---------------------------------------- row blocks of the interior point
+# The elementwise updates, the LP vertex rows (merged across blocks) and the
+# KKT row check run in blocks of _exact._ROWS rows; tiny blocks put block
+# edges everywhere on the small problems below.
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_small_row_blocks_quantile_matches_quantile_regressor(monkeypatch, weighted):
+    monkeypatch.setattr(_exact, "_ROWS", 7)
+    X, y = make_regression(120, 5, seed=3)
+    sw = np.random.default_rng(4).uniform(0.2, 3.0, len(y)) if weighted else None
+    coef, b, _ = fit(quantile(0.2), X, y, sw, alpha=0.02)
+    ref = QuantileRegressor(quantile=0.2, alpha=0.02, solver="highs")
+    ref.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(coef, ref.coef_, atol=1e-6, rtol=1e-6)
+    assert b == pytest.approx(ref.intercept_, abs=1e-6)
+    np.testing.assert_array_equal(coef == 0, ref.coef_ == 0)
+    # the exact finish found a vertex: a row on the kink per free unknown
+    on_kink = np.abs(y - X @ coef - b) <= 1e-12 * np.max(np.abs(y))
+    assert on_kink.sum() >= np.count_nonzero(coef) + 1
+
+
+def test_small_row_blocks_hinge_l2_matches_svc(monkeypatch):
+    monkeypatch.setattr(_exact, "_ROWS", 7)
+    X, y = make_binary(200, 4, seed=13)
+    sw = np.random.default_rng(14).integers(1, 4, len(y)).astype(float)
+    coef, b, _ = fit(HINGE, X, y, sw, alpha=1e-2, l1_ratio=0.0, max_iter=200)
+    svc = SVC(kernel="linear", C=1.0 / (1e-2 * sw.sum()), tol=1e-12, max_iter=-1)
+    svc.fit(X, y, sample_weight=sw)
+    ours = objective(HINGE, X, y, sw, coef, b, 1e-2, 0.0)
+    theirs = objective(HINGE, X, y, sw, svc.coef_[0], svc.intercept_[0], 1e-2, 0.0)
+    assert ours <= theirs + 1e-12
+    np.testing.assert_allclose(coef, svc.coef_[0], rtol=1e-3, atol=1e-4)
+
+
+def test_small_row_blocks_epsilon_insensitive_matches_slsqp(monkeypatch):
+    monkeypatch.setattr(_exact, "_ROWS", 3)
+    X, y = data_for(EPS_INS, n=20, p=3, seed=11)
+    sw = np.random.default_rng(12).uniform(0.5, 2.0, len(y))
+    coef, b, _ = fit(EPS_INS, X, y, sw, alpha=0.05, l1_ratio=0.5)
+    ref_w, ref_b = slsqp_reference(EPS_INS, X, y, sw, 0.05, 0.5, True)
+    ours = objective(EPS_INS, X, y, sw, coef, b, 0.05, 0.5)
+    theirs = objective(EPS_INS, X, y, sw, ref_w, ref_b, 0.05, 0.5)
+    assert ours <= theirs + 1e-10
+    np.testing.assert_allclose(coef, ref_w, atol=1e-5)
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize(
     "loss", [quantile(0.3), HINGE], ids=_ids([quantile(0.3), HINGE])

@@ -81,11 +81,14 @@ Per iteration: one ``X @ v``, two ``X.T @ v``, the weighted Gram matrix in
 row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
 iterations. BLAS is limited to one thread inside the solver: its products
 are thin, and OpenBLAS threads woken for them wait longer than they compute.
-Working memory is about ``2K + 6`` floats per row for a K-piece loss (about
-one copy of X at p = 20 for two pieces); a float32 X is not converted: the
-products read it in float64 blocks. For wide X (``n < p``, ``p > 2000``)
-with an L2 part the normal system is solved through Woodbury's identity on
-an ``n x n`` matrix.
+Working memory at the peak of a step is ``4K`` floats per row for a K-piece
+loss (slacks, duals, the complementarity residual and the slack direction),
+plus one for the per-row costs when the sample weights differ: every other
+per-row quantity (the row sums of ``z / s``, ``dt``, ``dl``, the offsets
+``y / sigma``) is recomputed in blocks of ``_ROWS`` rows where it is used. A
+float32 X is not converted: the products read it in float64 blocks. For
+wide X (``n < p``, ``p > 2000``) with an L2 part the normal system is solved
+through Woodbury's identity on an ``n x n`` matrix.
 
 .. rubric:: Fallback
 
@@ -112,6 +115,9 @@ __all__ = ["fit_piecewise_linear"]
 # Rows per block when forming X^T diag(q) X for a dense X: bounds the
 # temporary to ~ _CHUNK x p floats instead of a copy of X.
 _CHUNK = 8192
+# Rows per block of the interior point's elementwise updates: their
+# temporaries are ~ _ROWS floats each instead of n.
+_ROWS = 16384
 # Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
 # and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
@@ -173,6 +179,11 @@ def _at(v, idx):
     return v[idx]
 
 
+def _weighted_sum(cost, f):
+    """``cost @ f`` for a vector of costs or one cost shared by every row."""
+    return float(cost @ f) if np.ndim(cost) else cost * float(np.sum(f))
+
+
 def _rms(y, weights):
     """Weighted root mean square of ``y``, without overflow (1.0 if zero).
 
@@ -221,14 +232,16 @@ class _Problem:
         self.fit_intercept = bool(fit_intercept)
         self.n_theta = self.p + self.fit_intercept
         y = np.asarray(y, dtype=np.float64)
-        self.cost = sw * (self.n / sw.sum())
+        cost = sw * (self.n / sw.sum())
         self.total_weight = float(sw.sum())
+        # equal weights: one number instead of an n-vector (the same values)
+        self.cost = float(cost[0]) if np.all(sw == sw[0]) else cost
 
         slopes, offsets, breaks = _upper_envelope(loss.convex_pieces)
         if loss.kind == "regression":
             self.d = -1.0  # a scalar: one n-vector less
-            self.sigma = _rms(y, self.cost)
-            self.e = y / self.sigma
+            self.sigma = _rms(y, cost)
+            self._y = y  # e = y / sigma, computed where used (offset)
         elif loss.kind == "margin":
             if not np.all((y == 0) | (y == 1)):
                 raise ValueError(
@@ -237,7 +250,7 @@ class _Problem:
                 )
             self.d = 2.0 * y - 1.0
             self.sigma = 1.0
-            self.e = 0.0
+            self._y = None  # e = 0
         else:
             raise ValueError(
                 "fit_piecewise_linear needs loss.kind 'regression' or 'margin'; "
@@ -286,15 +299,58 @@ class _Problem:
             self.lam1w = np.where(pinned, float(has_l1), self.lam1w)
             self.lam2w = np.where(pinned, float(has_l2), self.lam2w)
 
-    def matvec(self, theta):
-        out = x_dot(self.X, theta[: self.p] / self.col)
+    def offset(self, rows=None):
+        """``e`` on the given rows: ``y / sigma`` (regression) or 0.0 (margin).
+
+        Computed where used rather than kept as one more n-vector (the same
+        values).
+
+        Parameters
+        ----------
+        rows : slice or ndarray of int, default=None
+            Rows to return; None for all.
+
+        Returns
+        -------
+        ndarray or float
+            ``e[rows]``, or 0.0 for a margin loss.
+        """
+        if self._y is None:
+            return 0.0
+        return (self._y if rows is None else self._y[rows]) / self.sigma
+
+    def matvec(self, theta, rows=None):
+        """``l - e = d (X w + b)`` on a slice of rows.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters ``(w, b)`` (``b`` only with an intercept).
+        rows : slice, default=None
+            Rows to compute; None for all.
+
+        Returns
+        -------
+        ndarray
+            ``d (X w + b)`` on those rows, a new float64 array.
+        """
+        X = self.X if rows is None else self.X[rows]
+        out = x_dot(X, theta[: self.p] / self.col)
         if self.fit_intercept:
             out += theta[self.p]
-        return self.d * out
+        out *= self.d if rows is None else _part(self.d, rows)
+        return out
 
     def rmatvec(self, v):
-        dv = self.d * v
         out = np.empty(self.n_theta)
+        if np.ndim(self.d) == 0:
+            # d = -1: X^T (d v) = d X^T v exactly (a sign), without a copy of v
+            out[: self.p] = xt_dot(self.X, v, col=self.col)
+            out[: self.p] *= self.d
+            if self.fit_intercept:
+                out[self.p] = self.d * v.sum()
+            return out
+        dv = self.d * v
         out[: self.p] = xt_dot(self.X, dv, col=self.col)
         if self.fit_intercept:
             out[self.p] = dv.sum()
@@ -419,11 +475,15 @@ class _Problem:
             ``cost @ f(u) + lam1 * ||w||_1 + lam2 / 2 * ||w||^2`` in the scaled
             problem.
         """
-        u = self.matvec(theta) + self.e
-        f = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
+        f = self.matvec(theta)
+        for rows in _blocks(self.n):  # f(u) in the buffer of u
+            u = f[rows] + self.offset(rows)
+            f[rows] = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
         w = theta[: self.p]
         return float(
-            self.cost @ f + self.lam1w @ np.abs(w) + 0.5 * (self.lam2w * w) @ w
+            _weighted_sum(self.cost, f)
+            + self.lam1w @ np.abs(w)
+            + 0.5 * (self.lam2w * w) @ w
         )
 
     def unscale(self, theta):
@@ -453,32 +513,69 @@ class _Problem:
 # --------------------------------------------------------------------------
 # interior point
 # --------------------------------------------------------------------------
+def _blocks(m):
+    """Slices of at most ``_ROWS`` consecutive rows covering ``range(m)``."""
+    return [slice(lo, min(lo + _ROWS, m)) for lo in range(0, m, _ROWS)]
+
+
+def _part(v, rows):
+    """``v[rows]`` for a vector, ``v`` itself for a scalar."""
+    return v if np.ndim(v) == 0 else v[rows]
+
+
 class _Group:
     """Rows m sharing the pieces (a, c): constraints a_k l_m + c_k <= t_m.
 
-    The iterate is kept as ``l = L theta + e`` (recomputed from theta), the
-    slacks ``s`` and the duals ``z``, piece-major arrays of shape (K, m); the
-    epigraph variables ``t = s + a l + c`` never need storing because the
-    Newton steps keep ``a_k l + c_k + s_k - t = 0`` (the start is feasible),
-    so that ``ds_k = dt - a_k dl``. Memory per row: 2K + a few floats.
+    The iterate is kept as the slacks ``s`` and the duals ``z``, piece-major
+    arrays of shape (K, m), and ``l = L theta + e`` (recomputed from theta
+    after each step, dropped during it); the epigraph variables
+    ``t = s + a l + c`` never need storing because the Newton steps keep
+    ``a_k l + c_k + s_k - t = 0`` (the start is feasible), so that
+    ``ds_k = dt - a_k dl``. Everything else a step needs per row (the row
+    sums of ``W = z / s``, the dual residual ``cost - sum_k z``, ``dt``) is
+    recomputed from ``s`` and ``z`` in blocks of ``_ROWS`` rows where it is
+    used: at the peak of a step only ``s``, ``z``, the complementarity
+    residual, ``ds`` (K floats per row each) and ``dl`` are n-sized.
     """
 
-    def __init__(self, slopes, offsets, cost, e, matvec, rmatvec):
+    def __init__(self, slopes, offsets, cost, offset, matvec, rmatvec):
         self.a = slopes
         self.c = offsets
         self.cost = cost
-        self.e = e
+        self.offset = offset  # rows -> e[rows], a scalar or a vector
         self.matvec = matvec
         self.rmatvec = rmatvec
         self.K = len(slopes)
+        self.ell = None
 
     def pieces(self, ell):
         return np.array([self.a[k] * ell + self.c[k] for k in range(self.K)])
 
+    def line(self, theta):
+        """``l = L theta + e``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_theta,)
+            Scaled parameters.
+
+        Returns
+        -------
+        ndarray of shape (m,)
+            The linear forms of the group's rows, a new array.
+        """
+        ell = self.matvec(theta)
+        for rows in _blocks(len(ell)):
+            ell[rows] += self.offset(rows)
+        return ell
+
     def start(self, theta):
-        self.ell = self.matvec(theta) + self.e
+        self.ell = self.line(theta)
         vals = self.pieces(self.ell)
-        self.s = vals.max(axis=0) + 1.0 - vals  # t = max + 1, s >= 1
+        top = vals.max(axis=0)
+        top += 1.0
+        self.s = np.subtract(top, vals, out=vals)  # t = max + 1, s >= 1
+        del top
         self.z = np.empty_like(vals)
         self.z[:] = self.cost / self.K
 
@@ -490,43 +587,63 @@ class _Group:
         float
             The group's primal objective term.
         """
-        return float(self.cost @ np.max(self.pieces(self.ell), axis=0))
+        f = np.empty(len(self.ell))
+        for rows in _blocks(len(f)):
+            f[rows] = np.max(self.pieces(self.ell[rows]), axis=0)
+        return _weighted_sum(self.cost, f)
 
     def dual_value(self):
         # sum_mk z_mk (a_k e_m + c_k), e a vector or a scalar
         ze = self.a @ self.z
-        return float(np.sum(ze * self.e) + self.z.sum(axis=1) @ self.c)
+        for rows in _blocks(len(ze)):
+            ze[rows] *= self.offset(rows)
+        return float(np.sum(ze) + self.z.sum(axis=1) @ self.c)
 
     def residuals(self):
-        """Dual residuals: ``cost - sum_k z`` (stored) and ``L^T (a . z)``.
+        """Dual residuals: ``cost - sum_k z`` (its largest size) and ``L^T (a . z)``.
 
         Returns
         -------
         ndarray of shape (n_theta,)
             ``L^T (a . z)``, the group's part of the dual residual in ``theta``;
-            ``cost - sum_k z`` is stored as ``self.r_t``.
+            ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
         """
-        self.r_t = self.cost - self.z.sum(axis=0)
+        r_t = self.z.sum(axis=0)
+        np.subtract(self.cost, r_t, out=r_t)
+        self.r_t_max = max(float(np.max(r_t)), -float(np.min(r_t)))
+        del r_t
         return self.rmatvec(self.a @ self.z)
 
+    def _terms(self, rows, r_c):
+        """``(P0, P1, R0, r_t)`` on the given rows.
+
+        ``P0 = sum_k W_k``, ``P1 = sum_k a_k W_k`` (``W = z / s``),
+        ``R0 = -sum_k r_c / s`` (``-sum_k z`` when ``r_c`` is None) and
+        ``r_t = cost - sum_k z``.
+        """
+        z, s = self.z[:, rows], self.s[:, rows]
+        W = z / s
+        Rk = z if r_c is None else r_c[:, rows] / s
+        r_t = _part(self.cost, rows) - z.sum(axis=0)
+        return W.sum(axis=0), self.a @ W, -Rk.sum(axis=0), r_t, Rk
+
     def prepare(self):
-        """Row sums of W = z / s and the row weights q of the reduced system.
+        """Row weights q of the reduced system.
 
         Returns
         -------
         ndarray of shape (m,)
-            The weights ``q_m`` of the group's rows in the reduced system; the row
-            sums ``P0``, ``P1`` are stored for :meth:`rhs` and :meth:`back`.
+            The weights ``q_m`` of the group's rows in the reduced system.
         """
-        W = self.z / self.s
-        self.P0 = W.sum(axis=0)
-        self.P1 = self.a @ W
-        # q = P2 - P1^2 / P0 written as a sum of non-negative terms
-        q = np.zeros(W.shape[1])
-        for k in range(self.K):
-            for j in range(k + 1, self.K):
-                q += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
-        q /= self.P0
+        q = np.zeros(self.z.shape[1])
+        for rows in _blocks(len(q)):
+            W = self.z[:, rows] / self.s[:, rows]
+            qb = q[rows]
+            # q = P2 - P1^2 / P0 written as a sum of non-negative terms
+            for k in range(self.K):
+                for j in range(k + 1, self.K):
+                    qb += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
+            qb /= W.sum(axis=0)
         return q
 
     def rhs(self, r_c):
@@ -544,13 +661,12 @@ class _Group:
             The group's contribution to the right-hand side of the reduced
             system.
         """
-        if r_c is None:
-            Rk = self.z  # r_c / s
-        else:
-            Rk = r_c / self.s
-        self.R0 = -Rk.sum(axis=0)
-        R1 = -(self.a @ Rk)
-        return self.rmatvec(R1 - self.P1 * (self.R0 - self.r_t) / self.P0)
+        v = np.empty(self.z.shape[1])
+        for rows in _blocks(len(v)):
+            P0, P1, R0, r_t, Rk = self._terms(rows, r_c)
+            R1 = -(self.a @ Rk)
+            v[rows] = R1 - P1 * (R0 - r_t) / P0
+        return self.rmatvec(v)
 
     def back(self, dtheta, r_c):
         """Directions (ds, dz) of the slacks and duals for the step dtheta.
@@ -572,28 +688,32 @@ class _Group:
         dz : ndarray of shape (K, m)
             Direction of the duals.
         """
-        dl = self.matvec(dtheta)
-        dt = (self.P1 * dl + self.R0 - self.r_t) / self.P0
         ds = np.empty_like(self.s)
-        for k in range(self.K):  # ds_k = dt - a_k dl
-            np.multiply(dl, -self.a[k], out=ds[k])
-            ds[k] += dt
-        del dl, dt
-        # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
-        if r_c is None:
-            dz = self.s * self.z
-        else:
-            dz = r_c
-        for k in range(self.K):
-            dz[k] += self.z[k] * ds[k]
-            dz[k] /= self.s[k]
-        np.negative(dz, out=dz)
+        dz = np.empty_like(self.s) if r_c is None else r_c
+        for rows in _blocks(ds.shape[1]):
+            dl = self.matvec(dtheta, rows)  # by blocks: no n-vector dl
+            P0, P1, R0, r_t, _ = self._terms(rows, r_c)
+            dt = (P1 * dl + R0 - r_t) / P0
+            s, z, dsb, dzb = self.s[:, rows], self.z[:, rows], ds[:, rows], dz[:, rows]
+            for k in range(self.K):  # ds_k = dt - a_k dl
+                np.multiply(dl, -self.a[k], out=dsb[k])
+                dsb[k] += dt
+            # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
+            if r_c is None:
+                np.multiply(s, z, out=dzb)
+            dzb += z * dsb
+            dzb /= s
+            np.negative(dzb, out=dzb)
         return ds, dz
 
 
 def _max_step(v, dv):
     """Largest step a with v + a dv >= 0 (v > 0), as 1 / max(-dv / v)."""
-    worst = max(float(np.max(-dv[k] / v[k])) for k in range(len(v)))
+    blocks = _blocks(v.shape[1])
+    worst = max(
+        float(np.max([np.max(-dv[k, rows] / v[k, rows]) for rows in blocks]))
+        for k in range(len(v))
+    )
     return np.inf if worst <= 0 else 1.0 / worst
 
 
@@ -619,12 +739,14 @@ def _ipm_groups(prob):
     """The constraint groups of the epigraph QP: the loss, then the L1 term."""
     p, nt = prob.p, prob.n_theta
     groups = [
-        _Group(prob.slopes, prob.offsets, prob.cost, prob.e, prob.matvec, prob.rmatvec)
+        _Group(
+            prob.slopes, prob.offsets, prob.cost, prob.offset, prob.matvec, prob.rmatvec
+        )
     ]
     if prob.lam1 > 0:
 
-        def l1_matvec(theta):
-            return theta[:p]
+        def l1_matvec(theta, rows=None):
+            return theta[:p].copy() if rows is None else theta[:p][rows].copy()
 
         def l1_rmatvec(v):
             out = np.zeros(nt)
@@ -632,8 +754,8 @@ def _ipm_groups(prob):
             return out
 
         l1 = _Group(
-            np.array([-1.0, 1.0]), np.zeros(2), prob.lam1w, np.zeros(p), l1_matvec,
-            l1_rmatvec,
+            np.array([-1.0, 1.0]), np.zeros(2), prob.lam1w, lambda rows=None: 0.0,
+            l1_matvec, l1_rmatvec,
         )  # fmt: skip
         groups.append(l1)
     return groups
@@ -652,7 +774,7 @@ def _ipm_measures(prob, theta, groups, qdiag, n_cons):
         1.0, float(np.max(np.abs(r_theta - qdiag * theta)))
     )
     for g in groups:
-        dual_inf = max(dual_inf, float(np.max(np.abs(g.r_t))) / float(np.max(g.cost)))
+        dual_inf = max(dual_inf, g.r_t_max / float(np.max(g.cost)))
     return r_theta, pobj, rel_gap, dual_inf, mu
 
 
@@ -670,6 +792,8 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
     Raises ``LinAlgError`` when the normal matrix is not positive definite.
     """
     is_lp = prob.lam2 == 0
+    for g in groups:
+        g.ell = None  # not used by the step, recomputed at its end
     diag = qdiag.copy()
     for g in groups[1:]:
         diag += g.rmatvec(g.prepare())  # L1 rows are unit vectors
@@ -686,12 +810,16 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
     mu_aff = 0.0
     r_cs = []
     for g, (ds, dz) in zip(groups, dirs, strict=True):
-        for k in range(g.K):  # row by row: n-sized temporaries only
-            mu_aff += float(np.vdot(g.s[k] + ap * ds[k], g.z[k] + ad * dz[k]))
-        ds *= dz  # Mehrotra's second-order term, in place
-        r_c = g.s * g.z
-        r_c += ds
-        r_cs.append(r_c)
+        for k in range(g.K):  # in blocks: small temporaries only
+            for rows in _blocks(ds.shape[1]):
+                s_aff = g.s[k, rows] + ap * ds[k, rows]
+                mu_aff += float(np.vdot(s_aff, g.z[k, rows] + ad * dz[k, rows]))
+        # r_c = s * z + ds * dz (Mehrotra's second-order term) in ds's buffer
+        ds *= dz
+        for k in range(g.K):
+            for rows in _blocks(ds.shape[1]):
+                ds[k, rows] += g.s[k, rows] * g.z[k, rows]
+        r_cs.append(ds)
     del dirs, ds, dz
     sigma = (mu_aff / n_cons / mu) ** 3 if mu > 0 else 0.0
     # corrector: r_c = s * z + ds_aff * dz_aff - sigma * mu
@@ -709,8 +837,9 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
         g.s += ds
         dz *= ad
         g.z += dz
-        g.ell = g.matvec(theta) + g.e
-        del g.P0, g.P1, g.R0  # per-iteration arrays: free them early
+    del dirs, ds, dz
+    for g in groups:
+        g.ell = g.line(theta)
     return theta
 
 
@@ -782,6 +911,75 @@ def _active_pieces(g):
     return (g.z / g.cost > g.s).T
 
 
+def _kink_rows(g):
+    """Sorted rows with at least two active constraints, in blocks of rows."""
+    found = []
+    for rows in _blocks(g.z.shape[1]):
+        z = g.z[:, rows] / _part(g.cost, rows)
+        found.append(np.flatnonzero((z > g.s[:, rows]).sum(axis=0) >= 2) + rows.start)
+    return np.concatenate(found)
+
+
+def _nearest_rows(dist, lo, m, best):
+    """Merge the ``m`` smallest of ``dist`` (rows ``lo + i``) into ``best``.
+
+    ``best`` is ``(rows, values)`` of the ``m`` smallest seen so far.
+    """
+    if len(dist) > m:
+        idx = np.argpartition(dist, m - 1)[:m]
+        dist, rows = dist[idx], idx + lo
+    else:
+        rows = np.arange(lo, lo + len(dist))
+    rows = np.concatenate([best[0], rows])
+    dist = np.concatenate([best[1], dist])
+    if len(dist) > m:
+        keep = np.argpartition(dist, m - 1)[:m]
+        rows, dist = rows[keep], dist[keep]
+    return rows, dist
+
+
+def _row_pieces(prob, groups, n_free):
+    """Each row's maximal piece ``first`` and the rows on a kink, in blocks.
+
+    On a kink, ``first`` is the lower piece of the nearest breakpoint. For
+    a linear program (a vertex) the kink rows are the ``n_free`` rows
+    nearest a breakpoint; with an L2 part, those whose two pieces are active.
+    ``first`` is stored in int8 when the loss has fewer than 127 pieces.
+    """
+    a, brk = prob.slopes, prob.breaks
+    K = len(a)
+    u = groups[0].ell
+    n = len(u)
+    first = np.empty(n, dtype=np.int8 if K < 127 else np.intp)
+    if K == 1:
+        first[:] = 0
+        return first, np.array([], dtype=np.intp)
+    near = np.empty_like(first)
+    lp = prob.lam2 == 0 and n_free < n
+    best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+    for rows in _blocks(n):
+        ub = u[rows]
+        first[rows] = np.argmax(groups[0].pieces(ub), axis=0)
+        nb = np.clip(np.searchsorted(brk, ub), 1, K - 1)
+        nb = np.where(
+            np.abs(ub - brk[nb - 1]) <= np.abs(ub - brk[np.minimum(nb, K - 2)]),
+            nb - 1,
+            np.minimum(nb, K - 2),
+        )  # index of the nearest breakpoint
+        near[rows] = nb
+        if lp:
+            best = _nearest_rows(np.abs(ub - brk[nb]), rows.start, n_free, best)
+    if prob.lam2 > 0:
+        kink = _kink_rows(groups[0])
+    elif lp:
+        # a vertex of the LP: as many rows on kinks as free unknowns
+        kink = np.sort(best[0])
+    else:
+        kink = np.arange(n)
+    first[kink] = near[kink]  # lower piece of the kink
+    return first, kink
+
+
 def _active_set(prob, theta_ipm, groups):
     """The active set read at the interior-point iterate ``theta_ipm``.
 
@@ -790,8 +988,6 @@ def _active_set(prob, theta_ipm, groups):
     row's piece and the rows on a kink.
     """
     p, nt = prob.p, prob.n_theta
-    a, brk = prob.slopes, prob.breaks
-    K = len(a)
     # coefficients: zero where both L1 pieces are active, else free with
     # the sign of the iterate
     w_ipm = theta_ipm[:p]
@@ -803,27 +999,7 @@ def _active_set(prob, theta_ipm, groups):
     free = np.concatenate([free_w, np.ones(nt - p, dtype=bool)])
     cols = np.flatnonzero(free)
     # rows: on one piece (the maximal one at the iterate) or on a kink
-    u = groups[0].ell
-    first = np.argmax(groups[0].pieces(u), axis=0)
-    if K > 1:
-        near = np.clip(np.searchsorted(brk, u), 1, K - 1)
-        near = np.where(
-            np.abs(u - brk[near - 1]) <= np.abs(u - brk[np.minimum(near, K - 2)]),
-            near - 1,
-            np.minimum(near, K - 2),
-        )  # index of the nearest breakpoint
-        dist = np.abs(u - brk[near])
-        if prob.lam2 == 0:
-            # a vertex of the LP: as many rows on kinks as free unknowns
-            if len(cols) < prob.n:
-                kink = np.sort(np.argpartition(dist, len(cols) - 1)[: len(cols)])
-            else:
-                kink = np.arange(prob.n)
-        else:
-            kink = np.flatnonzero(_active_pieces(groups[0]).sum(axis=1) >= 2)
-        first[kink] = near[kink]  # lower piece of the kink
-    else:
-        kink = np.array([], dtype=np.intp)
+    first, kink = _row_pieces(prob, groups, len(cols))
     return free_w, sign, cols, first, kink
 
 
@@ -842,7 +1018,8 @@ def _polish(prob, theta_ipm, groups):
     nf, nk = len(cols), len(kink)
 
     # nu_i = cost_i * v_i, v_i the loss slope; fixed for rows on one piece
-    nu = prob.cost * a[first]
+    nu = a[first]
+    nu *= prob.cost
     nu[kink] = 0.0
     g_fixed = prob.rmatvec(nu)
     A_k = prob.rows(kink, cols)  # (nk, nf)
@@ -856,7 +1033,7 @@ def _polish(prob, theta_ipm, groups):
     pen = np.zeros(nt)
     pen[:p] = prob.lam1w * sign
     rhs[:nf] = -(pen + g_fixed)[cols]
-    rhs[nf:] = brk[first[kink]] - _at(prob.e, kink)
+    rhs[nf:] = brk[first[kink]] - prob.offset(kink)
     # No unknowns (strong L1, no intercept, no row on a kink): the active set
     # says theta = 0, and only the checks below remain.
     sol = _solve_kkt(M, rhs) if nf + nk else np.zeros(0)
@@ -883,29 +1060,15 @@ def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
     p, a = prob.p, prob.slopes
     K = len(a)
     tol = 1e-9
-    lo = prob.cost[kink] * a[first[kink]]
-    hi = prob.cost[kink] * a[np.minimum(first[kink] + 1, K - 1)]
+    cost = _at(prob.cost, kink)
+    lo = cost * a[first[kink]]
+    hi = cost * a[np.minimum(first[kink] + 1, K - 1)]
     span = np.maximum(hi - lo, 1e-300)
     if np.any(nu_k < lo - tol * span) or np.any(nu_k > hi + tol * span):
         return False
     nu[kink] = np.clip(nu_k, lo, hi)
-    # every other row still on its piece: max_k piece_k(u) == piece_first(u)
-    u = prob.matvec(theta)
-    u += prob.e
-    top = np.full(prob.n, -np.inf)
-    for k in range(K):
-        np.maximum(top, a[k] * u + prob.offsets[k], out=top)
-    top -= a[first] * u
-    top -= prob.offsets[first]
-    np.abs(u, out=u)
-    u += 1.0
-    u *= tol * max(1.0, float(np.max(np.abs(a))))
-    top -= u
-    del u
-    top[kink] = 0.0
-    if np.any(top > 0):
+    if not _rows_on_pieces(prob, theta, first, kink, tol):
         return False
-    del top
     grad = prob.rmatvec(nu)
     if prob.lam1 > 0:
         zero = ~free_w
@@ -914,6 +1077,33 @@ def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
             return False
         w = theta[:p]
         if np.any(w[free_w] * sign[free_w] < 0):
+            return False
+    return True
+
+
+def _rows_on_pieces(prob, theta, first, kink, tol):
+    """Every row but the kinks still on its piece: max_k piece_k(u) == piece_first(u).
+
+    Checked in blocks of rows, to ``tol`` relative to ``1 + |u|``.
+    """
+    a, c = prob.slopes, prob.offsets
+    scale = tol * max(1.0, float(np.max(np.abs(a))))
+    for rows in _blocks(prob.n):
+        u = prob.matvec(theta, rows)
+        u += prob.offset(rows)
+        top = np.full(len(u), -np.inf)
+        for k in range(len(a)):
+            np.maximum(top, a[k] * u + c[k], out=top)
+        fb = first[rows]
+        top -= a[fb] * u
+        top -= c[fb]
+        np.abs(u, out=u)
+        u += 1.0
+        u *= scale
+        top -= u
+        lo, hi = np.searchsorted(kink, [rows.start, rows.stop])
+        top[kink[lo:hi] - rows.start] = 0.0
+        if np.any(top > 0):
             return False
     return True
 
@@ -940,7 +1130,7 @@ def _fit_highs(prob, *, verbose):
     a, c = prob.slopes, prob.offsets
     K = len(a)
     d = np.broadcast_to(prob.d, (n,))
-    e = np.broadcast_to(prob.e, (n,))
+    e = np.broadcast_to(prob.offset(), (n,))
     Xd = sp.diags(d) @ sp.csr_matrix(prob.X) @ sp.diags(1.0 / prob.col)
     Aw = sp.vstack([Xd * a[k] for k in range(K)])
     cols = [Aw, -Aw] if prob.lam1 > 0 else [Aw]
@@ -954,7 +1144,7 @@ def _fit_highs(prob, *, verbose):
         [
             np.tile(prob.lam1w, nw // p) if p else np.zeros(0),
             np.zeros(int(prob.fit_intercept)),
-            prob.cost,
+            np.broadcast_to(prob.cost, (n,)),
         ]
     )
     bounds = [(0, None)] * nw if prob.lam1 > 0 else [(None, None)] * nw
@@ -1063,6 +1253,7 @@ def fit_piecewise_linear(
         X = np.asarray(X)
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     prob = _Problem(X, np.asarray(y), sw, loss, alpha, l1_ratio, fit_intercept)
+    del sw  # prob.cost holds what is needed: one n-vector less
     gap_tol = min(float(tol), 1e-10)
     use_highs = prob.lam2 == 0 and prob.sparse and prob.p > _MAX_DENSE_NORMAL
 
