@@ -8,6 +8,7 @@ argument is wrong. Nothing here modifies its input.
 """
 
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = [
     "weighted_average",
     "weighted_mean",
     "weighted_sum",
+    "user_stacklevel",
     "warn_if_not_finite",
 ]
 
@@ -344,6 +346,24 @@ def _binary_parts(values, sample_weight, split=None):
     return total, top
 
 
+def user_stacklevel():
+    """The ``stacklevel`` of a warning raised here that names the user's line.
+
+    Returns
+    -------
+    int
+        One more than the number of sklloss frames above the caller: the
+        metrics and ``Loss.__call__`` reach a warning through a varying
+        number of internal calls.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        "sklloss."
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def warn_if_not_finite(result, what="weighted mean"):
     """Warn with a :class:`MetricOverflowWarning` when `result` is not finite.
 
@@ -362,7 +382,7 @@ def warn_if_not_finite(result, what="weighted mean"):
         "the float64 range, and the result is returned as inf. Rescale y_true "
         "and y_pred (or the weights) to evaluate it.",
         MetricOverflowWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 

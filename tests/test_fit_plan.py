@@ -176,3 +176,31 @@ def test_the_estimators_make_one_plan_per_fit(monkeypatch):
     est = LossClassifier(loss="squared_hinge").fit(X, np.digitize(y, [-1, 1]))
     assert len(plans) == 3  # one-vs-rest: one problem per class
     assert {p.solver for p in plans} == {est.solver_}
+
+
+@pytest.mark.parametrize(
+    "make, target",
+    [
+        (lambda: LossRegressor(loss="absolute_error", max_iter=2), "y"),
+        (lambda: LossRegressor(loss="huber", max_iter=3), "y"),
+        (lambda: LossClassifier(loss="log_loss", alpha=0), "labels"),
+        (lambda: LossClassifier(loss="hinge", max_iter=1, solver="lbfgs"), "3-class"),
+    ],
+    ids=["exact-solver", "scale-and-newton", "separable", "one-vs-rest"],
+)
+def test_convergence_warnings_name_the_users_line(make, target):
+    # however deep the plan runs a fit, its warnings point at the line that
+    # called fit (here, this file), not into sklloss
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    y = {
+        "y": X[:, 0] + rng.standard_cauchy(600),
+        "labels": (X[:, 0] > 0).astype(int),
+        "3-class": np.digitize(X[:, 0], [-0.5, 0.5]),
+    }[target]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make().fit(X, y)
+    found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert found
+    assert {w.filename for w in found} == {__file__}

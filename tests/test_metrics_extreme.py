@@ -377,3 +377,18 @@ def test_smooth_l1_with_a_tiny_beta():
     r = 9.71019791e-195
     got = M.mean_smooth_l1_loss([0.0], [r], beta=1e-300)
     assert got == pytest.approx(r, rel=1e-12, abs=0)
+
+
+def test_overflow_warning_names_the_users_line():
+    # the metric and the loss object reach the warning through different
+    # numbers of sklloss frames; both name the calling line (this file)
+    from sklloss import get_loss
+    from sklloss.metrics import mean_squared_error
+
+    y, p = np.array([1e200, 0.0]), np.array([-1e200, 0.0])
+    for call in (mean_squared_error, get_loss("squared_error")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(y, p)
+        (w,) = [w for w in caught if issubclass(w.category, MetricOverflowWarning)]
+        assert w.filename == __file__

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 )
 
 from .._raw_classifier import PROBA_KINDS, RawScoreClassifierMixin
-from .._validation import check_no_datetime
+from .._validation import check_no_datetime, user_stacklevel
 from ..losses import get_loss
 from ..losses._labels import _unique_inverse
 from ._base import _is_dask, _LossLinearModel
@@ -216,7 +216,7 @@ def _warn_if_separable(objective, W, b):
     """ConvergenceWarning when alpha=0 and the classes are separable."""
     why = separation(objective, W, b)
     if why is not None:
-        warnings.warn(why, ConvergenceWarning, stacklevel=4)
+        warnings.warn(why, ConvergenceWarning, stacklevel=user_stacklevel())
 
 
 class LossClassifier(RawScoreClassifierMixin, ClassifierMixin, _LossLinearModel):

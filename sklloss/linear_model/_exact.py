@@ -107,6 +107,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from .._validation import user_stacklevel
 from ._passes import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
 from ._threads import limit_blas
 
@@ -1297,7 +1298,7 @@ def fit_piecewise_linear(
                     f"{res['message']} ({n_iter} iterations). "
                     "Increase max_iter or check the data.",
                     ConvergenceWarning,
-                    stacklevel=2,
+                    stacklevel=user_stacklevel(),
                 )
     if use_highs:
         theta_h, status, message, nit = _fit_highs(prob, verbose=verbose)
@@ -1309,7 +1310,7 @@ def fit_piecewise_linear(
                 f"HiGHS (scipy.optimize.linprog) did not solve the linear "
                 f"program: {message}",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             if theta is None:
                 theta = theta_h

@@ -59,7 +59,7 @@ import numpy as np
 from scipy.optimize import brentq
 from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import weighted_mean
+from .._validation import user_stacklevel, weighted_mean
 from ._objective import column_absmax
 
 __all__ = ["check_scale", "fit_scaled", "rescale", "weighted_median"]
@@ -391,7 +391,7 @@ def fit_scaled(plan, *, scale, loss, fit_intercept, y, sw, tol, max_iter, warm=N
             "coefficients are the optimum at the last scale. Pass a fixed "
             "scale (e.g. scale=model.scale_).",
             ConvergenceWarning,
-            stacklevel=4,  # fit_scaled <- _fit_data <- fit <- the user's line
+            stacklevel=user_stacklevel(),
         )
     return W, b, sigma, n_iter
 

@@ -57,6 +57,7 @@ import scipy.linalg
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from .._validation import user_stacklevel
 from ._cd import cd_prox_newton, use_cd
 from ._newton_cg import newton_cg
 from ._prox_newton import prox_newton
@@ -165,7 +166,7 @@ def _warn(solver, message):
         f"The {solver} solver did not converge: {message}. Increase max_iter, "
         "loosen tol, or scale the data.",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 

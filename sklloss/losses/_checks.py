@@ -21,7 +21,6 @@ The kinds and what their targets are:
 * ``"prediction"`` (the entropy): ``y_true`` is ignored.
 """
 
-import sys
 import warnings
 from functools import partial
 
@@ -32,30 +31,13 @@ from .._validation import (
     check_finite_array,
     check_loss_sample_weight,
     check_same_length,
+    user_stacklevel,
     weighted_mean,
     weighted_sum,
 )
 from ._softmax import _row_sums
 
 UNIT_INTERVAL = Interval(0, 1)  # probabilities, soft targets
-
-
-def user_stacklevel():
-    """The ``stacklevel`` of a warning raised here that names the user's line.
-
-    Returns
-    -------
-    int
-        One more than the number of sklloss frames above the caller: the
-        metrics and ``Loss.__call__`` reach a warning through a varying
-        number of internal calls.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(
-        "sklloss."
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _row_sum_tol(dtype):
