@@ -18,8 +18,10 @@ from sklloss.losses import Huber, get_loss
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    # 1024-row blocks, so a few thousand rows already take the fused path
+    # 1024-row blocks, so a few thousand rows already take the fused path,
+    # and a compiled worker per 1000 rows
     monkeypatch.setattr(_objective, "_FUSED_BLOCK_BYTES", 8)
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 1000)
 
 
 def _problem(loss_name, n=5000, p=6, K=1, seed=0):
@@ -81,32 +83,56 @@ def test_fused_equals_two_product_pass(
     np.testing.assert_array_equal(X, X_before)
 
 
+class _NumpyHuber(Huber):
+    """Huber through the NumPy fused blocks: a loss of its own (no kernel)."""
+
+    def loss_gradient(self, y_true, raw_prediction):
+        r = raw_prediction - y_true
+        return np.where(np.abs(r) <= 1, 0.5 * r**2, np.abs(r) - 0.5), np.clip(r, -1, 1)
+
+
 def test_user_loss_gets_one_worker(small_blocks):
+    X, y, sw = _problem("huber")
+    obj = LinearObjective(X, y, sw, _NumpyHuber())
+    obj.keep_raw = False
+    assert obj._kernel() is None  # it redefines the formula
+    with threadpool_limits(2, user_api="blas"):
+        assert obj._fused_workers() == 1
+
+
+def test_user_subclass_that_keeps_the_formula_keeps_the_kernel(small_blocks):
     class MyHuber(Huber):
         pass
 
     X, y, sw = _problem("huber")
-    obj = LinearObjective(X, y, sw, MyHuber())
+    obj = LinearObjective(X, y, sw, MyHuber(delta=0.7))
     obj.keep_raw = False
+    assert obj._kernel()[1] == 0.7  # compiled: no user code runs in the workers
     with threadpool_limits(2, user_api="blas"):
-        assert obj._fused_workers() == 1
+        assert obj._fused_workers() == 2
 
 
 def test_wide_or_sparse_x_keeps_the_two_product_pass(small_blocks):
     from scipy import sparse
 
     X, y, sw = _problem("huber", p=80)
-    obj = LinearObjective(X, y, sw, get_loss("huber"))
+    obj = LinearObjective(X, y, sw, get_loss("smooth_l1"))  # no compiled kernel
+    assert obj._kernel() is None
     obj.keep_raw = False
     with threadpool_limits(2, user_api="blas"):
         assert obj._fused_workers() == 0  # p * K > 64 with two workers
     with threadpool_limits(1, user_api="blas"):
         assert obj._fused_workers() == 1  # one worker: up to p * K = 200
     X, y, sw = _problem("huber", p=201)
-    obj = LinearObjective(X, y, sw, get_loss("huber"))
+    obj = LinearObjective(X, y, sw, get_loss("smooth_l1"))
     obj.keep_raw = False
     with threadpool_limits(1, user_api="blas"):
         assert obj._fused_workers() == 0
+    # the compiled sweep has no width limit
+    obj = LinearObjective(X, y, sw, get_loss("huber"))
+    obj.keep_raw = False
+    with threadpool_limits(2, user_api="blas"):
+        assert obj._fused_workers() == 2
     Xs = sparse.csr_matrix(_problem("huber")[0])
     obj = LinearObjective(Xs, y, sw, get_loss("huber"))
     obj.keep_raw = False

@@ -44,7 +44,9 @@ def two_threads():
 @pytest.fixture
 def small_blocks(monkeypatch):
     # 1024-row blocks: a few thousand rows take the fused, threaded pass
+    # (and the compiled one, a worker per 1000 rows)
     monkeypatch.setattr(_objective, "_FUSED_BLOCK_BYTES", 8)
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 1000)
 
 
 def _jobs(n=6000, p=8, seed=0):

@@ -35,12 +35,14 @@ import copy
 import numpy as np
 from scipy import sparse
 
+from .._kernels import fused_rows
 from ._passes import (
     _upcast_blocks,
     _uses_target_cache,
     _weighted,
     _weighted_gram,
     column_absmax,
+    compiled_kernel,
     scaled_weights,
     x_dot,
     xt_dot,
@@ -58,6 +60,11 @@ _STATS_ROWS = 20_000  # rows used to estimate the preconditioner
 # hand-over between threads): log_loss 1e5 x 100 0.88, 5e4 x 200 0.94,
 # 2e4 x 500 0.99, softmax 1e5 x 100 x 3 1.03; huber 1e5 x 100 0.85.
 FUSED_PASSES = True
+# The compiled sweep (sklloss._kernels.fused_rows) for the losses that have
+# one: used for any width and row count; rows per worker at least this many
+# (a thread hand-over costs about as much as sweeping them).
+COMPILED_PASSES = True
+_COMPILED_MIN_ROWS = 20_000
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
@@ -345,15 +352,35 @@ class LinearObjective:
         return float(s @ value), grad_W, sg.sum(axis=0)
 
     # ------------------------------------------------------- fused passes
+    def _kernel(self):
+        """``(kind, param)`` of the compiled fused pass, or None.
+
+        For a loss with a compiled formula (:func:`compiled_kernel`), one
+        output and a dense C-ordered float32 / float64 X.
+        """
+        X = self.X
+        if (
+            not COMPILED_PASSES
+            or self.K != 1
+            or self.softmax
+            or type(X) is not np.ndarray
+            or not X.flags.c_contiguous
+            or X.dtype not in (np.float32, np.float64)
+        ):
+            return None
+        return compiled_kernel(self.loss)
+
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
 
-        Fused when X is dense and C-ordered, has at least 4 blocks of rows,
-        few columns and no Hessian needs the raw prediction afterwards
-        (``keep_raw``, default ``self.keep_raw``). One worker per BLAS
-        thread (``self.n_threads``, else the user's count); one for a user's
-        loss, which may not be thread-safe. "Few columns": ``p * K <=
-        _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
+        Fused when X is dense and C-ordered and no Hessian needs the raw
+        prediction afterwards (``keep_raw``, default ``self.keep_raw``).
+        The compiled sweep (:meth:`_kernel`) serves any shape, one worker
+        per ``_COMPILED_MIN_ROWS`` rows up to the thread count. The NumPy
+        blocks need at least 4 blocks of rows and few columns. One worker
+        per BLAS thread (``self.n_threads``, else the user's count); one for
+        a user's loss, which may not be thread-safe. "Few columns": ``p * K
+        <= _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
         loss costs more than the products, and in-cache blocks make it
         cheap), ``<= _FUSED_MAX_COLUMNS_ONE_WORKER`` with one (no thread
         hand-over: X read once wins up to p * K = 200).
@@ -366,14 +393,17 @@ class LinearObjective:
             or keep_raw
             or type(X) is not np.ndarray
             or not X.flags.c_contiguous
-            or X.shape[0] < 4 * self._fused_block()
         ):
+            return 0
+        n_threads = self.n_threads or blas_threads()
+        if self._kernel() is not None:
+            return max(1, min(n_threads, X.shape[0] // _COMPILED_MIN_ROWS))
+        if X.shape[0] < 4 * self._fused_block():
             return 0
         width = X.shape[1] * self.K
         if not type(self.loss).__module__.startswith("sklloss."):
             n_workers = 1  # a user's loss is not assumed to be thread-safe
         else:
-            n_threads = self.n_threads or blas_threads()
             n_workers = max(1, min(n_threads, X.shape[0] // (2 * self._fused_block())))
         if width > _FUSED_MAX_COLUMNS and (
             n_workers > 1 or width > _FUSED_MAX_COLUMNS_ONE_WORKER
@@ -415,6 +445,25 @@ class LinearObjective:
             grad_b += sg.sum(axis=0)
         return value, grad_W, grad_b
 
+    def _compiled_rows(self, W, b, lo, hi):
+        """:meth:`_fused_rows` by the compiled sweep (GIL released)."""
+        if "y64" not in self._targets:  # float64 targets, once per fit
+            self._targets["y64"] = np.ascontiguousarray(self.y, dtype=np.float64)
+        kind, param = self._kernel()
+        bias = float(b[0]) if self.fit_intercept else 0.0
+        value, grad_w, grad_b = fused_rows(
+            kind,
+            param,
+            self.X,
+            self._targets["y64"],
+            self.sample_weight,
+            np.ascontiguousarray(W[0], dtype=np.float64),
+            bias,
+            lo,
+            hi,
+        )
+        return value, grad_w[None, :], np.array([grad_b])
+
     def _fused_loss_gradient(self, W, b, n_workers):
         """One pass over X in row blocks that stay in cache.
 
@@ -422,24 +471,29 @@ class LinearObjective:
         of ``X.T @ G`` while it is in cache: X is read once per evaluation
         (the two-product pass reads it twice) and the element-wise loss runs
         on short arrays. ``n_workers`` threads take contiguous row ranges
-        (NumPy and BLAS release the GIL), each with single-threaded BLAS;
-        their partial sums are added in a fixed order, so the result does
-        not depend on timing. Measured on 2 cores, binary log-loss 1e6 x 20:
-        25 ms per evaluation against 56 ms.
+        (the compiled sweep, NumPy and BLAS release the GIL), each with
+        single-threaded BLAS; their partial sums are added in a fixed order,
+        so the result does not depend on timing.
         """
         n = self.X.shape[0]
-        block = self._fused_block()
-        n_blocks = -(-n // block)
-        cuts = [
-            min(n, (n_blocks * i // n_workers) * block) for i in range(n_workers + 1)
-        ]
-        cuts[-1] = n
+        if self._kernel() is not None:
+            rows = self._compiled_rows
+            cuts = [n * i // n_workers for i in range(n_workers + 1)]
+        else:
+            rows = self._fused_rows
+            block = self._fused_block()
+            n_blocks = -(-n // block)
+            cuts = [
+                min(n, (n_blocks * i // n_workers) * block)
+                for i in range(n_workers + 1)
+            ]
+            cuts[-1] = n
         with limit_blas(1):
             if n_workers == 1:
-                parts = [self._fused_rows(W, b, 0, n)]
+                parts = [rows(W, b, 0, n)]
             else:
                 futures = [
-                    pool(n_workers).submit(self._fused_rows, W, b, lo, hi)
+                    pool(n_workers).submit(rows, W, b, lo, hi)
                     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
                 ]
                 parts = [f.result() for f in futures]

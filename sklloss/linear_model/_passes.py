@@ -8,7 +8,7 @@ float64 copy of a float32 X), for dense, CSR and CSC X alike.
 import numpy as np
 from scipy import sparse
 
-__all__ = ["column_absmax", "scaled_weights", "x_dot", "xt_dot"]
+__all__ = ["column_absmax", "compiled_kernel", "scaled_weights", "x_dot", "xt_dot"]
 
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
 # A float32 X is never converted as a whole: each product reads it in blocks
@@ -200,22 +200,37 @@ def _weighted(grad, s, raw, y):
     return sg[:, None] if sg.ndim == 1 else sg
 
 
-def _uses_target_cache(loss):
-    """Whether ``loss``'s ``_target_cache`` describes its loss and gradient.
+def _defines_at_least_as_derived(loss, name):
+    """Whether the class defining ``loss.<name>`` is at least as derived as
+    the ones defining ``loss``, ``gradient`` and ``loss_gradient``.
 
-    True when the class defining ``_loss_gradient_cached`` is at least as
-    derived as the ones defining ``loss``, ``gradient`` and
-    ``loss_gradient`` (a subclass that redefines the loss is evaluated as it
-    says).
+    A subclass that redefines the loss is then evaluated as it says, not by
+    a shortcut (``name``) of its parent.
     """
     mro = type(loss).__mro__
 
-    def owner(name):
-        return next(i for i, cls in enumerate(mro) if name in vars(cls))
+    def owner(attr):
+        return next((i for i, cls in enumerate(mro) if attr in vars(cls)), len(mro))
 
-    return owner("_loss_gradient_cached") <= min(
-        owner("loss"), owner("gradient"), owner("loss_gradient")
-    )
+    return owner(name) <= min(owner("loss"), owner("gradient"), owner("loss_gradient"))
+
+
+def _uses_target_cache(loss):
+    """Whether ``loss``'s ``_target_cache`` describes its loss and gradient."""
+    return _defines_at_least_as_derived(loss, "_loss_gradient_cached")
+
+
+def compiled_kernel(loss):
+    """``(kind, param)`` of ``loss``'s compiled formula (``sklloss._kernels``).
+
+    None for a loss without one, and for a subclass that redefines the loss
+    or its gradient below the class that declares the kernel.
+    """
+    if not hasattr(loss, "_kernel_params"):
+        return None
+    if not _defines_at_least_as_derived(loss, "_kernel_params"):
+        return None
+    return loss._kernel_params()
 
 
 def _weighted_gram(X, w, col, intercept):

@@ -10,8 +10,9 @@ divergences in ``_distribution.py``; input checks in ``_checks.py``.
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax, logit, softmax, xlogy
+from scipy.special import expit, log_softmax, logit, softmax, xlogy
 
+from .._kernels import KINDS, elementwise
 from ._base import Loss
 from ._checks import UNIT_INTERVAL
 from ._registry import register
@@ -137,26 +138,10 @@ class _OnePassDerivatives:
 
 
 # ------------------------------------------------------------------ log loss
-def _binary_log_loss(y, raw):
-    # Two log-sigmoids rather than log1p(e^z) - y z: no cancellation when
-    # y = 1 and z is large, so the value is accurate relatively.
-    return -(y * log_expit(raw) + (1 - y) * log_expit(-raw))
-
-
-def _binary_log_loss_derivatives(y, raw):
-    """Gradient and second derivative of the binary log loss, one exp.
-
-    With t = e^{-|z|}: sigma(z) sigma(-z) = t / (1 + t)^2, and the gradient
-    in the exact form of ``LogLoss.loss_gradient``.
-    """
-    t = np.exp(-np.abs(raw))
-    inv = 1 / (1 + t)
-    y0 = 1 - y
-    grad = np.where(raw >= 0, y0 - y * t, y0 * t - y)
-    grad *= inv
-    t *= inv
-    t *= inv
-    return grad, t
+# The binary formulas (value, gradient, Hessian) are written once, compiled,
+# in sklloss/_kernels.pyx; the objective's fused pass uses the same code.
+def _binary(y, raw, **wanted):
+    return elementwise(KINDS["log_loss"], 0.0, y, raw, **wanted)
 
 
 def _softmax_gradient_hessian_diagonal(y, raw):
@@ -248,7 +233,7 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
-            return _binary_log_loss(y, raw)
+            return _binary(y, raw)[0]
         logp = log_softmax(raw, axis=1)
         if y.ndim == 1:
             return -logp[_rows(len(y)), y]
@@ -276,15 +261,7 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
-            # One exp and one log1p: t = e^{-|z|} in (0, 1] never overflows.
-            # loss = log1p(t) + (max(z, 0) - y z); the bracket is exactly 0 for
-            # y = 1, z > 0 (no cancellation). The gradient sigma(z) - y is
-            # ((1-y) - y t) / (1+t) for z >= 0 and ((1-y) t - y) / (1+t) below.
-            t = np.exp(-np.abs(raw))
-            inv = 1 / (1 + t)
-            loss = np.log1p(t) + (np.maximum(raw, 0) - y * raw)
-            grad = np.where(raw >= 0, (1 - y) - y * t, (1 - y) * t - y) * inv
-            return loss, grad
+            return _binary(y, raw, gradient=True)
         if 1 <= raw.shape[1] <= _LOOP_MAX_K:
             return _softmax_loss_gradient_loop(y, raw)
         logp = log_softmax(raw, axis=1)
@@ -297,6 +274,10 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         # (s = 1 for a distribution; kept so the gradient is exact).
         s = y.sum(axis=1, keepdims=True)
         return -(y * logp).sum(axis=1), s * p - y
+
+    def _kernel_params(self):
+        # the binary formulas' compiled code (``_binary``), for the fused pass
+        return KINDS["log_loss"], 0.0
 
     def _softmax_scale(self, y, raw):
         p = softmax(raw, axis=1)
@@ -323,7 +304,7 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         """
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
-            return expit(raw) * expit(-raw)
+            return _binary(y, raw, loss=False, hessian=True)[0]
         p, s = self._softmax_scale(y, raw)
         return _softmax_cov(p) * (s[:, :, None] if y.ndim == 2 else 1)
 
@@ -366,7 +347,7 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
     def _gradient_hessian_diagonal(self, y_true, raw_prediction):
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
-            return _binary_log_loss_derivatives(y, raw)
+            return _binary(y, raw, loss=False, gradient=True, hessian=True)
         return _softmax_gradient_hessian_diagonal(y, raw)
 
     def loss_from_prediction(self, y_true, y_pred):

@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from .._kernels import KINDS, elementwise
 from ._base import Loss
 from ._registry import register
 
@@ -67,18 +68,6 @@ def _abs_residual(y_true, raw_prediction):
     """``|y_true - raw_prediction|`` as a new array owned by the caller."""
     r = _residual(y_true, raw_prediction)
     return np.abs(r, out=r)
-
-
-def _huber_inplace(a, delta):
-    """Huber of threshold `delta` of the absolute residual `a`, overwriting `a`.
-
-    ``q (a - q / 2)`` with ``q = min(a, delta)`` is ``a^2 / 2`` inside and
-    ``delta (a - delta / 2)`` outside, with the same rounding as either form.
-    """
-    q = np.minimum(a, delta)
-    a -= 0.5 * q
-    a *= q
-    return a
 
 
 @register
@@ -231,22 +220,25 @@ class Huber(Loss):
     def _validate_params(self):
         _check_positive(self, "delta")
 
+    # The formulas are written once, compiled, in sklloss/_kernels.pyx; the
+    # objective's fused pass runs the same code (``_kernel_params``).
+    def _kernel_params(self):
+        return KINDS["huber"], float(self.delta)
+
+    def _compiled(self, y_true, raw_prediction, **wanted):
+        return elementwise(*self._kernel_params(), y_true, raw_prediction, **wanted)
+
     def loss(self, y_true, raw_prediction):
-        return _huber_inplace(_abs_residual(y_true, raw_prediction), float(self.delta))
+        return self._compiled(y_true, raw_prediction)[0]
 
     def gradient(self, y_true, raw_prediction):
-        d = float(self.delta)
-        return np.clip(raw_prediction - y_true, -d, d)
+        return self._compiled(y_true, raw_prediction, loss=False, gradient=True)[0]
 
     def loss_gradient(self, y_true, raw_prediction):
-        r = raw_prediction - y_true
-        a = np.abs(r)
-        d = float(self.delta)
-        return np.where(a <= d, 0.5 * a * a, d * (a - 0.5 * d)), np.clip(r, -d, d)
+        return self._compiled(y_true, raw_prediction, gradient=True)
 
     def hessian(self, y_true, raw_prediction):
-        inside = np.abs(raw_prediction - y_true) <= float(self.delta)
-        return inside.astype(_float_dtype(raw_prediction))
+        return self._compiled(y_true, raw_prediction, loss=False, hessian=True)[0]
 
 
 @register

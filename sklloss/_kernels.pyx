@@ -1,0 +1,315 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, embedsignature=False
+"""Compiled per-sample formulas of the built-in losses, and the fused pass.
+
+The one definition of each formula named in :data:`KINDS`: a ``cdef
+inline`` function that returns the per-sample loss at raw prediction ``z``
+and, when asked, writes its first and second derivatives. Two callers share
+it:
+
+* :func:`elementwise`: the loss classes' ``loss``, ``gradient``,
+  ``loss_gradient`` and ``hessian`` for these losses (``sklloss.losses``),
+  so the formulas are not also written in NumPy;
+* :func:`fused_rows`: one sweep over the rows of a dense, C-ordered X (the
+  objective's fused pass, ``sklloss.linear_model._objective``). Each row is
+  multiplied by ``w``, its loss and derivative taken and its share of the
+  gradient added while it is in cache: X is read once per evaluation.
+  A float32 X is read as float32; every product and sum is in float64.
+  The GIL is released; a caller runs one call per thread of its own pool on
+  disjoint row ranges (no OpenMP: the thread count stays the caller's).
+
+A user's pure-Python ``Loss`` has no kind and takes the generic NumPy path.
+``benchmarks/results/kernels.md`` has the measurements behind the design.
+"""
+
+from libc.math cimport exp, fabs, log1p, NAN
+
+import numpy as np
+
+from cython cimport floating
+
+# The losses with a compiled formula. A kind's one parameter (huber's delta)
+# travels as a double.
+cdef enum:
+    LOG_LOSS = 0
+    HUBER = 1
+    # narrowest row that the fused pass sweeps alone (see _rows)
+    WIDE = 64
+
+KINDS = {"log_loss": LOG_LOSS, "huber": HUBER}
+
+
+cdef inline double _log_loss(double y, double z, double* g,
+                             double* h) noexcept nogil:
+    # Binary log loss log(1 + e^z) - y z with t = e^{-|z|} in (0, 1]: one
+    # exp and one log1p, nothing overflows at |z| = 1e4. The value is
+    # log1p(t) + ((1 - y) z if z > 0 else -y z): the bracket is exactly 0
+    # for y = 1, z > 0 and for y = 0, z < 0 (no cancellation). The gradient
+    # sigma(z) - y is ((1 - y) - y t) / (1 + t) for z >= 0 and
+    # ((1 - y) t - y) / (1 + t) below, the Hessian sigma(z) sigma(-z) is
+    # t / (1 + t)^2. Branch-free in the sign of z (random signs would
+    # mispredict half the rows).
+    cdef double t = exp(-fabs(z))
+    cdef double inv = 1.0 / (1.0 + t)
+    cdef double up = 1.0 if z >= 0 else t
+    cdef double down = t if z >= 0 else 1.0
+    if g != NULL:
+        g[0] = ((1.0 - y) * up - y * down) * inv
+    if h != NULL:
+        h[0] = t * inv * inv
+    return log1p(t) + ((1.0 - y) * z if z > 0 else -y * z)
+
+
+cdef inline double _huber(double y, double z, double delta, double* g,
+                          double* h) noexcept nogil:
+    # q (|r| - q / 2) with q = min(|r|, delta): r^2 / 2 inside, delta (|r| -
+    # delta / 2) outside, with the rounding of either form. The gradient
+    # clip(z - y, -delta, delta) keeps a NaN residual NaN.
+    cdef double r = z - y
+    cdef double a = fabs(r)
+    cdef double q = a if a < delta else delta
+    if g != NULL:
+        if a <= delta or r != r:
+            g[0] = r
+        else:
+            g[0] = delta if r > 0 else -delta
+    if h != NULL:
+        h[0] = 1.0 if a <= delta else 0.0
+    return q * (a - 0.5 * q)
+
+
+cdef inline double _per_sample(int kind, double param, double y, double z,
+                               double* g, double* h) noexcept nogil:
+    if kind == LOG_LOSS:
+        return _log_loss(y, z, g, h)
+    if kind == HUBER:
+        return _huber(y, z, param, g, h)
+    return NAN
+
+
+# --------------------------------------------------------------- elementwise
+cdef void _elementwise(int kind, double param, const floating* y,
+                       const floating* z, Py_ssize_t n, floating* loss,
+                       floating* grad, floating* hess) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double g = 0.0, h = 0.0, v
+    cdef double* gp = &g if grad != NULL else NULL
+    cdef double* hp = &h if hess != NULL else NULL
+    for i in range(n):
+        v = _per_sample(kind, param, y[i], z[i], gp, hp)
+        if loss != NULL:
+            loss[i] = <floating> v
+        if grad != NULL:
+            grad[i] = <floating> g
+        if hess != NULL:
+            hess[i] = <floating> h
+
+
+cdef void _elementwise_typed(int kind, double param, const floating[::1] y,
+                             const floating[::1] z, list outs, bint want_loss,
+                             bint want_grad, bint want_hess):
+    cdef Py_ssize_t n = z.shape[0]
+    cdef floating[::1] lo, gr, he
+    cdef floating* lp = NULL
+    cdef floating* gp = NULL
+    cdef floating* hp = NULL
+    if n == 0:
+        return
+    if want_loss:
+        lo = outs[0]
+        lp = &lo[0]
+    if want_grad:
+        gr = outs[1]
+        gp = &gr[0]
+    if want_hess:
+        he = outs[2]
+        hp = &he[0]
+    with nogil:
+        _elementwise(kind, param, &y[0], &z[0], n, lp, gp, hp)
+
+
+def elementwise(int kind, double param, y_true, raw_prediction, *,
+                bint loss=True, bint gradient=False, bint hessian=False):
+    """Per-sample loss, gradient and Hessian of a compiled loss.
+
+    Parameters
+    ----------
+    kind : int
+        A value of :data:`KINDS`.
+    param : float
+        The loss's parameter (huber's delta; ignored by the log loss).
+    y_true, raw_prediction : array-like
+        Broadcast against each other.
+    loss, gradient, hessian : bool
+        Which arrays to return.
+
+    Returns
+    -------
+    tuple of ndarray
+        The arrays asked for, in the order loss, gradient, Hessian, of the
+        broadcast shape and of the floating dtype NumPy's arithmetic on the
+        two inputs would give (float32 stays float32). Computed in float64.
+    """
+    y = np.asarray(y_true)
+    z = np.asarray(raw_prediction)
+    dtype = np.result_type(y.dtype, z.dtype, np.float32)
+    if dtype != np.float32:
+        dtype = np.dtype(np.float64)
+    if y.shape != z.shape:
+        y, z = np.broadcast_arrays(y, z)
+    shape = z.shape
+    yc = np.ascontiguousarray(y, dtype=dtype).reshape(-1)
+    zc = np.ascontiguousarray(z, dtype=dtype).reshape(-1)
+    wanted = (loss, gradient, hessian)
+    outs = [np.empty(zc.shape[0], dtype=dtype) if w else None for w in wanted]
+    if dtype == np.float32:
+        _elementwise_typed[float](kind, param, yc, zc, outs, loss, gradient, hessian)
+    else:
+        _elementwise_typed[double](kind, param, yc, zc, outs, loss, gradient,
+                                   hessian)
+    return tuple(out.reshape(shape) for out in outs if out is not None)
+
+
+# ---------------------------------------------------------------- fused pass
+cdef inline double _dot(const floating* x, const double* w,
+                        Py_ssize_t p) noexcept nogil:
+    # four partial sums: the compiler vectorises without -ffast-math
+    cdef Py_ssize_t j = 0
+    cdef double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
+    while j + 4 <= p:
+        z0 += x[j] * w[j]
+        z1 += x[j + 1] * w[j + 1]
+        z2 += x[j + 2] * w[j + 2]
+        z3 += x[j + 3] * w[j + 3]
+        j += 4
+    while j < p:
+        z0 += x[j] * w[j]
+        j += 1
+    return (z0 + z1) + (z2 + z3)
+
+
+# Raw pointers, not memoryviews, inside the sweep: a memoryview handed to a
+# function per row is a struct copy and an atomic reference count each time.
+cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
+                  const double* s, const double* w, double b, Py_ssize_t lo,
+                  Py_ssize_t hi, int kind, double param, double* grad_w,
+                  double* grad_b) noexcept nogil:
+    # Few columns (p < WIDE): four rows at a time, so that w and grad_w are
+    # loaded and stored once per four rows and the four dot products are
+    # independent chains (a short row's dependency chain, not the memory, is
+    # the bottleneck). Wide rows: one row at a time, four partial sums.
+    cdef Py_ssize_t i = lo, j
+    cdef const floating* x0
+    cdef const floating* x1
+    cdef const floating* x2
+    cdef const floating* x3
+    cdef double z0, z1, z2, z3, wj, value = 0.0, gb = 0.0
+    cdef double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0
+    while i + 4 <= hi and p < WIDE:
+        x0 = X + i * p
+        x1 = x0 + p
+        x2 = x1 + p
+        x3 = x2 + p
+        z0 = b
+        z1 = b
+        z2 = b
+        z3 = b
+        for j in range(p):
+            wj = w[j]
+            z0 += x0[j] * wj
+            z1 += x1[j] * wj
+            z2 += x2[j] * wj
+            z3 += x3[j] * wj
+        value += s[i] * _per_sample(kind, param, y[i], z0, &g0, NULL)
+        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1, &g1, NULL)
+        value += s[i + 2] * _per_sample(kind, param, y[i + 2], z2, &g2, NULL)
+        value += s[i + 3] * _per_sample(kind, param, y[i + 3], z3, &g3, NULL)
+        g0 *= s[i]
+        g1 *= s[i + 1]
+        g2 *= s[i + 2]
+        g3 *= s[i + 3]
+        gb += (g0 + g1) + (g2 + g3)
+        for j in range(p):
+            grad_w[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j])
+        i += 4
+    while i < hi:
+        x0 = X + i * p
+        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b, &g0,
+                                    NULL)
+        g0 *= s[i]
+        gb += g0
+        for j in range(p):
+            grad_w[j] += g0 * x0[j]
+        i += 1
+    grad_b[0] = gb
+    return value
+
+
+def fused_rows(int kind, double param, X, const double[::1] y,
+               const double[::1] s, const double[::1] w, double b,
+               Py_ssize_t lo, Py_ssize_t hi):
+    """Loss and gradient sums over rows ``lo:hi`` of a dense X, GIL released.
+
+    Parameters
+    ----------
+    kind, param : int, float
+        The loss, as for :func:`elementwise`.
+    X : ndarray of shape (n, p)
+        C-contiguous, float32 or float64.
+    y, s : ndarray of shape (n,)
+        Targets and per-row weights, float64.
+    w : ndarray of shape (p,)
+        Coefficients, float64.
+    b : float
+        Intercept.
+    lo, hi : int
+        The rows to sweep, ``0 <= lo <= hi <= n``.
+
+    Returns
+    -------
+    value : float
+        ``sum_i s_i loss(y_i, x_i . w + b)``.
+    grad_w : ndarray of shape (p,)
+        ``sum_i s_i g_i x_i``, float64.
+    grad_b : float
+        ``sum_i s_i g_i``.
+    """
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1]
+    if not (
+        y.shape[0] == s.shape[0] == n and w.shape[0] == p and 0 <= lo <= hi <= n
+    ):
+        raise ValueError(
+            f"fused_rows: X of shape {X.shape}, y {y.shape[0]}, s "
+            f"{s.shape[0]}, w {w.shape[0]} and rows {lo}:{hi} do not match."
+        )
+    if not X.flags.c_contiguous or X.dtype not in (np.float32, np.float64):
+        raise ValueError(
+            "fused_rows: X must be C-contiguous float32 or float64; got "
+            f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}."
+        )
+    grad = np.zeros(p)
+    cdef double[::1] gw = grad
+    cdef double value = 0.0, grad_b = 0.0
+    cdef const float[:, ::1] x32
+    cdef const double[:, ::1] x64
+    cdef double bias = b
+    cdef double g = 0.0
+    cdef Py_ssize_t i
+    if lo == hi:
+        return 0.0, grad, 0.0
+    if p == 0:  # no column: the rows' sums at the intercept alone
+        for i in range(lo, hi):
+            value += s[i] * _per_sample(kind, param, y[i], bias, &g, NULL)
+            grad_b += s[i] * g
+        return value, grad, grad_b
+    if X.dtype == np.float32:
+        x32 = X
+        with nogil:
+            value = _rows(&x32[0, 0], p, &y[0], &s[0], &w[0], bias, lo, hi,
+                          kind, param, &gw[0], &grad_b)
+    else:
+        x64 = X
+        with nogil:
+            value = _rows(&x64[0, 0], p, &y[0], &s[0], &w[0], bias, lo, hi,
+                          kind, param, &gw[0], &grad_b)
+    return value, grad, grad_b

@@ -1,0 +1,237 @@
+"""The compiled formulas (``sklloss._kernels``) and the compiled fused pass.
+
+Each compiled loss is checked against an independent reference (scipy's
+log-sigmoid and ``scipy.special.huber``, closed-form derivatives), against
+finite differences, and the fused pass against a loop over the rows written
+here in NumPy, for both dtypes, with and without intercept and weights, at
+one and two threads; X's other layouts (F order, CSR, CSC) take the generic
+path and must give the same sums.
+"""
+
+import numpy as np
+import pytest
+from scipy import sparse
+from scipy.special import expit, huber, log_expit
+
+from sklloss import LossClassifier, LossRegressor
+from sklloss._kernels import KINDS, fused_rows
+from sklloss.linear_model import _objective
+from sklloss.linear_model._objective import LinearObjective
+from sklloss.losses import Huber, LogLoss
+
+
+def _ref_log_loss(y, z):
+    return (
+        -(y * log_expit(z) + (1 - y) * log_expit(-z)),
+        expit(z) - y,
+        expit(z) * expit(-z),
+    )
+
+
+def _ref_huber(delta):
+    def ref(y, z):
+        r = z - y
+        return huber(delta, r), np.clip(r, -delta, delta), 1.0 * (abs(r) <= delta)
+
+    return ref
+
+
+CASES = {
+    "log_loss": (LogLoss(), _ref_log_loss),
+    "huber": (Huber(delta=1.3), _ref_huber(1.3)),
+}
+
+
+def _targets(name, n, rng):
+    if name == "log_loss":
+        hard = rng.integers(0, 2, size=n).astype(float)
+        soft = rng.uniform(0, 1, size=n)
+        return np.where(rng.random(n) < 0.5, hard, soft)
+    return rng.standard_normal(n) * 3
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_elementwise_matches_the_references(name):
+    loss, ref = CASES[name]
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.standard_normal(500) * 5, [-1e4, -40.0, 0.0, 40.0, 1e4]])
+    y = _targets(name, len(z), rng)
+    value, grad = loss.loss_gradient(y, z)
+    r_value, r_grad, r_hess = ref(y, z)
+    np.testing.assert_allclose(value, r_value, rtol=1e-13, atol=1e-300)
+    # sigma(z) - y: the reference itself cancels to ~eps absolute near y
+    np.testing.assert_allclose(grad, r_grad, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(loss.hessian(y, z), r_hess, rtol=1e-13, atol=1e-300)
+    np.testing.assert_array_equal(loss.loss(y, z), value)
+    np.testing.assert_array_equal(loss.gradient(y, z), grad)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_elementwise_derivatives_are_the_finite_differences(name):
+    loss, _ = CASES[name]
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal(300) * 3
+    y = _targets(name, len(z), rng)
+    h = 1e-6
+    fd = (loss.loss(y, z + h) - loss.loss(y, z - h)) / (2 * h)
+    np.testing.assert_allclose(loss.gradient(y, z), fd, atol=1e-7)
+    if name == "log_loss":  # huber's second derivative jumps at +-delta
+        fd2 = (loss.gradient(y, z + h) - loss.gradient(y, z - h)) / (2 * h)
+        np.testing.assert_allclose(loss.hessian(y, z), fd2, atol=1e-7)
+
+
+def test_log_loss_value_is_accurate_far_out():
+    # y = 1 at z = 40: the loss is e^-40 (relative accuracy, no cancellation)
+    value = LogLoss().loss(np.array([1.0, 0.0]), np.array([40.0, -40.0]))
+    np.testing.assert_allclose(value, np.exp(-40.0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_elementwise_dtypes_shapes_and_inputs(name):
+    loss, ref = CASES[name]
+    rng = np.random.default_rng(2)
+    shape = (40,) if name == "log_loss" else (20, 2)  # 2-D log loss: softmax
+    y = _targets(name, 40, rng).reshape(shape)
+    z = (rng.standard_normal(40) * 3).reshape(shape)
+    y.flags.writeable = False  # read-only input is accepted, never written
+    z32 = z.astype(np.float32)
+    value, grad = loss.loss_gradient(y.astype(np.float32), z32)
+    assert value.dtype == grad.dtype == np.float32  # float32 stays float32
+    assert value.shape == grad.shape == shape
+    np.testing.assert_allclose(value, ref(y, z32.astype(float))[0], rtol=1e-6)
+    # F order and strided views give the same values
+    zf = np.asfortranarray(z)
+    np.testing.assert_array_equal(loss.loss(y, zf), loss.loss(y, z))
+    np.testing.assert_array_equal(loss.loss(y[::2], z[::2]), loss.loss(y, z)[::2])
+    # NaN stays NaN in the value and the gradient
+    v, g = loss.loss_gradient(np.array([0.0]), np.array([np.nan]))
+    assert np.isnan(v[0]) and np.isnan(g[0])
+    assert loss.loss(np.array([]), np.array([])).shape == (0,)
+
+
+def _numpy_sums(X, y, s, w, b, name):
+    """The fused pass's sums, written as a plain NumPy pass in float64."""
+    _, ref = CASES[name]
+    z = X.astype(np.float64) @ w + b
+    value, grad, _ = ref(y, z)
+    return float(s @ value), X.astype(np.float64).T @ (s * grad), float(s @ grad)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("p", [3, 70])  # the 4-row sweep and the wide-row sweep
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compiled_pass_matches_a_numpy_pass(
+    monkeypatch, name, p, dtype, fit_intercept, threads
+):
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 500)
+    rng = np.random.default_rng(3)
+    n = 2003  # not a multiple of 4 or of the workers
+    X = rng.standard_normal((n, p)).astype(dtype)
+    X_before = X.copy()
+    y = _targets(name, n, rng)
+    sw = rng.uniform(0, 2, size=n)
+    loss = CASES[name][0]
+    obj = LinearObjective(X, y, sw, loss, fit_intercept=fit_intercept)
+    obj = obj.configured(keep_raw=False, n_threads=threads)
+    assert obj._kernel() is not None
+    assert obj._fused_workers() == threads
+    W = rng.standard_normal((1, p)) * 0.3
+    b = np.array([0.4])
+    value, grad_W, grad_b = obj._data_loss_gradient(W, b)
+    s = obj.sample_weight
+    r_value, r_grad, r_gb = _numpy_sums(X, y, s, W[0], b[0] * fit_intercept, name)
+    assert value == pytest.approx(r_value, rel=1e-12)
+    np.testing.assert_allclose(grad_W[0], r_grad, rtol=1e-10, atol=1e-14)
+    assert grad_b[0] == pytest.approx(r_gb, rel=1e-10, abs=1e-14)
+    np.testing.assert_array_equal(X, X_before)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compiled_gradient_is_the_finite_difference(name):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 5))
+    y = _targets(name, 300, rng)
+    w, b, h = rng.standard_normal(5), 0.2, 1e-6
+    s = np.full(300, 1 / 300)
+    kind, param = CASES[name][0]._kernel_params()
+    _, grad, gb = fused_rows(kind, param, X, y, s, w, b, 0, 300)
+    for j in range(5):
+        e = np.zeros(5)
+        e[j] = h
+        up = fused_rows(kind, param, X, y, s, w + e, b, 0, 300)[0]
+        down = fused_rows(kind, param, X, y, s, w - e, b, 0, 300)[0]
+        assert grad[j] == pytest.approx((up - down) / (2 * h), abs=1e-7)
+    up = fused_rows(kind, param, X, y, s, w, b + h, 0, 300)[0]
+    down = fused_rows(kind, param, X, y, s, w, b - h, 0, 300)[0]
+    assert gb == pytest.approx((up - down) / (2 * h), abs=1e-7)
+
+
+@pytest.mark.parametrize("layout", ["F", "csr", "csc"])
+def test_other_layouts_take_the_generic_path_with_the_same_sums(layout):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3000, 6))
+    y = _targets("log_loss", 3000, rng)
+    W, b = rng.standard_normal((1, 6)), np.array([0.1])
+    compiled = LinearObjective(X, y, np.ones(3000), LogLoss()).configured(
+        keep_raw=False, n_threads=1
+    )
+    assert compiled._kernel() is not None
+    other = {
+        "F": np.asfortranarray(X),
+        "csr": sparse.csr_matrix(X),
+        "csc": sparse.csc_matrix(X),
+    }[layout]
+    generic = LinearObjective(other, y, np.ones(3000), LogLoss()).configured(
+        keep_raw=False, n_threads=1
+    )
+    assert generic._kernel() is None
+    a, b_ = compiled._data_loss_gradient(W, b), generic._data_loss_gradient(W, b)
+    assert a[0] == pytest.approx(b_[0], rel=1e-13)
+    np.testing.assert_allclose(a[1], b_[1], rtol=1e-11)
+
+
+def test_fused_rows_refuses_what_it_cannot_sweep():
+    X = np.ones((4, 2))
+    y = s = np.ones(4)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        fused_rows(KINDS["huber"], 1.0, np.asfortranarray(X), y, s, np.ones(2), 0, 0, 4)
+    with pytest.raises(ValueError, match="do not match"):
+        fused_rows(KINDS["huber"], 1.0, X, y, s, np.ones(3), 0, 0, 4)
+    with pytest.raises(ValueError, match="do not match"):
+        fused_rows(KINDS["huber"], 1.0, X, y, s, np.ones(2), 0, 0, 5)
+
+
+@pytest.mark.parametrize(
+    "Est, loss, make_y",
+    [
+        (LossClassifier, "log_loss", lambda z, rng: rng.random(len(z)) < expit(z)),
+        (LossRegressor, "huber", lambda z, rng: z + rng.standard_t(2, len(z))),
+    ],
+)
+def test_fits_take_the_compiled_pass_and_agree_with_the_generic_one(
+    monkeypatch, Est, loss, make_y
+):
+    calls = []
+
+    def spy(*args):
+        calls.append(args[7:9])
+        return fused_rows(*args)
+
+    monkeypatch.setattr(_objective, "fused_rows", spy)
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 1000)
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((4000, 5)).astype(np.float32)
+    y = make_y(X @ rng.standard_normal(5), rng)
+    kwargs = dict(loss=loss, solver="lbfgs", tol=1e-10)
+    if Est is LossRegressor:
+        kwargs["scale"] = 1.0
+    compiled = Est(**kwargs).fit(X, y)
+    assert calls  # the fit's evaluations ran the compiled sweep
+    monkeypatch.setattr(_objective, "COMPILED_PASSES", False)
+    n_calls = len(calls)
+    generic = Est(**kwargs).fit(X, y)
+    assert len(calls) == n_calls
+    np.testing.assert_allclose(compiled.coef_, generic.coef_, rtol=1e-6, atol=1e-8)
+    assert compiled.coef_.dtype == np.float32  # float32 X: float32 coefficients
