@@ -33,10 +33,17 @@ from cython cimport floating
 cdef enum:
     LOG_LOSS = 0
     HUBER = 1
+    SQUARED_ERROR = 2
+    SQUARED_HINGE = 3
     # narrowest row that the fused pass sweeps alone (see _rows)
     WIDE = 64
 
-KINDS = {"log_loss": LOG_LOSS, "huber": HUBER}
+KINDS = {
+    "log_loss": LOG_LOSS,
+    "huber": HUBER,
+    "squared_error": SQUARED_ERROR,
+    "squared_hinge": SQUARED_HINGE,
+}
 
 
 cdef inline double _log_loss(double y, double z, double* g,
@@ -78,12 +85,45 @@ cdef inline double _huber(double y, double z, double delta, double* g,
     return q * (a - 0.5 * q)
 
 
+cdef inline double _squared_error(double y, double z, double* g,
+                                  double* h) noexcept nogil:
+    # (z - y)^2, its derivative 2 (z - y) and second derivative 2
+    cdef double r = z - y
+    if g != NULL:
+        g[0] = 2.0 * r
+    if h != NULL:
+        h[0] = 2.0
+    return r * r
+
+
+cdef inline double _squared_hinge(double y, double z, double* g,
+                                  double* h) noexcept nogil:
+    # phi(m) = max(0, 1 - m)^2 of the margin m = s z, s = 2 y - 1 for a 0 / 1
+    # label (SquaredHinge passes y = 1: z is then the margin itself).
+    # phi' = -2 max(0, 1 - m) times dm/dz = s; generalized phi'' = 2 [m < 1].
+    # A NaN margin gives a NaN loss and gradient (not the max's 0).
+    cdef double s = 2.0 * y - 1.0
+    cdef double m = s * z
+    cdef double gap = 1.0 - m
+    if gap <= 0:
+        gap = 0.0
+    if g != NULL:
+        g[0] = -2.0 * gap * s
+    if h != NULL:
+        h[0] = 2.0 if m < 1 else 0.0
+    return gap * gap
+
+
 cdef inline double _per_sample(int kind, double param, double y, double z,
                                double* g, double* h) noexcept nogil:
     if kind == LOG_LOSS:
         return _log_loss(y, z, g, h)
     if kind == HUBER:
         return _huber(y, z, param, g, h)
+    if kind == SQUARED_ERROR:
+        return _squared_error(y, z, g, h)
+    if kind == SQUARED_HINGE:
+        return _squared_hinge(y, z, g, h)
     return NAN
 
 

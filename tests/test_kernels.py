@@ -17,7 +17,7 @@ from sklloss import LossClassifier, LossRegressor
 from sklloss._kernels import KINDS, fused_rows
 from sklloss.linear_model import _objective
 from sklloss.linear_model._objective import LinearObjective
-from sklloss.losses import Huber, LogLoss
+from sklloss.losses import Huber, LogLoss, SquaredError, SquaredHinge
 
 
 def _ref_log_loss(y, z):
@@ -36,13 +36,29 @@ def _ref_huber(delta):
     return ref
 
 
+def _ref_squared_error(y, z):
+    return (y - z) ** 2, 2 * (z - y), np.full_like(z, 2.0)
+
+
+def _ref_squared_hinge(y, z):
+    # LinearSVC's loss of the margin m = (2 y - 1) z, y in {0, 1}
+    sign = 2 * y - 1
+    gap = np.maximum(0, 1 - sign * z)
+    return gap**2, -2 * gap * sign, 2.0 * (sign * z < 1)
+
+
 CASES = {
     "log_loss": (LogLoss(), _ref_log_loss),
     "huber": (Huber(delta=1.3), _ref_huber(1.3)),
+    "squared_error": (SquaredError(), _ref_squared_error),
+    "squared_hinge": (SquaredHinge(), _ref_squared_hinge),
 }
+LABELS = ("log_loss", "squared_hinge")  # 1-D raw prediction; 2-D is multiclass
 
 
 def _targets(name, n, rng):
+    if name == "squared_hinge":
+        return rng.integers(0, 2, size=n).astype(float)
     if name == "log_loss":
         hard = rng.integers(0, 2, size=n).astype(float)
         soft = rng.uniform(0, 1, size=n)
@@ -75,7 +91,7 @@ def test_elementwise_derivatives_are_the_finite_differences(name):
     h = 1e-6
     fd = (loss.loss(y, z + h) - loss.loss(y, z - h)) / (2 * h)
     np.testing.assert_allclose(loss.gradient(y, z), fd, atol=1e-7)
-    if name == "log_loss":  # huber's second derivative jumps at +-delta
+    if name != "huber":  # huber's second derivative jumps at +-delta
         fd2 = (loss.gradient(y, z + h) - loss.gradient(y, z - h)) / (2 * h)
         np.testing.assert_allclose(loss.hessian(y, z), fd2, atol=1e-7)
 
@@ -90,7 +106,7 @@ def test_log_loss_value_is_accurate_far_out():
 def test_elementwise_dtypes_shapes_and_inputs(name):
     loss, ref = CASES[name]
     rng = np.random.default_rng(2)
-    shape = (40,) if name == "log_loss" else (20, 2)  # 2-D log loss: softmax
+    shape = (40,) if name in LABELS else (20, 2)
     y = _targets(name, 40, rng).reshape(shape)
     z = (rng.standard_normal(40) * 3).reshape(shape)
     y.flags.writeable = False  # read-only input is accepted, never written
@@ -235,3 +251,22 @@ def test_fits_take_the_compiled_pass_and_agree_with_the_generic_one(
     assert len(calls) == n_calls
     np.testing.assert_allclose(compiled.coef_, generic.coef_, rtol=1e-6, atol=1e-8)
     assert compiled.coef_.dtype == np.float32  # float32 X: float32 coefficients
+
+
+def test_a_subclass_that_redefines_the_formula_loses_the_kernel():
+    from sklloss.linear_model._passes import compiled_kernel
+
+    class Cubed(SquaredHinge):
+        def _phi(self, m):
+            return np.maximum(0, 1 - m) ** 3
+
+    class Doubled(Huber):
+        def loss(self, y_true, raw_prediction):
+            return 2 * super().loss(y_true, raw_prediction)
+
+    assert compiled_kernel(Cubed()) is None
+    assert compiled_kernel(Doubled()) is None
+    assert compiled_kernel(type("Same", (Huber,), {})(delta=2.0)) == (
+        KINDS["huber"],
+        2.0,
+    )

@@ -200,9 +200,13 @@ def _weighted(grad, s, raw, y):
     return sg[:, None] if sg.ndim == 1 else sg
 
 
+# what defines a loss's value and gradient (a margin loss's: its phi)
+_FORMULA = ("loss", "gradient", "loss_gradient", "_phi", "_dphi")
+
+
 def _defines_at_least_as_derived(loss, name):
     """Whether the class defining ``loss.<name>`` is at least as derived as
-    the ones defining ``loss``, ``gradient`` and ``loss_gradient``.
+    the ones defining the loss and its gradient (``_FORMULA``).
 
     A subclass that redefines the loss is then evaluated as it says, not by
     a shortcut (``name``) of its parent.
@@ -212,7 +216,7 @@ def _defines_at_least_as_derived(loss, name):
     def owner(attr):
         return next((i for i, cls in enumerate(mro) if attr in vars(cls)), len(mro))
 
-    return owner(name) <= min(owner("loss"), owner("gradient"), owner("loss_gradient"))
+    return owner(name) <= min(owner(attr) for attr in _FORMULA)
 
 
 def _uses_target_cache(loss):

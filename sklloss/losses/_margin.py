@@ -12,6 +12,7 @@ scores is the decision value itself.
 
 import numpy as np
 
+from .._kernels import KINDS, elementwise
 from ._base import Loss
 from ._registry import register
 from ._softmax import _prepare, _rows
@@ -246,14 +247,24 @@ class SquaredHinge(_SmoothMarginLoss):
     is_twice_differentiable = False
     metric_name = "squared_hinge_loss"
 
+    # phi and its derivatives are written once, compiled, in
+    # sklloss/_kernels.pyx (a label of 1 makes the kernel's margin m itself);
+    # the objective's fused pass runs the same code on 0 / 1 labels.
+    def _kernel_params(self):
+        return KINDS["squared_hinge"], 0.0
+
+    def _compiled(self, m, **wanted):
+        one = np.ones((), m.dtype)
+        return elementwise(*self._kernel_params(), one, m, **wanted)[0]
+
     def _phi(self, m):
-        return np.maximum(0, 1 - m) ** 2
+        return self._compiled(m)
 
     def _dphi(self, m):
-        return -2 * np.maximum(0, 1 - m)
+        return self._compiled(m, loss=False, gradient=True)
 
     def _d2phi(self, m):
-        return 2 * (m < 1).astype(m.dtype)
+        return self._compiled(m, loss=False, hessian=True)
 
 
 @register

@@ -96,19 +96,25 @@ class SquaredError(Loss):
     aliases = ("mse", "l2")
     metric_name = "mean_squared_error"
 
+    # The formulas are written once, compiled, in sklloss/_kernels.pyx; the
+    # objective's fused pass runs the same code (``_kernel_params``).
+    def _kernel_params(self):
+        return KINDS["squared_error"], 0.0
+
+    def _compiled(self, y_true, raw_prediction, **wanted):
+        return elementwise(*self._kernel_params(), y_true, raw_prediction, **wanted)
+
     def loss(self, y_true, raw_prediction):
-        r = _residual(y_true, raw_prediction)
-        return np.multiply(r, r, out=r)
+        return self._compiled(y_true, raw_prediction)[0]
 
     def gradient(self, y_true, raw_prediction):
-        return 2 * (raw_prediction - y_true)
+        return self._compiled(y_true, raw_prediction, loss=False, gradient=True)[0]
 
     def loss_gradient(self, y_true, raw_prediction):
-        d = raw_prediction - y_true
-        return d * d, 2 * d
+        return self._compiled(y_true, raw_prediction, gradient=True)
 
     def hessian(self, y_true, raw_prediction):
-        return np.full_like(raw_prediction, 2, dtype=_float_dtype(raw_prediction))
+        return self._compiled(y_true, raw_prediction, loss=False, hessian=True)[0]
 
 
 @register
