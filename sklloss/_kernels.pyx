@@ -22,7 +22,9 @@ A user's pure-Python ``Loss`` has no kind and takes the generic NumPy path.
 ``benchmarks/results/kernels.md`` has the measurements behind the design.
 """
 
-from libc.math cimport exp, fabs, log1p, NAN
+from libc.float cimport DBL_MAX
+from libc.math cimport exp, fabs, log, log1p, NAN
+from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -127,6 +129,31 @@ cdef inline double _per_sample(int kind, double param, double y, double z,
     return NAN
 
 
+cdef inline double _softmax_row(const double* z, Py_ssize_t K, Py_ssize_t y,
+                               double* g) noexcept nogil:
+    # Multiclass log loss of label y: log sum_k e^{z_k - m} - (z_y - m) with
+    # m = max_k z_k (0 where that is not finite, as scipy's log_softmax);
+    # gradient p_k - [k = y] into g (which may be NULL), p_k = e_k / sum e.
+    cdef Py_ssize_t k
+    cdef double m = z[0], total = 0.0, e, inv
+    for k in range(1, K):
+        if z[k] > m:
+            m = z[k]
+    if not fabs(m) <= DBL_MAX:
+        m = 0.0
+    for k in range(K):
+        e = exp(z[k] - m)
+        total += e
+        if g != NULL:
+            g[k] = e
+    if g != NULL:
+        inv = 1.0 / total
+        for k in range(K):
+            g[k] *= inv
+        g[y] -= 1.0
+    return log(total) - (z[y] - m)
+
+
 # --------------------------------------------------------------- elementwise
 cdef void _elementwise(int kind, double param, const floating* y,
                        const floating* z, Py_ssize_t n, floating* loss,
@@ -208,6 +235,69 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
         _elementwise_typed[double](kind, param, yc, zc, outs, loss, gradient,
                                    hessian)
     return tuple(out.reshape(shape) for out in outs if out is not None)
+
+
+cdef int _softmax_typed(const Py_ssize_t[::1] y, const floating[:, :] z,
+                        floating[::1] loss, floating[:, :] grad) except -1:
+    cdef Py_ssize_t n = z.shape[0], K = z.shape[1], i, k
+    cdef double* row = <double*> malloc(2 * K * sizeof(double))
+    cdef double* g = row + K
+    if row == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for i in range(n):
+                for k in range(K):
+                    row[k] = z[i, k]
+                loss[i] = <floating> _softmax_row(row, K, y[i], g)
+                for k in range(K):
+                    grad[i, k] = <floating> g[k]
+    finally:
+        free(row)
+    return 0
+
+
+def softmax_loss_gradient(y_true, raw_prediction):
+    """Multiclass log loss and its gradient for integer labels.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,)
+        Labels in ``0..K-1`` (integers).
+    raw_prediction : ndarray of shape (n, K)
+        The softmax's input, float32 or float64, any layout.
+
+    Returns
+    -------
+    loss : ndarray of shape (n,)
+    gradient : ndarray of shape (n, K)
+        ``softmax(z) - onehot(y)``, in the layout (C or F) of
+        ``raw_prediction``, of its dtype.
+    """
+    z = np.asarray(raw_prediction)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    y = np.ascontiguousarray(y_true, dtype=np.intp)
+    n, K = z.shape
+    if y.shape != (n,):
+        raise ValueError(
+            f"y_true must have shape ({n},) for raw_prediction of shape {z.shape}; "
+            f"got {y.shape}."
+        )
+    if n and K and not (0 <= y.min() and y.max() < K):
+        raise ValueError(
+            f"y_true must hold labels in 0..{K - 1}; got labels from {y.min()} "
+            f"to {y.max()}."
+        )
+    order = "F" if z.flags.f_contiguous and not z.flags.c_contiguous else "C"
+    loss = np.empty(n, dtype=z.dtype)
+    grad = np.empty((n, K), dtype=z.dtype, order=order)
+    if n and K:
+        if z.dtype == np.float32:
+            _softmax_typed[float](y, z, loss, grad)
+        else:
+            _softmax_typed[double](y, z, loss, grad)
+    return loss, grad
 
 
 # ---------------------------------------------------------------- fused pass
@@ -352,4 +442,108 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         with nogil:
             value = _rows(&x64[0, 0], p, &y[0], &s[0], &w[0], bias, lo, hi,
                           kind, param, &gw[0], &grad_b)
+    return value, grad, grad_b
+
+
+cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
+                          const double* y, const double* s, const double* W,
+                          const double* b, Py_ssize_t lo, Py_ssize_t hi,
+                          double* grad_W, double* grad_b,
+                          double* z) noexcept nogil:
+    # per row: K dot products (the row stays in L1), the softmax, and the
+    # row's share of every class's gradient; z holds 2K doubles
+    cdef Py_ssize_t i, j, k
+    cdef const floating* x
+    cdef double* g = z + K
+    cdef double value = 0.0, gk
+    for i in range(lo, hi):
+        x = X + i * p
+        for k in range(K):
+            z[k] = _dot(x, W + k * p, p) + b[k]
+        value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
+        for k in range(K):
+            gk = s[i] * g[k]
+            grad_b[k] += gk
+            for j in range(p):
+                grad_W[k * p + j] += gk * x[j]
+    return value
+
+
+def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
+                       const double[:, ::1] W, const double[::1] b,
+                       Py_ssize_t lo, Py_ssize_t hi):
+    """:func:`fused_rows` for the multiclass log loss with integer labels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        C-contiguous, float32 or float64.
+    y : ndarray of shape (n,)
+        Labels ``0..K-1`` as float64 (checked here).
+    s : ndarray of shape (n,)
+        Per-row weights.
+    W : ndarray of shape (K, p)
+        Coefficients, C-contiguous float64.
+    b : ndarray of shape (K,)
+        Intercepts.
+    lo, hi : int
+        The rows to sweep.
+
+    Returns
+    -------
+    value : float
+    grad_W : ndarray of shape (K, p)
+    grad_b : ndarray of shape (K,)
+    """
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], K = W.shape[0]
+    if not (
+        y.shape[0] == s.shape[0] == n and W.shape[1] == p and b.shape[0] == K
+        and K >= 1 and 0 <= lo <= hi <= n
+    ):
+        raise ValueError(
+            f"fused_rows_softmax: X of shape {X.shape}, y {y.shape[0]}, s "
+            f"{s.shape[0]}, W ({K}, {W.shape[1]}), b {b.shape[0]} and rows "
+            f"{lo}:{hi} do not match."
+        )
+    if not X.flags.c_contiguous or X.dtype not in (np.float32, np.float64):
+        raise ValueError(
+            "fused_rows_softmax: X must be C-contiguous float32 or float64; got "
+            f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}."
+        )
+    labels = np.asarray(y[lo:hi])
+    if hi > lo and not (
+        labels.min() >= 0 and labels.max() < K and np.all(labels == np.floor(labels))
+    ):
+        raise ValueError(f"fused_rows_softmax: y must hold labels in 0..{K - 1}.")
+    grad = np.zeros((K, p))
+    grad_b = np.zeros(K)
+    cdef double[:, ::1] gw = grad
+    cdef double[::1] gb = grad_b
+    cdef double value = 0.0
+    cdef const float[:, ::1] x32
+    cdef const double[:, ::1] x64
+    cdef double* z
+    if hi == lo:
+        return 0.0, grad, grad_b
+    z = <double*> malloc(2 * K * sizeof(double))
+    if z == NULL:
+        raise MemoryError()
+    try:
+        if p == 0:
+            with nogil:
+                value = _rows_softmax(<const double*> NULL, 0, K, &y[0], &s[0],
+                                      <const double*> NULL, &b[0], lo, hi,
+                                      <double*> NULL, &gb[0], z)
+        elif X.dtype == np.float32:
+            x32 = X
+            with nogil:
+                value = _rows_softmax(&x32[0, 0], p, K, &y[0], &s[0], &W[0, 0],
+                                      &b[0], lo, hi, &gw[0, 0], &gb[0], z)
+        else:
+            x64 = X
+            with nogil:
+                value = _rows_softmax(&x64[0, 0], p, K, &y[0], &s[0], &W[0, 0],
+                                      &b[0], lo, hi, &gw[0, 0], &gb[0], z)
+    finally:
+        free(z)
     return value, grad, grad_b

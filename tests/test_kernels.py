@@ -11,7 +11,7 @@ path and must give the same sums.
 import numpy as np
 import pytest
 from scipy import sparse
-from scipy.special import expit, huber, log_expit
+from scipy.special import expit, huber, log_expit, log_softmax, softmax
 
 from sklloss import LossClassifier, LossRegressor
 from sklloss._kernels import KINDS, fused_rows
@@ -270,3 +270,91 @@ def test_a_subclass_that_redefines_the_formula_loses_the_kernel():
         KINDS["huber"],
         2.0,
     )
+
+
+# ------------------------------------------------------------------ softmax
+def _ref_softmax(y, Z):
+    """scipy's log_softmax and softmax: loss and gradient of integer labels."""
+    rows = np.arange(len(y))
+    onehot = np.zeros_like(Z)
+    onehot[rows, y] = 1
+    return -log_softmax(Z, axis=1)[rows, y], softmax(Z, axis=1) - onehot
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_elementwise_matches_scipy(dtype, order):
+    rng = np.random.default_rng(7)
+    Z = rng.standard_normal((400, 4)) * 5
+    Z[:4] = [[1e4, 0, -1e4, 3], [-1e4, -1e4, -1e4, -1e4], [0, 0, 0, 0], [40, -40, 1, 2]]
+    y = rng.integers(0, 4, size=400)
+    Zd = np.asarray(Z, dtype=dtype, order=order)
+    value, grad = LogLoss().loss_gradient(y, Zd)
+    r_value, r_grad = _ref_softmax(y, Zd.astype(np.float64))
+    rtol = 1e-13 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(value, r_value, rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(grad, r_grad, rtol=rtol, atol=1e-12)
+    assert value.dtype == grad.dtype == dtype
+    assert grad.flags.f_contiguous == (order == "F")  # the raw prediction's layout
+    np.testing.assert_array_equal(LogLoss().loss(y, Zd), value)
+
+
+def test_softmax_elementwise_refuses_labels_out_of_range():
+    with pytest.raises(ValueError, match=r"labels in 0\.\.2"):
+        LogLoss().loss_gradient(np.array([0, 3]), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"labels in 0\.\.2"):
+        LogLoss().loss_gradient(np.array([-1, 0]), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("p", [3, 70])
+def test_compiled_softmax_pass_matches_a_numpy_pass(
+    monkeypatch, p, dtype, fit_intercept, threads
+):
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 500)
+    rng = np.random.default_rng(8)
+    n, K = 2003, 3
+    X = rng.standard_normal((n, p)).astype(dtype)
+    y = rng.integers(0, K, size=n)
+    sw = rng.uniform(0, 2, size=n)
+    obj = LinearObjective(
+        X, y, sw, LogLoss(), n_outputs=K, softmax=True, fit_intercept=fit_intercept
+    ).configured(keep_raw=False, n_threads=threads)
+    assert obj._kernel() is not None
+    assert obj._fused_workers() == threads
+    W = rng.standard_normal((K, p)) * 0.3
+    b = rng.standard_normal(K) * fit_intercept
+    value, grad_W, grad_b = obj._data_loss_gradient(W, b)
+    s = obj.sample_weight
+    r_value, r_grad = _ref_softmax(y, X.astype(np.float64) @ W.T + b)
+    assert value == pytest.approx(float(s @ r_value), rel=1e-12)
+    sg = s[:, None] * r_grad
+    np.testing.assert_allclose(grad_W, sg.T @ X.astype(np.float64), rtol=1e-10)
+    np.testing.assert_allclose(grad_b, sg.sum(axis=0), rtol=1e-10, atol=1e-14)
+
+
+def test_compiled_softmax_gradient_is_the_finite_difference():
+    from sklloss._kernels import fused_rows_softmax
+
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((300, 4))
+    y = rng.integers(0, 3, size=300).astype(float)
+    s = np.full(300, 1 / 300)
+    W, b, h = rng.standard_normal((3, 4)), rng.standard_normal(3), 1e-6
+    _, grad, gb = fused_rows_softmax(X, y, s, W, b, 0, 300)
+    for k in range(3):
+        for j in range(4):
+            E = np.zeros((3, 4))
+            E[k, j] = h
+            up = fused_rows_softmax(X, y, s, W + E, b, 0, 300)[0]
+            down = fused_rows_softmax(X, y, s, W - E, b, 0, 300)[0]
+            assert grad[k, j] == pytest.approx((up - down) / (2 * h), abs=1e-7)
+        e = np.zeros(3)
+        e[k] = h
+        up = fused_rows_softmax(X, y, s, W, b + e, 0, 300)[0]
+        down = fused_rows_softmax(X, y, s, W, b - e, 0, 300)[0]
+        assert gb[k] == pytest.approx((up - down) / (2 * h), abs=1e-7)
+    with pytest.raises(ValueError, match="labels"):
+        fused_rows_softmax(X, y + 0.5, s, W, b, 0, 300)

@@ -35,7 +35,7 @@ import copy
 import numpy as np
 from scipy import sparse
 
-from .._kernels import fused_rows
+from .._kernels import KINDS, fused_rows, fused_rows_softmax
 from ._passes import (
     _upcast_blocks,
     _uses_target_cache,
@@ -355,20 +355,23 @@ class LinearObjective:
     def _kernel(self):
         """``(kind, param)`` of the compiled fused pass, or None.
 
-        For a loss with a compiled formula (:func:`compiled_kernel`), one
-        output and a dense C-ordered float32 / float64 X.
+        For a loss with a compiled formula (:func:`compiled_kernel`) and a
+        dense C-ordered float32 / float64 X: one output, or the softmax of
+        the log loss with integer labels (``fused_rows_softmax``).
         """
         X = self.X
         if (
             not COMPILED_PASSES
-            or self.K != 1
-            or self.softmax
             or type(X) is not np.ndarray
             or not X.flags.c_contiguous
             or X.dtype not in (np.float32, np.float64)
         ):
             return None
-        return compiled_kernel(self.loss)
+        kernel = compiled_kernel(self.loss)
+        if kernel is None or not self.softmax:
+            return kernel if self.K == 1 and not self.softmax else None
+        labels = np.ndim(self.y) == 1
+        return kernel if labels and kernel[0] == KINDS["log_loss"] else None
 
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
@@ -449,18 +452,14 @@ class LinearObjective:
         """:meth:`_fused_rows` by the compiled sweep (GIL released)."""
         if "y64" not in self._targets:  # float64 targets, once per fit
             self._targets["y64"] = np.ascontiguousarray(self.y, dtype=np.float64)
+        y, s = self._targets["y64"], self.sample_weight
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64) * self.fit_intercept
+        if self.softmax:
+            return fused_rows_softmax(self.X, y, s, W, b, lo, hi)
         kind, param = self._kernel()
-        bias = float(b[0]) if self.fit_intercept else 0.0
         value, grad_w, grad_b = fused_rows(
-            kind,
-            param,
-            self.X,
-            self._targets["y64"],
-            self.sample_weight,
-            np.ascontiguousarray(W[0], dtype=np.float64),
-            bias,
-            lo,
-            hi,
+            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi
         )
         return value, grad_w[None, :], np.array([grad_b])
 

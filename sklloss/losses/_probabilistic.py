@@ -12,7 +12,7 @@ divergences in ``_distribution.py``; input checks in ``_checks.py``.
 import numpy as np
 from scipy.special import expit, log_softmax, logit, softmax, xlogy
 
-from .._kernels import KINDS, elementwise
+from .._kernels import KINDS, elementwise, softmax_loss_gradient
 from ._base import Loss
 from ._checks import UNIT_INTERVAL
 from ._registry import register
@@ -29,7 +29,7 @@ from ._softmax import (
     _rows,
     _softmax_cov,
     _softmax_hessp_loop,
-    _softmax_loss_gradient_loop,
+    _softmax_soft_loss_gradient_loop,
 )
 
 
@@ -234,10 +234,9 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return _binary(y, raw)[0]
-        logp = log_softmax(raw, axis=1)
-        if y.ndim == 1:
-            return -logp[_rows(len(y)), y]
-        return -(y * logp).sum(axis=1)
+        if y.ndim == 1:  # labels: the compiled formula (sklloss/_kernels.pyx)
+            return softmax_loss_gradient(y, raw)[0]
+        return -(y * log_softmax(raw, axis=1)).sum(axis=1)
 
     def loss_gradient(self, y_true, raw_prediction):
         """Per-sample loss and gradient in one pass over the softmax.
@@ -262,18 +261,15 @@ class LogLoss(_OnePassDerivatives, _ProbabilisticLoss):
         y, raw = _prepare(y_true, raw_prediction)
         if raw.ndim == 1:
             return _binary(y, raw, gradient=True)
+        if y.ndim == 1:  # labels: the compiled formula (sklloss/_kernels.pyx)
+            return softmax_loss_gradient(y, raw)
         if 1 <= raw.shape[1] <= _LOOP_MAX_K:
-            return _softmax_loss_gradient_loop(y, raw)
+            return _softmax_soft_loss_gradient_loop(y, raw)
         logp = log_softmax(raw, axis=1)
-        p = np.exp(logp)
-        if y.ndim == 1:
-            rows = _rows(len(y))
-            p[rows, y] -= 1
-            return -logp[rows, y], p
         # Soft targets: d/dz of -sum_k y_k log p_k is s p - y with s = sum_k y_k
         # (s = 1 for a distribution; kept so the gradient is exact).
         s = y.sum(axis=1, keepdims=True)
-        return -(y * logp).sum(axis=1), s * p - y
+        return -(y * logp).sum(axis=1), s * np.exp(logp) - y
 
     def _kernel_params(self):
         # the binary formulas' compiled code (``_binary``), for the fused pass

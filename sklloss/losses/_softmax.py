@@ -96,12 +96,13 @@ def _col_sum(arr):
     return s
 
 
-def _softmax_loss_gradient_loop(y, raw):
-    """Multiclass ``LogLoss.loss_gradient`` for 1 <= K <= _LOOP_MAX_K columns.
+def _softmax_soft_loss_gradient_loop(y, raw):
+    """Multiclass ``LogLoss.loss_gradient`` of soft targets, 1 <= K <= _LOOP_MAX_K.
 
     The operations of ``log_softmax`` (max, made 0 where not finite; log of
     the sum of ``e_k = exp(z_k - max)``) column by column, with one exp per
     entry: ``p_k = e_k / sum_j e_j`` (within 2 ulp of ``exp(log p_k)``).
+    (Integer labels take the compiled formula, ``sklloss._kernels``.)
     """
     n, K = raw.shape
     m = _col_max(raw)
@@ -121,22 +122,6 @@ def _softmax_loss_gradient_loop(y, raw):
     with np.errstate(divide="ignore"):
         inv = np.divide(1.0, s)
         logs = np.log(s, out=s)
-    if y.ndim == 1:
-        for k in range(K):
-            grad[:, k] *= inv  # p_k
-        del inv  # (memory: the flat index below takes its place)
-        if column_major:  # grad.T and raw.T are C-contiguous (K, n) views
-            flat = y * n
-            flat += _rows(n)
-            grad.T.ravel()[flat] -= 1
-            z_y = raw.T.ravel()[flat]
-        else:
-            flat = _rows(n) * K + y
-            grad.ravel()[flat] -= 1
-            z_y = raw.ravel()[flat] if raw.flags.c_contiguous else raw[_rows(n), y]
-        del flat
-        z_y -= m
-        return np.subtract(logs, z_y, out=z_y), grad
     # Soft targets: loss -sum_k y_k log p_k, gradient s p - y (see below).
     sy = _col_sum(y)
     inv *= sy
