@@ -37,6 +37,7 @@ cdef enum:
     HUBER = 1
     SQUARED_ERROR = 2
     SQUARED_HINGE = 3
+    POISSON = 4
     # narrowest row that the fused pass sweeps alone (see _rows)
     WIDE = 64
 
@@ -45,7 +46,10 @@ KINDS = {
     "huber": HUBER,
     "squared_error": SQUARED_ERROR,
     "squared_hinge": SQUARED_HINGE,
+    "poisson": POISSON,
 }
+# the kinds whose formula reads a per-row value of y alone (``c``): log y
+NEEDS_LOG_Y = frozenset({POISSON})
 
 
 cdef inline double _log_loss(double y, double z, double* g,
@@ -116,8 +120,22 @@ cdef inline double _squared_hinge(double y, double z, double* g,
     return gap * gap
 
 
+cdef inline double _poisson(double y, double z, double log_y, double* g,
+                            double* h) noexcept nogil:
+    # Poisson deviance 2 (y (log y - z) - y + mu), mu = e^z, with log y given
+    # (0 where y = 0, so y log y is 0 there): near a perfect fit both
+    # brackets are small and the deviance keeps its relative precision.
+    # Gradient 2 (mu - y), Hessian 2 mu; mu = inf past z = 709 gives inf.
+    cdef double mu = exp(z)
+    if g != NULL:
+        g[0] = 2.0 * (mu - y)
+    if h != NULL:
+        h[0] = 2.0 * mu
+    return 2.0 * ((log_y - z) * y - y + mu)
+
+
 cdef inline double _per_sample(int kind, double param, double y, double z,
-                               double* g, double* h) noexcept nogil:
+                               double c, double* g, double* h) noexcept nogil:
     if kind == LOG_LOSS:
         return _log_loss(y, z, g, h)
     if kind == HUBER:
@@ -126,6 +144,8 @@ cdef inline double _per_sample(int kind, double param, double y, double z,
         return _squared_error(y, z, g, h)
     if kind == SQUARED_HINGE:
         return _squared_hinge(y, z, g, h)
+    if kind == POISSON:
+        return _poisson(y, z, c, g, h)
     return NAN
 
 
@@ -156,14 +176,16 @@ cdef inline double _softmax_row(const double* z, Py_ssize_t K, Py_ssize_t y,
 
 # --------------------------------------------------------------- elementwise
 cdef void _elementwise(int kind, double param, const floating* y,
-                       const floating* z, Py_ssize_t n, floating* loss,
-                       floating* grad, floating* hess) noexcept nogil:
+                       const floating* z, const floating* c, Py_ssize_t n,
+                       floating* loss, floating* grad,
+                       floating* hess) noexcept nogil:
     cdef Py_ssize_t i
     cdef double g = 0.0, h = 0.0, v
     cdef double* gp = &g if grad != NULL else NULL
     cdef double* hp = &h if hess != NULL else NULL
     for i in range(n):
-        v = _per_sample(kind, param, y[i], z[i], gp, hp)
+        v = _per_sample(kind, param, y[i], z[i], c[i] if c != NULL else 0.0,
+                        gp, hp)
         if loss != NULL:
             loss[i] = <floating> v
         if grad != NULL:
@@ -173,15 +195,20 @@ cdef void _elementwise(int kind, double param, const floating* y,
 
 
 cdef void _elementwise_typed(int kind, double param, const floating[::1] y,
-                             const floating[::1] z, list outs, bint want_loss,
-                             bint want_grad, bint want_hess):
+                             const floating[::1] z, object cache, list outs,
+                             bint want_loss, bint want_grad, bint want_hess):
     cdef Py_ssize_t n = z.shape[0]
     cdef floating[::1] lo, gr, he
     cdef floating* lp = NULL
     cdef floating* gp = NULL
     cdef floating* hp = NULL
+    cdef const floating[::1] cv
+    cdef const floating* cp = NULL
     if n == 0:
         return
+    if cache is not None:
+        cv = cache
+        cp = &cv[0]
     if want_loss:
         lo = outs[0]
         lp = &lo[0]
@@ -192,11 +219,12 @@ cdef void _elementwise_typed(int kind, double param, const floating[::1] y,
         he = outs[2]
         hp = &he[0]
     with nogil:
-        _elementwise(kind, param, &y[0], &z[0], n, lp, gp, hp)
+        _elementwise(kind, param, &y[0], &z[0], cp, n, lp, gp, hp)
 
 
 def elementwise(int kind, double param, y_true, raw_prediction, *,
-                bint loss=True, bint gradient=False, bint hessian=False):
+                cache=None, bint loss=True, bint gradient=False,
+                bint hessian=False):
     """Per-sample loss, gradient and Hessian of a compiled loss.
 
     Parameters
@@ -207,6 +235,9 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
         The loss's parameter (huber's delta; ignored by the log loss).
     y_true, raw_prediction : array-like
         Broadcast against each other.
+    cache : array-like, default=None
+        The per-row value of y alone that the kinds of ``NEEDS_LOG_Y`` read
+        (``log y``, 0 where y = 0), of y's shape; None for the others.
     loss, gradient, hessian : bool
         Which arrays to return.
 
@@ -227,13 +258,19 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
     shape = z.shape
     yc = np.ascontiguousarray(y, dtype=dtype).reshape(-1)
     zc = np.ascontiguousarray(z, dtype=dtype).reshape(-1)
+    if (cache is None) != (kind not in NEEDS_LOG_Y):
+        raise ValueError(f"elementwise: kind {kind} and cache={type(cache)} disagree.")
+    if cache is not None:
+        cache = np.broadcast_to(cache, shape)
+        cache = np.ascontiguousarray(cache, dtype=dtype).reshape(-1)
     wanted = (loss, gradient, hessian)
     outs = [np.empty(zc.shape[0], dtype=dtype) if w else None for w in wanted]
     if dtype == np.float32:
-        _elementwise_typed[float](kind, param, yc, zc, outs, loss, gradient, hessian)
+        _elementwise_typed[float](kind, param, yc, zc, cache, outs, loss,
+                                  gradient, hessian)
     else:
-        _elementwise_typed[double](kind, param, yc, zc, outs, loss, gradient,
-                                   hessian)
+        _elementwise_typed[double](kind, param, yc, zc, cache, outs, loss,
+                                   gradient, hessian)
     return tuple(out.reshape(shape) for out in outs if out is not None)
 
 
@@ -321,9 +358,9 @@ cdef inline double _dot(const floating* x, const double* w,
 # Raw pointers, not memoryviews, inside the sweep: a memoryview handed to a
 # function per row is a struct copy and an atomic reference count each time.
 cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
-                  const double* s, const double* w, double b, Py_ssize_t lo,
-                  Py_ssize_t hi, int kind, double param, double* grad_w,
-                  double* grad_b) noexcept nogil:
+                  const double* c, const double* s, const double* w, double b,
+                  Py_ssize_t lo, Py_ssize_t hi, int kind, double param,
+                  double* grad_w, double* grad_b) noexcept nogil:
     # Few columns (p < WIDE): four rows at a time, so that w and grad_w are
     # loaded and stored once per four rows and the four dot products are
     # independent chains (a short row's dependency chain, not the memory, is
@@ -350,10 +387,18 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
             z1 += x1[j] * wj
             z2 += x2[j] * wj
             z3 += x3[j] * wj
-        value += s[i] * _per_sample(kind, param, y[i], z0, &g0, NULL)
-        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1, &g1, NULL)
-        value += s[i + 2] * _per_sample(kind, param, y[i + 2], z2, &g2, NULL)
-        value += s[i + 3] * _per_sample(kind, param, y[i + 3], z3, &g3, NULL)
+        value += s[i] * _per_sample(kind, param, y[i], z0,
+                                        c[i] if c != NULL else 0.0,
+                                        &g0, NULL)
+        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1,
+                                        c[i + 1] if c != NULL else 0.0,
+                                        &g1, NULL)
+        value += s[i + 2] * _per_sample(kind, param, y[i + 2], z2,
+                                        c[i + 2] if c != NULL else 0.0,
+                                        &g2, NULL)
+        value += s[i + 3] * _per_sample(kind, param, y[i + 3], z3,
+                                        c[i + 3] if c != NULL else 0.0,
+                                        &g3, NULL)
         g0 *= s[i]
         g1 *= s[i + 1]
         g2 *= s[i + 2]
@@ -364,8 +409,8 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         i += 4
     while i < hi:
         x0 = X + i * p
-        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b, &g0,
-                                    NULL)
+        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b,
+                                    c[i] if c != NULL else 0.0, &g0, NULL)
         g0 *= s[i]
         gb += g0
         for j in range(p):
@@ -377,7 +422,7 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
 
 def fused_rows(int kind, double param, X, const double[::1] y,
                const double[::1] s, const double[::1] w, double b,
-               Py_ssize_t lo, Py_ssize_t hi):
+               Py_ssize_t lo, Py_ssize_t hi, cache=None):
     """Loss and gradient sums over rows ``lo:hi`` of a dense X, GIL released.
 
     Parameters
@@ -394,6 +439,8 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         Intercept.
     lo, hi : int
         The rows to sweep, ``0 <= lo <= hi <= n``.
+    cache : ndarray of shape (n,), default=None
+        For the kinds of ``NEEDS_LOG_Y``: ``log y`` (0 where y = 0), float64.
 
     Returns
     -------
@@ -417,8 +464,14 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             "fused_rows: X must be C-contiguous float32 or float64; got "
             f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}."
         )
+    if (cache is None) != (kind not in NEEDS_LOG_Y) or (
+        cache is not None and len(cache) != n
+    ):
+        raise ValueError(f"fused_rows: kind {kind} and its cache do not match.")
     grad = np.zeros(p)
     cdef double[::1] gw = grad
+    cdef const double[::1] cv
+    cdef const double* cp = NULL
     cdef double value = 0.0, grad_b = 0.0
     cdef const float[:, ::1] x32
     cdef const double[:, ::1] x64
@@ -427,21 +480,25 @@ def fused_rows(int kind, double param, X, const double[::1] y,
     cdef Py_ssize_t i
     if lo == hi:
         return 0.0, grad, 0.0
+    if cache is not None:
+        cv = cache
+        cp = &cv[0]
     if p == 0:  # no column: the rows' sums at the intercept alone
         for i in range(lo, hi):
-            value += s[i] * _per_sample(kind, param, y[i], bias, &g, NULL)
+            value += s[i] * _per_sample(kind, param, y[i], bias,
+                                        cp[i] if cp != NULL else 0.0, &g, NULL)
             grad_b += s[i] * g
         return value, grad, grad_b
     if X.dtype == np.float32:
         x32 = X
         with nogil:
-            value = _rows(&x32[0, 0], p, &y[0], &s[0], &w[0], bias, lo, hi,
-                          kind, param, &gw[0], &grad_b)
+            value = _rows(&x32[0, 0], p, &y[0], cp, &s[0], &w[0], bias, lo,
+                          hi, kind, param, &gw[0], &grad_b)
     else:
         x64 = X
         with nogil:
-            value = _rows(&x64[0, 0], p, &y[0], &s[0], &w[0], bias, lo, hi,
-                          kind, param, &gw[0], &grad_b)
+            value = _rows(&x64[0, 0], p, &y[0], cp, &s[0], &w[0], bias, lo,
+                          hi, kind, param, &gw[0], &grad_b)
     return value, grad, grad_b
 
 

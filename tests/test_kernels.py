@@ -11,13 +11,13 @@ path and must give the same sums.
 import numpy as np
 import pytest
 from scipy import sparse
-from scipy.special import expit, huber, log_expit, log_softmax, softmax
+from scipy.special import expit, huber, log_expit, log_softmax, softmax, xlogy
 
-from sklloss import LossClassifier, LossRegressor
-from sklloss._kernels import KINDS, fused_rows
+from sklloss import LossClassifier, LossRegressor, _kernels
+from sklloss._kernels import KINDS, NEEDS_LOG_Y, fused_rows
 from sklloss.linear_model import _objective
 from sklloss.linear_model._objective import LinearObjective
-from sklloss.losses import Huber, LogLoss, SquaredError, SquaredHinge
+from sklloss.losses import Huber, LogLoss, Poisson, SquaredError, SquaredHinge
 
 
 def _ref_log_loss(y, z):
@@ -47,11 +47,18 @@ def _ref_squared_hinge(y, z):
     return gap**2, -2 * gap * sign, 2.0 * (sign * z < 1)
 
 
+def _ref_poisson(y, z):
+    # the unit deviance 2 (y log(y / mu) - y + mu), mu = e^z (scipy's xlogy)
+    mu = np.exp(z)
+    return 2 * (xlogy(y, y) - y * z - y + mu), 2 * (mu - y), 2 * mu
+
+
 CASES = {
     "log_loss": (LogLoss(), _ref_log_loss),
     "huber": (Huber(delta=1.3), _ref_huber(1.3)),
     "squared_error": (SquaredError(), _ref_squared_error),
     "squared_hinge": (SquaredHinge(), _ref_squared_hinge),
+    "poisson": (Poisson(), _ref_poisson),
 }
 LABELS = ("log_loss", "squared_hinge")  # 1-D raw prediction; 2-D is multiclass
 
@@ -59,6 +66,8 @@ LABELS = ("log_loss", "squared_hinge")  # 1-D raw prediction; 2-D is multiclass
 def _targets(name, n, rng):
     if name == "squared_hinge":
         return rng.integers(0, 2, size=n).astype(float)
+    if name == "poisson":
+        return rng.poisson(2.0, size=n).astype(float)
     if name == "log_loss":
         hard = rng.integers(0, 2, size=n).astype(float)
         soft = rng.uniform(0, 1, size=n)
@@ -71,6 +80,8 @@ def test_elementwise_matches_the_references(name):
     loss, ref = CASES[name]
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.standard_normal(500) * 5, [-1e4, -40.0, 0.0, 40.0, 1e4]])
+    if name == "poisson":  # e^z: keep mu finite for the reference
+        z = z[np.abs(z) <= 40]
     y = _targets(name, len(z), rng)
     value, grad = loss.loss_gradient(y, z)
     r_value, r_grad, r_hess = ref(y, z)
@@ -172,6 +183,11 @@ def test_compiled_gradient_is_the_finite_difference(name):
     w, b, h = rng.standard_normal(5), 0.2, 1e-6
     s = np.full(300, 1 / 300)
     kind, param = CASES[name][0]._kernel_params()
+    log_y = np.log(np.where(y > 0, y, 1.0)) if kind in NEEDS_LOG_Y else None
+
+    def fused_rows(kind, param, X, y, s, w, b, lo, hi):
+        return _kernels.fused_rows(kind, param, X, y, s, w, b, lo, hi, log_y)
+
     _, grad, gb = fused_rows(kind, param, X, y, s, w, b, 0, 300)
     for j in range(5):
         e = np.zeros(5)

@@ -35,7 +35,7 @@ import copy
 import numpy as np
 from scipy import sparse
 
-from .._kernels import KINDS, fused_rows, fused_rows_softmax
+from .._kernels import KINDS, NEEDS_LOG_Y, fused_rows, fused_rows_softmax
 from ._passes import (
     _upcast_blocks,
     _uses_target_cache,
@@ -368,6 +368,9 @@ class LinearObjective:
         ):
             return None
         kernel = compiled_kernel(self.loss)
+        if kernel is not None and kernel[0] in NEEDS_LOG_Y:
+            if self.softmax or self._target_cache() is None:
+                return None  # its formula reads log y from the loss's cache
         if kernel is None or not self.softmax:
             return kernel if self.K == 1 and not self.softmax else None
         labels = np.ndim(self.y) == 1
@@ -458,8 +461,15 @@ class LinearObjective:
         if self.softmax:
             return fused_rows_softmax(self.X, y, s, W, b, lo, hi)
         kind, param = self._kernel()
+        cache = None
+        if kind in NEEDS_LOG_Y:
+            if "c64" not in self._targets:
+                self._targets["c64"] = np.ascontiguousarray(
+                    self._target_cache(), dtype=np.float64
+                )
+            cache = self._targets["c64"]
         value, grad_w, grad_b = fused_rows(
-            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi
+            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi, cache
         )
         return value, grad_w[None, :], np.array([grad_b])
 

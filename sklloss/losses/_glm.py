@@ -33,6 +33,7 @@ import math
 import numpy as np
 from scipy.special import xlogy
 
+from .._kernels import KINDS, elementwise
 from .._validation import Interval
 from ._base import Loss
 from ._registry import register
@@ -205,7 +206,7 @@ def _deviance_raw_direct(y, raw, p):
             return r * r
         if p == 1:
             # 2 (y log(y / mu) - y + mu); y log y is 0 at y = 0 (log of 1 there).
-            return 2.0 * (y * (_log_y(y) - raw) - y + np.exp(raw))
+            return _poisson_loss_gradient(y, raw, _log_y(y), gradient=False)[0]
         if p == 2:
             # with t = log(y / mu): 2 (y / mu - 1 - log(y / mu)) = 2 (expm1(t) - t)
             t = np.log(y) - raw
@@ -245,22 +246,16 @@ def _hessian_raw(y, raw, p):
         return _nan_to(hess, np.inf)
 
 
-def _poisson_loss_gradient(y, raw, log_y):
+def _poisson_loss_gradient(y, raw, log_y, **wanted):
     """Poisson ``(deviance, gradient)`` given ``log_y = log y`` (0 at y = 0).
 
     ``2 (y (log y - z) - y + mu)``: near a perfect fit both brackets are
-    small, so the deviance keeps its relative precision.
+    small, so the deviance keeps its relative precision. The formula is
+    written once, compiled, in sklloss/_kernels.pyx; the objective's fused
+    pass runs the same code.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        mu = np.exp(raw)
-        dev = np.subtract(log_y, raw)
-        dev *= y
-        dev -= y
-        dev += mu
-        dev *= 2.0
-        mu -= y
-        mu *= 2.0
-    return dev, mu
+    wanted = {"gradient": True, **wanted}
+    return elementwise(KINDS["poisson"], 0.0, y, raw, cache=log_y, **wanted)
 
 
 def _loss_gradient_raw(y, raw, p):
@@ -431,6 +426,10 @@ class Poisson(_LogLinkDeviance):
     metric_name = "mean_poisson_deviance"
     y_true_domain = _NON_NEGATIVE
     _power = 1
+
+    def _kernel_params(self):
+        # the compiled formula (``_poisson_loss_gradient``) for the fused pass
+        return KINDS["poisson"], 0.0
 
     def _target_cache(self, y_true):
         # log y (0 where y = 0), the one logarithm of the deviance: computed
