@@ -77,7 +77,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._classifier import problem_targets
 from ._dask_data import _as_dask_X, _Data, _prepare
 from ._dask_objective import _BlockSpec, _DaskObjective
-from ._plan import choose_solver
+from ._plan import SUBSAMPLE_MIN_ROWS, choose_solver
 from ._regressor import _ScaleLoopData
 
 __all__ = [
@@ -189,16 +189,19 @@ class _DaskPlan(_ScaleLoopData):
     residual vector are brought into memory (n floats each, 1/p of X).
     """
 
-    def __init__(self, est, loss, data):
-        y = np.asarray(data.y.compute(), dtype=np.float64)
-        sw = (
-            np.ones(data.n_samples)
-            if data.sw is None
-            else np.asarray(data.sw.compute(), dtype=np.float64)
-        )
+    def __init__(self, est, loss, data, y=None, sw=None):
+        if y is None:
+            y = np.asarray(data.y.compute(), dtype=np.float64)
+        if sw is None:
+            sw = (
+                np.ones(data.n_samples)
+                if data.sw is None
+                else np.asarray(data.sw.compute(), dtype=np.float64)
+            )
         super().__init__(est, loss, y, sw)
         self.data = data
         self.n_features = data.n_features
+        self._stats = None  # the column statistics do not depend on y: once
 
     def objective(self, sigma):
         spec = _BlockSpec(
@@ -209,7 +212,9 @@ class _DaskPlan(_ScaleLoopData):
             fit_intercept=self.est.fit_intercept,
             sw_sum=self.data.sw_sum,
         )
-        return _objective(self.est, self.data, spec)
+        objective = _objective(self.est, self.data, spec, self._stats)
+        self._stats = (objective.mean, objective.scale)
+        return objective
 
     def interpolates(self):
         """Whether the rows can be interpolated (only with more columns than rows).
@@ -225,18 +230,31 @@ class _DaskPlan(_ScaleLoopData):
         )
 
     def subsample(self):
-        """No row sample of the scale loop on dask arrays (None).
+        """The plan on every 10th row, from 50,000 rows (None below), as in memory.
 
         Returns
         -------
-        None
-            The loop starts on the full data.
+        _DaskPlan or None
+            The plan of the row sample (its ``step`` is 10), on the sample's
+            blocks persisted once.
         """
-        return None
+        if self.data.n_samples < SUBSAMPLE_MIN_ROWS:
+            return None
+        rows = slice(None, None, 10)
+        sub = _DaskPlan(
+            self.est,
+            self.loss,
+            self.data.every_nth(10),
+            y=self.y[rows],
+            sw=self.sw[rows],
+        )
+        sub.step = 10
+        return sub
 
     def residuals(self, W, b):
-        raw = self.data.X @ W[0].astype(self.data.X.dtype) + b[0]
-        return self.y - np.asarray(raw.compute(), dtype=np.float64)
+        # one task per worker (as the objective's passes), not a dask graph
+        raw = self.data.map(_block_raw, W[0].astype(self.data.X.dtype), b[0])
+        return self.y - np.concatenate(raw).astype(np.float64, copy=False)
 
     def _lad_rows(self):
         """The rows of the LAD start, brought to the client.
@@ -256,8 +274,15 @@ class _DaskPlan(_ScaleLoopData):
         return X, self.y[::step], self.sw[::step]
 
 
-def _objective(est, data, spec):
-    return _DaskObjective(data, spec, alpha=est.alpha, l1_ratio=est.l1_ratio)
+def _objective(est, data, spec, column_stats=None):
+    return _DaskObjective(
+        data, spec, alpha=est.alpha, l1_ratio=est.l1_ratio, column_stats=column_stats
+    )
+
+
+def _block_raw(w, b, i, Xb, yb, swb):
+    """``Xb @ w + b`` of block ``i`` (a task of :meth:`_DaskPlan.residuals`)."""
+    return np.asarray(Xb) @ w + b
 
 
 def _fit_classifier(est, loss, data, facts, dtype):

@@ -171,6 +171,53 @@ class _Data:
         """
         return zip(self.x_parts, self.y_parts, self.sw_parts, strict=True)
 
+    def map(self, func, *args):
+        """``func(*args, i, Xb, yb, swb)`` on every block ``i``, in block order.
+
+        On a distributed cluster one task per worker loops over the blocks
+        it holds (``args`` may hold futures, e.g. a scattered object);
+        otherwise one delayed task per block, computed at once.
+
+        Parameters
+        ----------
+        func : callable
+            Called on each block where the block is.
+        *args
+            Its leading arguments, shipped once per task.
+
+        Returns
+        -------
+        list
+            ``func``'s results, one per block, in block order.
+        """
+        groups = self.worker_groups()
+        if groups is None:  # threaded / synchronous scheduler: a task per block
+            call = dask.delayed(func, pure=False)
+            return list(
+                dask.compute(
+                    *[call(*args, i, *block) for i, block in enumerate(self.blocks())]
+                )
+            )
+        futures = [
+            self.client.submit(
+                _map_group,
+                func,
+                args,
+                ids,
+                *parts,
+                workers=None if worker is None else [worker],
+                allow_other_workers=True,  # (a lost worker's blocks move)
+                pure=False,
+            )
+            for worker, ids, parts in groups
+        ]
+        results = [None] * self.n_blocks
+        gathered = self.client.gather(futures)
+        for (_, ids, _), result in zip(groups, gathered, strict=True):
+            for i, part in zip(ids, result, strict=True):
+                results[i] = part
+        return results
+
     def worker_groups(self):
         """The blocks grouped by the worker that holds them (None without a client).
 
@@ -243,6 +290,14 @@ def _distributed_client():
 
     client = getattr(get_scheduler(), "__self__", None)
     return client if isinstance(client, Client) else None
+
+
+def _map_group(func, args, ids, xs, ys, sws):
+    """:meth:`_Data.map`'s task on one worker: its blocks, in block order."""
+    return [
+        func(*args, i, *block)
+        for i, block in zip(ids, zip(xs, ys, sws, strict=True), strict=True)
+    ]
 
 
 def _group_by_worker(client, data):

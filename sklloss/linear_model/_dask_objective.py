@@ -152,7 +152,7 @@ def _block_objective(spec, Xb, yb, swb):
     return obj
 
 
-def _block_call(spec, i, Xb, yb, swb, call):
+def _block_call(spec, call, i, Xb, yb, swb):
     """One data method on block ``i``; ``call`` is ``(method, keep_raw, args)``."""
     method, keep_raw, args = call
     obj = spec.block(i, Xb, yb, swb)
@@ -160,14 +160,6 @@ def _block_call(spec, i, Xb, yb, swb, call):
     # same point (Newton), or drop it and take the fused pass (X read once)
     obj.keep_raw = keep_raw
     return getattr(obj, method)(*args)
-
-
-def _group_call(spec, ids, xs, ys, sws, call):
-    """:func:`_block_call` on each of one worker's blocks, in block order."""
-    return [
-        _block_call(spec, i, *block, call)
-        for i, block in zip(ids, zip(xs, ys, sws, strict=True), strict=True)
-    ]
 
 
 def _add(parts):
@@ -229,38 +221,17 @@ class _DaskObjective(LinearObjective):
     def _map_reduce(self, method, *args):
         """``method`` of every block's objective, partial sums added in block order."""
         call = (method, self.keep_raw, args)
-        d = self._data
-        groups = d.worker_groups()
-        if groups is None:  # threaded / synchronous scheduler: a task per block
-            parts = dask.compute(
-                *[
-                    dask.delayed(_block_call, pure=False)(self._spec, i, *block, call)
-                    for i, block in enumerate(d.blocks())
-                ]
-            )
-            return _add(parts)
-        client, spec = d.client, self._remote_spec(groups)
-        futures = [
-            client.submit(
-                _group_call,
-                spec,
-                ids,
-                *parts,
-                call,
-                workers=None if worker is None else [worker],
-                allow_other_workers=True,  # (a lost worker's blocks move)
-                pure=False,
-            )
-            for worker, ids, parts in groups
-        ]
-        parts = [None] * d.n_blocks
-        for (_, ids, _), result in zip(groups, client.gather(futures), strict=True):
-            for i, part in zip(ids, result, strict=True):
-                parts[i] = part
-        return _add(parts)
+        return _add(self._data.map(_block_call, self._remote_spec(), call))
 
-    def _remote_spec(self, groups):
-        """The spec, held once by every worker of ``groups`` (for its block cache)."""
+    def _remote_spec(self):
+        """The spec where the blocks are: on a cluster, held once by each worker.
+
+        Scattered once per objective, so that each worker keeps one spec, and
+        with it its blocks' objectives, for all evaluations.
+        """
+        groups = self._data.worker_groups()
+        if groups is None:
+            return self._spec
         remote = self.__dict__.get("_spec_future")
         if remote is None:
             workers = [w for w, _, _ in groups if w is not None] or None
