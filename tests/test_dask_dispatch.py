@@ -156,17 +156,27 @@ def test_block_objectives_are_built_once_per_objective(client, monkeypatch):
         "_block_objective",
         lambda *a: built.append(1) or make(*a),
     )
+    scattered = []
+    scatter = client.scatter
+    monkeypatch.setattr(
+        client, "scatter", lambda *a, **k: scattered.append(1) or scatter(*a, **k)
+    )
     W, b = np.zeros((1, P)), np.zeros(1)
-    for scheduler in (None, "sync"):
+    for scheduler in ("cluster", "sync"):
         built.clear()
-        with dask.config.set(scheduler=scheduler):
+        with dask.config.set(
+            **({} if scheduler == "cluster" else {"scheduler": scheduler})
+        ):
             objective = _huber_objective(X, y, sw)
+            assert (objective._data.worker_groups() is None) == (scheduler == "sync")
             for _ in range(3):
                 _evaluate(objective, W, b, keep_raw=False)
                 objective.configured(keep_raw=True, n_threads=None).hessp(
                     np.ones(P + 1), np.ones(P + 1)
                 )
+        # once per block, whatever the solvers' configured copies
         assert len(built) == N // CHUNK, scheduler
+    assert len(scattered) == 1  # the spec, once, for the cluster's objective
 
 
 def test_log_loss_on_a_cluster_is_logistic_regression(client):

@@ -193,6 +193,8 @@ class _DaskObjective(LinearObjective):
     ):
         self._data = data
         self._spec = spec
+        # the spec's future on a cluster, shared by the solvers' configured copies
+        self._remote = {}
         y = data.y.map_blocks(
             spec.targets,
             dtype=np.float64,
@@ -232,13 +234,13 @@ class _DaskObjective(LinearObjective):
         groups = self._data.worker_groups()
         if groups is None:
             return self._spec
-        remote = self.__dict__.get("_spec_future")
+        remote = self._remote.get("spec")
         if remote is None:
             workers = [w for w, _, _ in groups if w is not None] or None
             remote = self._data.client.scatter(
                 self._spec, workers=workers, broadcast=True, hash=False
             )
-            self._spec_future = remote
+            self._remote["spec"] = remote
         return remote
 
     def _column_stats(self):
