@@ -30,15 +30,22 @@ Notes
        \sum_i s_i \ell_i = \sum_{B} \sum_{i \in B} s_i \ell_i, \qquad
        X^\top (s \odot g) = \sum_{B} X_B^\top (s_B \odot g_B).
 
-   Each evaluation is one ``dask.compute`` of a small graph (one task per
-   block plus a tree reduction); only vectors of length ``p`` (or a
-   ``p x p`` Hessian) travel back to the client.
-   (:mod:`._dask_data` validates and persists, :mod:`._dask_objective`
-   holds the block-wise objective.)
+   On a distributed cluster an evaluation is one task per worker
+   (``client.submit``, no graph built), which loops over the blocks that
+   worker holds with the fused in-memory pass; each block's objective
+   (targets, normalised weights) is built on its first evaluation and kept
+   on the worker. Without a client (threaded or synchronous scheduler) it is
+   one delayed task per block. Only vectors of length ``p`` per block (or a
+   ``p x p`` Hessian) travel back to the client, which adds them in block
+   order: the same value on every scheduler and placement.
+   (:mod:`._dask_data` validates, persists and dispatches,
+   :mod:`._dask_objective` holds the block-wise objective.)
 3. **The same plan.** This backend supplies data and passes only: the
    estimator's own fit path (``_fit_data`` / ``_fit_classes``) plans every
    fit with :func:`~._plan.make_plan` and runs it on the client exactly as
-   in memory, and its own attribute-setting step stores the result. On
+   in memory, and its own attribute-setting step stores the result (the
+   scale loop of the robust losses starts, as in memory, on every 10th row
+   from 50,000 rows). On
    data that fits in memory, a dask fit and a numpy fit agree to the solver
    tolerance (in the tests and the benchmark, to rounding). Non-convex
    losses (cauchy, tukey_biweight) start, as in memory, from the exact
