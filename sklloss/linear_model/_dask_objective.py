@@ -106,7 +106,20 @@ class _BlockSpec:
         return encode_target(self.target, yb)
 
     def block(self, i, Xb, yb, swb):
-        """The in-memory objective of block ``i``, built on first use and kept."""
+        """The in-memory objective of block ``i``, built on first use and kept.
+
+        Parameters
+        ----------
+        i : int
+            The block's index (the key of the cache).
+        Xb, yb, swb : ndarray or None
+            The block's rows, targets (or class codes) and weights.
+
+        Returns
+        -------
+        LinearObjective
+            The block's objective, weights normalised by the global sum.
+        """
         obj = self._blocks.get(i)
         if obj is None:
             obj = _block_objective(self, Xb, yb, swb)
