@@ -8,10 +8,12 @@ weights (classifier) or the range of ``y`` (regressor).
 """
 
 import numbers
+import sys
 
 import dask
 import dask.array as da
 import numpy as np
+from dask.base import get_scheduler
 
 __all__ = ["_Data", "_prepare", "_as_dask_X"]
 
@@ -136,7 +138,9 @@ class _Data:
 
     ``X`` is a dask array (one block of columns); ``x_parts``, ``y_parts`` and
     ``sw_parts`` are the matching per-block delayed objects (``sw_parts`` is a
-    list of None without sample weights).
+    list of None without sample weights). ``client`` is the distributed
+    client the blocks were persisted with (None under the threaded or
+    synchronous scheduler).
     """
 
     def __init__(self, X, y, sw, sw_sum):
@@ -151,6 +155,110 @@ class _Data:
             self.sw_parts = [None] * len(keep)
         else:
             self.sw_parts = [sw.to_delayed().ravel()[i] for i in keep]
+        self.n_blocks = len(keep)
+        self.block_rows = [X.chunks[0][i] for i in keep]
+        self.client = _distributed_client()
+        self._groups = None
+        self._samples = {}
+
+    def blocks(self):
+        """The ``(X, y, sw)`` delayed parts of each block, in order.
+
+        Returns
+        -------
+        zip
+            One ``(x_part, y_part, sw_part)`` per non-empty block.
+        """
+        return zip(self.x_parts, self.y_parts, self.sw_parts, strict=True)
+
+    def map(self, func, *args):
+        """``func(*args, i, Xb, yb, swb)`` on every block ``i``, in block order.
+
+        On a distributed cluster one task per worker loops over the blocks
+        it holds (``args`` may hold futures, e.g. a scattered object);
+        otherwise one delayed task per block, computed at once.
+
+        Parameters
+        ----------
+        func : callable
+            Called on each block where the block is.
+        *args
+            Its leading arguments, shipped once per task.
+
+        Returns
+        -------
+        list
+            ``func``'s results, one per block, in block order.
+        """
+        groups = self.worker_groups()
+        if groups is None:  # threaded / synchronous scheduler: a task per block
+            call = dask.delayed(func, pure=False)
+            return list(
+                dask.compute(
+                    *[call(*args, i, *block) for i, block in enumerate(self.blocks())]
+                )
+            )
+        futures = [
+            self.client.submit(
+                _map_group,
+                func,
+                args,
+                ids,
+                *parts,
+                workers=None if worker is None else [worker],
+                allow_other_workers=True,  # (a lost worker's blocks move)
+                pure=False,
+            )
+            for worker, ids, parts in groups
+        ]
+        results = [None] * self.n_blocks
+        gathered = self.client.gather(futures)
+        for (_, ids, _), result in zip(groups, gathered, strict=True):
+            for i, part in zip(ids, result, strict=True):
+                results[i] = part
+        return results
+
+    def worker_groups(self):
+        """The blocks grouped by the worker that holds them (None without a client).
+
+        Found once (``client.who_has`` on the persisted blocks' keys): a
+        block held by several workers goes to the one with the fewest rows
+        so far. Each group is ``(worker, block indices, (xs, ys, sws))``
+        with the blocks' futures, in block order.
+
+        Returns
+        -------
+        list of tuple or None
+            One group per worker holding blocks; None when the blocks are
+            not on a distributed cluster.
+        """
+        if self.client is None:
+            return None
+        if self._groups is None:
+            self._groups = _group_by_worker(self.client, self)
+        return self._groups
+
+    def every_nth(self, step, offset=0):
+        """The rows ``offset, offset + step, ...``, persisted once (a ``_Data``).
+
+        Parameters
+        ----------
+        step, offset : int
+            The stride and the first row.
+
+        Returns
+        -------
+        _Data
+            The sample's blocks; its ``sw_sum`` is its own weight total.
+        """
+        key = (step, offset)
+        if key not in self._samples:
+            X, y = self.X[offset::step], self.y[offset::step]
+            sw = None if self.sw is None else self.sw[offset::step]
+            X, y, sw = dask.persist(X, y, sw)
+            sw_sum = float(X.shape[0]) if sw is None else float(sw.sum().compute())
+            self._samples[key] = _Data(X, y, sw, sw_sum)
+        return self._samples[key]
 
     def normalised_weights(self):
         """Lazy ``sw / sum(sw)`` (for the estimators' start-point formulas).
@@ -168,6 +276,57 @@ class _Data:
                 chunks=(self.X.chunks[0],),
             )
         return self.sw.astype(np.float64) / self.sw_sum
+
+
+def _distributed_client():
+    """The distributed Client ``dask.compute`` uses now, or None.
+
+    None under the threaded or synchronous scheduler, also while a client
+    exists but ``dask.config.set(scheduler=...)`` chose another one.
+    """
+    if "distributed" not in sys.modules:  # never imported: no client
+        return None
+    from distributed import Client
+
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
+
+
+def _map_group(func, args, ids, xs, ys, sws):
+    """:meth:`_Data.map`'s task on one worker: its blocks, in block order."""
+    return [
+        func(*args, i, *block)
+        for i, block in zip(ids, zip(xs, ys, sws, strict=True), strict=True)
+    ]
+
+
+def _group_by_worker(client, data):
+    """``(worker, block indices, (xs, ys, sws))`` for each worker holding blocks."""
+    from distributed import Future, wait
+
+    def futures(parts):
+        return [None if p is None else Future(p.key, client) for p in parts]
+
+    xs, ys, sws = (futures(p) for p in (data.x_parts, data.y_parts, data.sw_parts))
+    wait([f for f in xs + ys + sws if f is not None])
+    who_has = client.who_has(xs)
+    load, owner = {}, []
+    for i, f in enumerate(xs):
+        holders = sorted(who_has.get(f.key, ())) or [None]
+        worker = min(holders, key=lambda w: (load.get(w, 0), str(w)))
+        load[worker] = load.get(worker, 0) + data.block_rows[i]
+        owner.append(worker)
+    groups = []
+    for worker in sorted(set(owner), key=owner.index):
+        ids = [i for i, w in enumerate(owner) if w == worker]
+        groups.append(
+            (
+                worker,
+                ids,
+                tuple([parts[i] for i in ids] for parts in (xs, ys, sws)),
+            )
+        )
+    return groups
 
 
 def _prepare(X, y, sample_weight, *, classify):

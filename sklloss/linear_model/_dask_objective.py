@@ -6,22 +6,37 @@ Part of the dask backend (:mod:`._dask`). :class:`_DaskObjective` is a
 implementation on every persisted row block and add up the partial sums;
 sample weights are normalised by their global sum, so the partial sums add
 up exactly.
+
+An evaluation is cheap to dispatch and to run on a block:
+
+* **One task per worker** on a distributed cluster: the blocks are grouped
+  by the worker that holds them (``client.who_has``, once per data set), and
+  each evaluation submits one task per worker (``client.submit``, no graph
+  built) that loops over that worker's blocks, where they already are.
+  Without a distributed client (the threaded or synchronous scheduler) it
+  is one delayed task per block.
+* **Per-block state kept where the block lives**: a block's in-memory
+  objective (its targets, normalised weights and the loss's target cache)
+  is built on its first evaluation and kept by the :class:`_BlockSpec`
+  object, which the cluster holds once per worker (scattered) for the
+  lifetime of the objective; every later evaluation is the fused pass of
+  :class:`LinearObjective` on the block (X read once) and nothing else.
+* **Deterministic sums**: every block returns its own partial sums and the
+  client adds them in block order, so the result does not depend on which
+  worker holds which block, nor on the scheduler (the distributed and the
+  local path give bitwise-equal values).
 """
 
-import copy
+import threading
+import uuid
 
 import dask
 import numpy as np
 
 from ._classifier import encode_target
-from ._dask_data import _Data
 from ._objective import _STATS_ROWS, LinearObjective
 
 __all__ = ["_BlockSpec", "_DaskObjective"]
-
-# Partial results are added in groups of this many (a tree reduction), so that
-# neither one task nor the client receives all blocks' partial sums at once.
-_SPLIT_EVERY = 8
 
 
 class _BlockSpec:
@@ -30,7 +45,9 @@ class _BlockSpec:
     ``target`` is ``("regression", scale)``, ``("binary", ls)``, ``("softmax", K,
     ls)`` or ``("ovr", k, ls)``, applied to the block of ``y`` (class codes
     for the classifier) exactly as the in-memory estimators build their
-    targets.
+    targets. The spec also keeps the block objectives it has built (by block
+    index), in the process where the blocks live; a pickled copy starts
+    empty.
     """
 
     def __init__(self, loss, target, *, K, softmax, fit_intercept, sw_sum):
@@ -40,11 +57,75 @@ class _BlockSpec:
         self.softmax = softmax
         self.fit_intercept = fit_intercept
         self.sw_sum = sw_sum
+        self._fresh()
+
+    def _fresh(self):
+        # (a new identity: a copy with other weights never reads this cache)
+        self.token = uuid.uuid4().hex
+        self._blocks = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_blocks"], state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._blocks = {}
+        self._lock = threading.Lock()
+
+    def __dask_tokenize__(self):
+        return self.token
+
+    def with_sw_sum(self, sw_sum):
+        """This spec with another weight total (a row sample), own cache.
+
+        Parameters
+        ----------
+        sw_sum : float
+            The total weight of the sample's rows.
+
+        Returns
+        -------
+        _BlockSpec
+            A new spec (the same loss and target encoding).
+        """
+        return _BlockSpec(
+            self.loss,
+            self.target,
+            K=self.K,
+            softmax=self.softmax,
+            fit_intercept=self.fit_intercept,
+            sw_sum=sw_sum,
+        )
 
     def targets(self, yb):
         if self.target[0] == "regression":  # ("regression", scale): in its units
             return yb.astype(np.float64, copy=False) / self.target[1]
         return encode_target(self.target, yb)
+
+    def block(self, i, Xb, yb, swb):
+        """The in-memory objective of block ``i``, built on first use and kept.
+
+        Parameters
+        ----------
+        i : int
+            The block's index (the key of the cache).
+        Xb, yb, swb : ndarray or None
+            The block's rows, targets (or class codes) and weights.
+
+        Returns
+        -------
+        LinearObjective
+            The block's objective, weights normalised by the global sum.
+        """
+        obj = self._blocks.get(i)
+        if obj is None:
+            obj = _block_objective(self, Xb, yb, swb)
+            with self._lock:
+                obj = self._blocks.setdefault(i, obj)
+        return obj
 
 
 class _BlockObjective(LinearObjective):
@@ -60,7 +141,9 @@ class _BlockObjective(LinearObjective):
 
 
 def _block_objective(spec, Xb, yb, swb):
-    Xb = np.asarray(Xb, dtype=np.float64)
+    Xb = np.asarray(Xb)
+    if Xb.dtype not in (np.float32, np.float64):  # pragma: no cover - safety
+        Xb = Xb.astype(np.float64)
     sw = np.ones(len(Xb)) if swb is None else np.asarray(swb, dtype=np.float64)
     obj = _BlockObjective(
         Xb,
@@ -72,6 +155,9 @@ def _block_objective(spec, Xb, yb, swb):
         n_outputs=spec.K,
         softmax=spec.softmax,
         fit_intercept=spec.fit_intercept,
+        # one thread per block: blocks run in parallel (tasks, workers), and
+        # a block's sums do not depend on a thread count
+        n_threads=1,
     )
     # Normalise by the sum over ALL blocks: partial sums then add up exactly.
     obj.sample_weight_raw = sw
@@ -79,28 +165,29 @@ def _block_objective(spec, Xb, yb, swb):
     return obj
 
 
-def _block_call(spec, method, Xb, yb, swb, args):
-    return getattr(_block_objective(spec, Xb, yb, swb), method)(*args)
+def _block_call(spec, call, i, Xb, yb, swb):
+    """One data method on block ``i``; ``call`` is ``(method, keep_raw, args)``."""
+    method, keep_raw, args = call
+    obj = spec.block(i, Xb, yb, swb)
+    # the solver's choice: keep the raw prediction for a Hessian at the
+    # same point (Newton), or drop it and take the fused pass (X read once)
+    obj.keep_raw = keep_raw
+    return getattr(obj, method)(*args)
 
 
-def _add(*parts):
-    """Element-wise sum of partial results (floats, arrays or tuples of them)."""
+def _add(parts):
+    """Element-wise sum of partial results (floats, arrays or tuples of them).
+
+    Added left to right in the order given (block order): the same value
+    whatever the scheduler and wherever the blocks are.
+    """
     first = parts[0]
     if isinstance(first, tuple):
-        return tuple(_add(*items) for items in zip(*parts, strict=True))
+        return tuple(_add(items) for items in zip(*parts, strict=True))
     total = first
     for p in parts[1:]:
         total = total + p
     return total
-
-
-def _tree_sum(parts):
-    while len(parts) > 1:
-        parts = [
-            dask.delayed(_add)(*parts[i : i + _SPLIT_EVERY])
-            for i in range(0, len(parts), _SPLIT_EVERY)
-        ]
-    return parts[0]
 
 
 class _DaskObjective(LinearObjective):
@@ -119,6 +206,8 @@ class _DaskObjective(LinearObjective):
     ):
         self._data = data
         self._spec = spec
+        # the spec's future on a cluster, shared by the solvers' configured copies
+        self._remote = {}
         y = data.y.map_blocks(
             spec.targets,
             dtype=np.float64,
@@ -144,16 +233,28 @@ class _DaskObjective(LinearObjective):
         self.sample_weight = data.normalised_weights()
         self.sample_weight_raw = data.sw
 
-    def _map_reduce(self, func, *args):
-        """One ``dask.compute``: ``func`` on every block, partial sums added."""
-        d = self._data
-        spec = dask.delayed(self._spec)
-        args = dask.delayed(args)  # shipped once, shared by all tasks
-        parts = [
-            dask.delayed(func)(spec, *block, args)
-            for block in zip(d.x_parts, d.y_parts, d.sw_parts, strict=True)
-        ]
-        return dask.compute(_tree_sum(parts))[0]
+    def _map_reduce(self, method, *args):
+        """``method`` of every block's objective, partial sums added in block order."""
+        call = (method, self.keep_raw, args)
+        return _add(self._data.map(_block_call, self._remote_spec(), call))
+
+    def _remote_spec(self):
+        """The spec where the blocks are: on a cluster, held once by each worker.
+
+        Scattered once per objective, so that each worker keeps one spec, and
+        with it its blocks' objectives, for all evaluations.
+        """
+        groups = self._data.worker_groups()
+        if groups is None:
+            return self._spec
+        remote = self._remote.get("spec")
+        if remote is None:
+            workers = [w for w, _, _ in groups if w is not None] or None
+            remote = self._data.client.scatter(
+                self._spec, workers=workers, broadcast=True, hash=False
+            )
+            self._remote["spec"] = remote
+        return remote
 
     def _column_stats(self):
         """The in-memory statistics, on the rows the in-memory code would use.
@@ -184,17 +285,12 @@ class _DaskObjective(LinearObjective):
         the Hessian sample of ``"sampled-newton"``; None when those rows'
         weights are all zero. The sample keeps this objective's coordinates.
         """
-        d = self._data
-        X, y = d.X[offset::step], d.y[offset::step]
-        sw = None if d.sw is None else d.sw[offset::step]
-        X, y, sw = dask.persist(X, y, sw)
-        sw_sum = float(X.shape[0]) if sw is None else float(sw.sum().compute())
-        if not sw_sum > 0:
+        sample = self._data.every_nth(step, offset)
+        if not sample.sw_sum > 0:
             return None
-        spec = copy.copy(self._spec)
-        spec.sw_sum = sw_sum
+        spec = self._spec.with_sw_sum(sample.sw_sum)
         return _DaskObjective(
-            _Data(X, y, sw, sw_sum),
+            sample,
             spec,
             alpha=self.alpha,
             l1_ratio=self.l1_ratio,
@@ -203,22 +299,10 @@ class _DaskObjective(LinearObjective):
         )
 
     def _data_loss_gradient(self, W, b):
-        return self._map_reduce(_block_loss_gradient, W, b)
+        return self._map_reduce("_data_loss_gradient", W, b)
 
     def _data_hessp(self, W, b, V, vb):
-        return self._map_reduce(_block_hessp, W, b, V, vb)
+        return self._map_reduce("_data_hessp", W, b, V, vb)
 
     def _data_hessian(self, W, b):
-        return self._map_reduce(_block_hessian, W, b)
-
-
-def _block_loss_gradient(spec, Xb, yb, swb, args):
-    return _block_call(spec, "_data_loss_gradient", Xb, yb, swb, args)
-
-
-def _block_hessp(spec, Xb, yb, swb, args):
-    return _block_call(spec, "_data_hessp", Xb, yb, swb, args)
-
-
-def _block_hessian(spec, Xb, yb, swb, args):
-    return _block_call(spec, "_data_hessian", Xb, yb, swb, args)
+        return self._map_reduce("_data_hessian", W, b)
