@@ -6,9 +6,10 @@ as ``@`` and reductions, array functions such as ``copyto`` and ``einsum``,
 copies through ``np.ascontiguousarray`` / ``np.asarray`` / ``astype``) adds
 the bytes it reads, in units of X (a strided tenth counts 0.1). An operation
 on the region of X the same thread read last, when that region fits in cache
-(<= 8 MB), is not counted again: a fused pass multiplies a block twice while
-it is in cache and reads memory once. Copies of X made by the fit (row
-samples) stay spied, their reads counted in units of X as well.
+(<= 2 MB, a fused block), is not counted again: a fused pass multiplies a
+block twice while it is in cache and reads memory once. Copies of X larger
+than that made by the fit (row samples) stay spied, their reads counted in
+units of X as well.
 
 Inside ``validate_data`` (whose ``check_array`` strips any subclass) the
 finiteness check of scikit-learn is counted: one read per call on X.
@@ -100,11 +101,15 @@ class _SpiedX(np.ndarray):
 
     def astype(self, *args, **kwargs):
         self._note()
-        return _spied_like(np.ndarray.astype(self.view(np.ndarray), *args, **kwargs), self)
+        return _spied_like(
+            np.ndarray.astype(self.view(np.ndarray), *args, **kwargs), self
+        )
 
     def copy(self, *args, **kwargs):
         self._note()
-        return _spied_like(np.ndarray.copy(self.view(np.ndarray), *args, **kwargs), self)
+        return _spied_like(
+            np.ndarray.copy(self.view(np.ndarray), *args, **kwargs), self
+        )
 
     def dot(self, other, *args):
         self._note()
@@ -126,8 +131,11 @@ def _plain_tree(x):
 
 
 def _spied_like(arr, parent):
+    """A copy of (part of) X: spied if larger than a cache, as X itself is."""
     if not isinstance(arr, np.ndarray) or arr.ndim != 2:
         return arr
+    if arr.nbytes <= _CACHE_BYTES and not np.may_share_memory(arr, parent):
+        return arr  # a block copied into cache: reading it is no read of X
     out = arr.view(_SpiedX)
     out._spy, out._full = parent._spy, parent._full
     return out
@@ -273,13 +281,34 @@ _CASES = {
 _GROUPS = [
     ("validation", lambda p: p.startswith("validation")),
     ("stats", lambda p: p.startswith("stats")),
-    ("start", lambda p: p.split(" > ")[0] in ("subsample start", "robust start",
-                                               "intercept start", "gradient check",
-                                               "hessian rows", "interpolates")),
-    ("evals", lambda p: p.startswith("solve") and "final check" not in p
-     and p.endswith("eval")),
-    ("hessian", lambda p: p.startswith("solve") and "final check" not in p
-     and (p.endswith("hessp") or p.endswith("hessian"))),
+    (
+        "start",
+        lambda p: (
+            p.split(" > ")[0]
+            in (
+                "subsample start",
+                "robust start",
+                "intercept start",
+                "gradient check",
+                "hessian rows",
+                "interpolates",
+            )
+        ),
+    ),
+    (
+        "evals",
+        lambda p: (
+            p.startswith("solve") and "final check" not in p and p.endswith("eval")
+        ),
+    ),
+    (
+        "hessian",
+        lambda p: (
+            p.startswith("solve")
+            and "final check" not in p
+            and (p.endswith("hessp") or p.endswith("hessian"))
+        ),
+    ),
     ("final check", lambda p: "final check" in p),
     ("after", lambda p: p.split(" > ")[0] in ("separation", "residuals")),
 ]
@@ -315,8 +344,11 @@ def main(argv=None):
     parser.add_argument("--detail", action="store_true", help="every phase stack")
     args = parser.parse_args(argv)
     cols = [g for g, _ in _GROUPS] + ["other"]
-    print("| case | data | n x p | solver: iters / evals | " + " | ".join(cols)
-          + " | total reads |")
+    print(
+        "| case | data | n x p | solver: iters / evals | "
+        + " | ".join(cols)
+        + " | total reads |"
+    )
     print("|" + " --- |" * (len(cols) + 5))
     for size in args.sizes.split(","):
         n, p = (int(float(v)) for v in size.split("x"))
@@ -327,12 +359,17 @@ def main(argv=None):
                 for phase, r in spy.reads.items():
                     by[_group(phase)] += r
                 cells = " | ".join(f"{by[c]:.2f}" for c in cols)
-                print(f"| {case} | {data} | {size} | {info} | {cells} | "
-                      f"{spy.total():.2f} |", flush=True)
+                print(
+                    f"| {case} | {data} | {size} | {info} | {cells} | "
+                    f"{spy.total():.2f} |",
+                    flush=True,
+                )
                 if args.detail:
                     for phase, r in sorted(spy.reads.items()):
-                        print(f"|   | {phase} | {r:.3f} | calls "
-                              f"{spy.calls.get(phase, 0)} |")
+                        print(
+                            f"|   | {phase} | {r:.3f} | calls "
+                            f"{spy.calls.get(phase, 0)} |"
+                        )
 
 
 if __name__ == "__main__":
