@@ -14,6 +14,10 @@ units of X as well.
 Inside ``validate_data`` (whose ``check_array`` strips any subclass) the
 finiteness check of scikit-learn is counted: one read per call on X.
 
+A compiled kernel that reads X through the buffer protocol is invisible to
+the spy; a spied X is not a plain ndarray, so the objective takes its NumPy
+blocks instead (one read per fused evaluation, as the compiled sweep).
+
 Each read is filed under the stack of fit phases active when it happened
 (functions of sklloss wrapped by name: validation, column statistics,
 starts, solver runs, the objective's evaluations, the final check, the
