@@ -113,8 +113,10 @@ def test_the_subsample_start_makes_no_newton_check():
     assert start, "the fit made no subsample start"
     assert not [k for k in start if "final check" in k or k.endswith("hessian")]
     n_sub_evals = spy.calls["subsample start > solve > eval"]
-    # its copy of every 10th row, then two products per evaluation
-    assert sum(start.values()) == pytest.approx(0.1 + 0.2 * n_sub_evals, abs=0.01)
+    # its copy of every 10th row, then at most two products per evaluation
+    # (one with a fused pass)
+    assert 0.1 + 0.1 * n_sub_evals - 0.01 <= sum(start.values())
+    assert sum(start.values()) <= 0.1 + 0.2 * n_sub_evals + 0.01
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
