@@ -59,6 +59,8 @@ _CASES = [
     ("quantile", 1000, 5, False, {}, ("exact", 0, 0, 0, 0)),
     ("squared_error", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
     ("huber", 60_000, 30, False, {}, ("lbfgs", 0, 1, 0, 0)),
+    ("squared_hinge", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
+    ("modified_huber", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
     ("huber", 20_000, 600, False, {}, ("lbfgs", 0, 0, 0, 0)),
     ("huber", 3000, 400, True, {}, ("newton-cg", 0, 0, 0, 0)),
     ("huber", 3000, 400, True, {"l1_ratio": 0.5}, ("lbfgs", 0, 0, 0, 0)),

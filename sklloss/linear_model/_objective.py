@@ -246,29 +246,19 @@ class LinearObjective:
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
+        step = 1
         if n > _STATS_ROWS:
             step = n // _STATS_ROWS
-            X, s = X[::step], s[::step]
-            X = X if sparse.issparse(X) else np.ascontiguousarray(X)
+            s = s[::step]
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
-        top = column_absmax(X)
         # one thread: OpenBLAS's idle threads would spin through the
         # fused passes that follow (see _LossLinearModel._solve)
         with limit_blas(1):
-            mean = xt_dot(X, s) / top
-            sq = np.zeros(p)
-            for axis, lo, hi, B in _upcast_blocks(X):
-                cols, rows = (
-                    (slice(lo, hi), slice(None))
-                    if axis
-                    else (slice(None), slice(lo, hi))
-                )
-                if sparse.issparse(B):
-                    B = B @ sparse.diags(1.0 / top[cols])
-                    sq[cols] += np.asarray(B.multiply(B).T @ s[rows]).ravel()
-                else:
-                    B /= top[cols]
-                    sq[cols] += np.einsum("ij,ij,i->j", B, B, s[rows])
+            if sparse.issparse(X):
+                top, mean, sq = _sparse_moments(X[::step], s)
+            else:
+                top, mean, sq = _dense_moments(X, s, step)
+        top[~(top > 0)] = 1.0  # an all-zero column
         if not self.fit_intercept:
             mean = np.zeros(p)
         scale = np.sqrt(np.maximum(sq - mean * mean, 0.0))
@@ -757,3 +747,54 @@ class LinearObjective:
             d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
+
+
+_STATS_BLOCK_BYTES = 2**20  # float64 bytes of one block of the statistics pass
+
+
+def _dense_moments(X, s, step):
+    """``(top, mean, sq)`` of the rows ``X[::step]``, read once, block by block.
+
+    ``top`` is each column's largest absolute value (0 for an all-zero
+    column), ``mean`` and ``sq`` the weighted (``s``) mean and mean square
+    of the column divided by ``top``: ``x ** 2`` overflows from 1.4e154.
+    Each block of rows is copied into one float64 buffer (a float32 X
+    upcast) that stays in cache while its maximum and both sums are taken;
+    when a block raises a column's maximum, the sums so far are rescaled to
+    it (a factor <= 1, exact up to rounding).
+    """
+    p = X.shape[1]
+    m = len(s)
+    rows = max(1, _STATS_BLOCK_BYTES // (8 * max(p, 1)))
+    buf = np.empty((min(rows, m), p))
+    top, mean, sq = np.zeros(p), np.zeros(p), np.zeros(p)
+    for lo in range(0, m, rows):
+        hi = min(lo + rows, m)
+        B = buf[: hi - lo]
+        np.copyto(B, X[lo * step : hi * step : step])
+        new = np.maximum(top, np.maximum(B.max(axis=0), -B.min(axis=0)))
+        if np.any(new > top):
+            r = top / np.where(new > 0, new, 1.0)
+            mean *= r
+            sq *= r * r
+            top = new
+        B /= np.where(top > 0, top, 1.0)
+        sb = s[lo:hi]
+        mean += sb @ B
+        sq += sb @ (B * B)
+    return top, mean, sq
+
+
+def _sparse_moments(X, s):
+    """:func:`_dense_moments` of a sparse X (all rows, blocks of nonzeros)."""
+    p = X.shape[1]
+    top = column_absmax(X)
+    mean = xt_dot(X, s) / top
+    sq = np.zeros(p)
+    for axis, lo, hi, B in _upcast_blocks(X):
+        cols, rows = (
+            (slice(lo, hi), slice(None)) if axis else (slice(None), slice(lo, hi))
+        )
+        B = B @ sparse.diags(1.0 / top[cols])
+        sq[cols] += np.asarray(B.multiply(B).T @ s[rows]).ravel()
+    return top, mean, sq

@@ -276,9 +276,9 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             warm=warm,
         )
         self._set_fitted(loss, W, b, n_iter, data.n_evals, dtype)
-        self._set_scale(
-            sigma, data.residuals(W, b) if loss.link == "identity" else None
-        )
+        # the residuals (a pass over X) only where outliers_ needs them
+        needed = loss.link == "identity" and loss.outlier_threshold is not None
+        self._set_scale(sigma, data.residuals(W, b) if needed else None)
         return self
 
     def _set_scale(self, sigma, residuals):

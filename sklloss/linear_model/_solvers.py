@@ -529,7 +529,16 @@ _KEEP_RAW = ("newton-cholesky", "trust-ncg", "newton-cg")
 
 
 def run_solver(
-    objective, theta0, *, solver, max_iter, tol, verbose=0, rows=None, n_threads=None
+    objective,
+    theta0,
+    *,
+    solver,
+    max_iter,
+    tol,
+    verbose=0,
+    rows=None,
+    n_threads=None,
+    newton_check=True,
 ):
     """Minimise ``objective`` from ``theta0`` with the named solver.
 
@@ -557,6 +566,10 @@ def run_solver(
     n_threads : int, optional
         BLAS threads of the passes over X (default: the user's count,
         :func:`._threads.blas_threads`).
+    newton_check : bool, default=True
+        Whether a gradient solver's result is checked (and finished) by the
+        Newton step where the Hessian is affordable (:func:`_newton_finish`);
+        a starting point (the subsample start) needs no such check.
 
     Returns
     -------
@@ -575,14 +588,20 @@ def run_solver(
         res = _run_l1(counted, theta0, solver, max_iter, tol, printer)
     else:
         res = _run_smooth(
-            _UnitObjective(counted), theta0, solver, max_iter, tol, printer, rows
+            _UnitObjective(counted),
+            theta0,
+            solver,
+            (max_iter, tol, printer),
+            rows,
+            newton_check,
         )
     res.n_evals = counted.n_evals
     return res
 
 
-def _run_smooth(objective, theta0, solver, max_iter, tol, printer, rows):
+def _run_smooth(objective, theta0, solver, limits, rows, newton_check):
     """The smooth solvers, L1-free (:func:`run_solver`)."""
+    max_iter, tol, printer = limits
     done = 0
     if solver == "sampled-newton":
         # No thread limit: this loop's own work is numpy on length-p
@@ -604,8 +623,9 @@ def _run_smooth(objective, theta0, solver, max_iter, tol, printer, rows):
         # finishes from the last point
         solver, theta0 = "lbfgs", res.theta
         max_iter, done = max_iter - res.n_iter, res.n_iter
+    run = _SMOOTH[solver] if newton_check else _UNCHECKED.get(solver, _SMOOTH[solver])
     with limit_blas(1):
-        res = _SMOOTH[solver](
+        res = run(
             threaded_passes(objective, objective.n_threads),
             theta0,
             max_iter=max_iter,
@@ -651,12 +671,25 @@ def _run_lbfgs(objective, theta0, *, max_iter, tol, printer):
     return _newton_finish(objective, res, tol, printer)
 
 
+def _run_lbfgs_unchecked(objective, theta0, *, max_iter, tol, printer):
+    return _lbfgs(
+        objective.loss_gradient,
+        theta0,
+        bounds=None,
+        max_iter=max_iter,
+        tol=tol,
+        printer=printer,
+    )
+
+
 _SMOOTH = {
     "newton-cholesky": _run_newton,
     "trust-ncg": _run_trust_ncg,
     "newton-cg": _run_newton_cg,
     "lbfgs": _run_lbfgs,
 }
+# without the Newton check of the result (newton_check=False)
+_UNCHECKED = {"lbfgs": _run_lbfgs_unchecked}
 
 
 def _newton_finish(objective, res, tol, printer):
