@@ -227,8 +227,17 @@ def _uses_target_cache(loss):
 def compiled_kernel(loss):
     """``(kind, param)`` of ``loss``'s compiled formula (``sklloss._kernels``).
 
-    None for a loss without one, and for a subclass that redefines the loss
-    or its gradient below the class that declares the kernel.
+    Parameters
+    ----------
+    loss : Loss
+        A loss object.
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        The kernel's kind and parameter; None for a loss without one, and for
+        a subclass that redefines the loss or its gradient below the class
+        that declares the kernel.
     """
     if not hasattr(loss, "_kernel_params"):
         return None
