@@ -15,7 +15,9 @@ compiled formula in ``sklloss/_kernels.pyx``. Columns:
 
 An F-ordered X takes the two-product pass whatever the flags; its rows time
 that one path. CPU time (``time.process_time``: at two threads the CPU of both)
-and wall time, medians of interleaved repeats, with the load average. Before
+and wall time, medians of interleaved repeats, with the load average; after
+each call at two BLAS threads the script waits ``SETTLE`` seconds, so that the
+spinning of OpenBLAS's idle threads is not charged to the next call. Before
 anything is timed, the compiled result is checked against the NumPy ones
 (value rel 1e-10, gradient rel 1e-8 in the max norm).
 
@@ -57,6 +59,10 @@ LOSSES = ("log_loss", "huber", "squared_error", "squared_hinge")
 CLASSIFIERS = ("log_loss", "squared_hinge")
 # (COMPILED_PASSES, FUSED_PASSES) of each configuration
 CONFIGS = {"compiled": (True, True), "numpy": (False, True), "two": (False, False)}
+# Seconds to wait after a call at several BLAS threads: OpenBLAS's idle
+# threads spin for a while after a parallel call, and that CPU time would be
+# charged to whatever is timed next (process_time counts every thread).
+SETTLE = 0.2
 
 
 @contextlib.contextmanager
@@ -143,6 +149,8 @@ def time_case(X, y, loss_name, threads, repeat):
             with limit_blas(max(t, 1)):  # the two-product pass's BLAS threads
                 for key, run in runs.items():
                     sample = timed(run)
+                    if t > 1:
+                        time.sleep(SETTLE)
                     if rep:
                         samples[key].append(sample)
     med = {
@@ -221,6 +229,7 @@ def fit_once(loss_name, X, y, compiled, t):
     est = cls(loss=loss_name)
     with flags(compiled), threadpool_limits(limits=t, user_api="blas"):
         cpu, wall = timed(lambda: est.fit(X, y))
+    time.sleep(SETTLE)
     return cpu, wall, est
 
 
