@@ -99,6 +99,7 @@ def path_of(obj, config):
 
 
 def evaluate(obj, config, W, B):
+    """``obj._data_loss_gradient(W, B)`` under the switches of ``config``."""
     with flags(*CONFIGS[config]):
         return obj._data_loss_gradient(W, B)
 
@@ -118,6 +119,7 @@ def check(objs, W, B):
 
 
 def timed(run):
+    """(CPU, wall) seconds of ``run()``."""
     c, t = time.process_time(), time.perf_counter()
     run()
     return time.process_time() - c, time.perf_counter() - t
@@ -135,16 +137,29 @@ def time_case(X, y, loss_name, threads, repeat):
     groups = {0: {"floor": lambda: X @ w}}  # BLAS threads -> {key: run}
     paths = {}
     for t, obj in objs.items():
-        seen = {}
-        for config in CONFIGS:
-            path = path_of(obj, config)
-            if path not in seen:  # one timing per distinct path
-                seen[path] = (t, config)
-                run = lambda o=obj, c=config: evaluate(o, c, W, B)  # noqa: E731
-                groups.setdefault(t, {})[(t, config)] = run
-            paths[(t, config)] = (path, seen[path])
+        runs, paths_t = distinct_runs(obj, t, W, B)
+        groups[t] = runs
+        paths.update(paths_t)
+    return interleaved_medians(groups, repeat), paths
+
+
+def distinct_runs(obj, t, W, B):
+    """One run per distinct path of ``obj`` at ``t`` threads, and every
+    configuration's ``(path name, key of the run that times it)``."""
+    runs, paths, seen = {}, {}, {}
+    for config in CONFIGS:
+        path = path_of(obj, config)
+        if path not in seen:
+            seen[path] = (t, config)
+            runs[(t, config)] = lambda c=config: evaluate(obj, c, W, B)
+        paths[(t, config)] = (path, seen[path])
+    return runs, paths
+
+
+def interleaved_medians(groups, repeat):
+    """Median (CPU, wall) of each run, the runs interleaved, one warm-up round."""
     samples = {key: [] for runs in groups.values() for key in runs}
-    for rep in range(repeat + 1):  # the first round warms up
+    for rep in range(repeat + 1):
         for t, runs in groups.items():
             with limit_blas(max(t, 1)):  # the two-product pass's BLAS threads
                 for key, run in runs.items():
@@ -153,11 +168,10 @@ def time_case(X, y, loss_name, threads, repeat):
                         time.sleep(SETTLE)
                     if rep:
                         samples[key].append(sample)
-    med = {
+    return {
         key: tuple(statistics.median(s[i] for s in vals) for i in (0, 1))
         for key, vals in samples.items()
     }
-    return med, paths
 
 
 def ms(pair):
