@@ -1,261 +1,332 @@
-"""Compiled fused kernels against the numpy fused pass and the bandwidth floor.
+"""Compiled fused kernels of the package against the NumPy passes and the floor.
 
-One evaluation of the data term of ``LinearObjective`` (binary log_loss and
-huber): ``sum_i s_i loss(y_i, x_i . w + b)`` and its gradient. Timed:
+Per evaluation of ``LinearObjective._data_loss_gradient`` (the data term
+``sum_i s_i loss(y_i, x_i . w + b)`` and its gradient; the objective configured
+as the first-order solvers use it, ``keep_raw=False``), for the losses with a
+compiled formula in ``sklloss/_kernels.pyx``. Columns:
 
-* ``floor``: one ``X @ w`` with one BLAS thread, the time of one read of X;
-* ``current``: ``LinearObjective._data_loss_gradient`` (the numpy fused pass,
-  row blocks in cache, ``n_threads`` workers);
-* ``cython``: the prototype ``_kernels_proto.pyx`` (built here, into a
-  temporary directory, with the compiler flags of this Python, or
-  ``-march=native`` with ``--native``), C and F order, nogil, one call per
-  thread on disjoint row ranges;
-* ``numba``: the same sweep in numba (``nogil=True``, the host's ISA), where
-  numba is installed.
+* ``floor``: one ``X @ w`` at one BLAS thread: one read of X;
+* ``compiled``: ``_objective.COMPILED_PASSES = True`` (the package's default:
+  ``sklloss._kernels.fused_rows``, one sweep over a dense C-ordered X);
+* ``numpy``: ``COMPILED_PASSES = False``: the NumPy fused row blocks, or the
+  two-product pass where ``_fused_workers()`` says so (wide X, several
+  threads); the ``numpy path`` column says which ran;
+* ``two-product``: ``FUSED_PASSES = False``: ``X @ w`` then ``X.T @ g``.
 
-Both ``process_time`` (one thread: CPU time, robust on a loaded machine) and
-wall time (one and two threads) are reported, as medians of interleaved
-repeats, with the load average. Needs Cython (and optionally numba):
-``pip install cython numba``. Results: ``benchmarks/results/kernels.md``.
+An F-ordered X takes the two-product pass whatever the flags; its rows time
+that one path. CPU time (``time.process_time``: at two threads the CPU of both)
+and wall time, medians of interleaved repeats, with the load average; after
+each call at two BLAS threads the script waits ``SETTLE`` seconds, so that the
+spinning of OpenBLAS's idle threads is not charged to the next call. Before
+anything is timed, the compiled result is checked against the NumPy ones
+(value rel 1e-10, gradient rel 1e-8 in the max norm).
+
+``--fits`` adds whole fits (``LossClassifier`` log_loss and squared_hinge,
+``LossRegressor`` huber and squared_error, default settings) with
+``COMPILED_PASSES`` True and False, interleaved, at 1 and 2 threads
+(``threadpoolctl.threadpool_limits``). Needs the package only (its compiled
+module built). Results: ``benchmarks/results/kernels.md``.
 
 Usage::
 
-    python benchmarks/bench_kernels.py
-    python benchmarks/bench_kernels.py --sizes 1e5x100 --repeat 3 --native
+    python benchmarks/bench_kernels.py --repeat 7
+    python benchmarks/bench_kernels.py --no-evals --fits --fit-repeat 3
+    python benchmarks/bench_kernels.py --sizes 4e4x8 --repeat 1 --fits --quick
 """
 
 import argparse
-import atexit
-import math
+import contextlib
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from sklloss.linear_model._objective import LinearObjective  # noqa: E402
+from _common import environment_header, markdown_table, parse_sizes  # noqa: E402
+
+import sklloss.linear_model._objective as _objective  # noqa: E402
+from sklloss.linear_model import LossClassifier, LossRegressor  # noqa: E402
 from sklloss.linear_model._threads import limit_blas  # noqa: E402
-from sklloss.losses import Huber, LogLoss  # noqa: E402
+from sklloss.losses import get_loss  # noqa: E402
 
-POOL = ThreadPoolExecutor(2)
-
-
-def build_cython(native):
-    """Compile ``_kernels_proto.pyx`` in a temporary directory; import it."""
-    tmp = tempfile.mkdtemp(prefix="sklloss_kernels_")
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    shutil.copy(os.path.join(HERE, "_kernels_proto.pyx"), tmp)
-    env = dict(os.environ)
-    if native:
-        env["CFLAGS"] = env.get("CFLAGS", "") + " -march=native"
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "Cython.Build.Cythonize", "-i", "-3", "-q"]
-        + ["_kernels_proto.pyx"],
-        cwd=tmp,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - start
-    sys.path.insert(0, tmp)
-    import _kernels_proto
-
-    return _kernels_proto, seconds
+LOSSES = ("log_loss", "huber", "squared_error", "squared_hinge")
+CLASSIFIERS = ("log_loss", "squared_hinge")
+# (COMPILED_PASSES, FUSED_PASSES) of each configuration
+CONFIGS = {"compiled": (True, True), "numpy": (False, True), "two": (False, False)}
+# Seconds to wait after a call at several BLAS threads: OpenBLAS's idle
+# threads spin for a while after a parallel call, and that CPU time would be
+# charged to whatever is timed next (process_time counts every thread).
+SETTLE = 0.2
 
 
-def numba_kernels():
-    """The same sweep in numba, or None without numba: ``{kind: rows}``."""
+@contextlib.contextmanager
+def flags(compiled, fused=True):
+    """Set the objective module's pass switches for the block, then restore."""
+    old = _objective.COMPILED_PASSES, _objective.FUSED_PASSES
+    _objective.COMPILED_PASSES, _objective.FUSED_PASSES = compiled, fused
     try:
-        import numba as nb
-    except ImportError:
-        return None
-
-    @nb.njit(inline="always")
-    def loss_grad(kind, delta, y, z):
-        if kind == 0:
-            t = math.exp(-abs(z))
-            inv = 1.0 / (1.0 + t)
-            if z >= 0:
-                return math.log1p(t) + (z - y * z), ((1 - y) - y * t) * inv
-            return math.log1p(t) - y * z, ((1 - y) * t - y) * inv
-        r = z - y
-        a = abs(r)
-        q = min(a, delta)
-        return q * (a - 0.5 * q), min(max(r, -delta), delta)
-
-    @nb.njit(nogil=True)
-    def rows(X, y, s, w, b, lo, hi, kind, delta, gw):
-        value, gb, p = 0.0, 0.0, w.shape[0]
-        for i in range(lo, hi):
-            x = X[i]
-            z0 = z1 = z2 = z3 = 0.0
-            j = 0
-            while j + 4 <= p:
-                z0 += x[j] * w[j]
-                z1 += x[j + 1] * w[j + 1]
-                z2 += x[j + 2] * w[j + 2]
-                z3 += x[j + 3] * w[j + 3]
-                j += 4
-            for k in range(j, p):
-                z0 += x[k] * w[k]
-            v, g = loss_grad(kind, delta, y[i], (z0 + z1) + (z2 + z3) + b)
-            value += s[i] * v
-            sg = s[i] * g
-            gb += sg
-            for k in range(p):
-                gw[k] += sg * x[k]
-        return value, gb
-
-    def call(X, y, s, w, b, lo, hi, kind, param):
-        gw = np.zeros(X.shape[1])
-        value, gb = rows(X, y, s, w, b, lo, hi, kind, param, gw)
-        return value, gw, gb
-
-    return call
+        yield
+    finally:
+        _objective.COMPILED_PASSES, _objective.FUSED_PASSES = old
 
 
-def make_case(n, p, dtype, loss_name, seed=0):
+def make_data(n, p, loss_name, dtype=np.float64, seed=0):
+    """Seeded X ~ N(0, 1) and a target the loss expects (0 / 1 or real)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p)).astype(dtype)
     z = X.astype(np.float64) @ (rng.standard_normal(p) / np.sqrt(p))
-    if loss_name == "log_loss":
-        y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(np.float64)
-        loss, kind, param = LogLoss(), 0, 0.0
+    if loss_name in CLASSIFIERS:
+        y = (rng.random(n) < 1 / (1 + np.exp(-2 * z))).astype(np.float64)
     else:
         y = z + rng.standard_t(2, n)
-        loss, kind, param = Huber(), 1, 1.0
-    obj = LinearObjective(X, y, np.ones(n), loss)
-    obj.keep_raw = False  # the first-order solvers' setting: fused passes on
-    w = rng.standard_normal(p) * 0.1
-    return X, y, obj, w, 0.1, kind, param
+    return X, y
 
 
-def split(kernel, X, y, s, w, b, kind, param, n_threads):
-    """The kernel on ``n_threads`` disjoint row ranges, partial sums added."""
-    n = X.shape[0]
-    if n_threads == 1:
-        return kernel(X, y, s, w, b, 0, n, kind, param)
-    cuts = [n * t // n_threads for t in range(n_threads + 1)]
-    futures = [
-        POOL.submit(kernel, X, y, s, w, b, lo, hi, kind, param)
-        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
-    ]
-    parts = [f.result() for f in futures]
-    return tuple(sum(part[i] for part in parts) for i in range(3))
+def path_of(obj, config):
+    """Name of the pass ``obj`` runs under ``config`` (with worker count)."""
+    with flags(*CONFIGS[config]):
+        workers = obj._fused_workers()
+        kernel = obj._kernel()
+    if not workers:
+        return "two-product"
+    return f"{'compiled' if kernel is not None else 'numpy fused'} x{workers}"
 
 
-def methods(case, kernels):
-    """``{name: (n_threads, callable)}`` for one case."""
-    X, y, obj, w, b, kind, param = case
-    s, W, B, wd = obj.sample_weight, w[None, :], np.array([b]), w.astype(X.dtype)
-    XF = np.asfortranarray(X)
-
-    def current(t):
-        def run():
-            obj.n_threads = t
-            return obj._data_loss_gradient(W, B)
-
-        return run
-
-    out = {"floor X@w": (1, lambda: X @ wd)}
-    for t in (1, 2):
-        out[f"current t{t}"] = (t, current(t))
-        for name, kernel in kernels.items():
-            layouts = [("C", X), ("F", XF)] if name == "cython" else [("C", X)]
-            for order, XX in layouts:
-                args = (kernel, XX, y, s, w, b, kind, param, t)
-                out[f"{name} {order} t{t}"] = (t, lambda args=args: split(*args))
-    return out
+def evaluate(obj, config, W, B):
+    """``obj._data_loss_gradient(W, B)`` under the switches of ``config``."""
+    with flags(*CONFIGS[config]):
+        return obj._data_loss_gradient(W, B)
 
 
-def check(case, kernels):
-    """Every kernel agrees with the generic path before it is timed."""
-    X, y, obj, w, b, kind, param = case
-    ref = obj._data_loss_gradient(w[None, :], np.array([b]))
-    for name, kernel in kernels.items():
-        for XX in (X, np.asfortranarray(X)) if name == "cython" else (X,):
-            v, gw, gb = kernel(XX, y, obj.sample_weight, w, b, 0, len(y), kind, param)
-            assert math.isclose(v, ref[0], rel_tol=1e-10), (name, v, ref[0])
-            np.testing.assert_allclose(gw, ref[1][0], rtol=1e-8, atol=1e-12)
-            assert math.isclose(gb, ref[2][0], rel_tol=1e-8, abs_tol=1e-12)
+def check(objs, W, B):
+    """The compiled result equals the NumPy ones, at every thread count."""
+    for t, obj in objs.items():
+        ref = evaluate(obj, "compiled", W, B)
+        for config in ("numpy", "two"):
+            value, grad_W, grad_b = evaluate(obj, config, W, B)
+            where = f"t{t} compiled vs {config}"
+            if abs(value - ref[0]) > 1e-10 * abs(value):
+                raise AssertionError(f"{where}: value {ref[0]!r} != {value!r}")
+            g, r = np.append(grad_W, grad_b), np.append(ref[1], ref[2])
+            if np.max(np.abs(g - r)) > 1e-8 * np.max(np.abs(g)):
+                raise AssertionError(f"{where}: gradients differ")
 
 
-def time_case(case, kernels, repeat):
-    check(case, kernels)
-    meths = methods(case, kernels)
-    wall = {k: [] for k in meths}
-    cpu = {k: [] for k in meths}
-    with limit_blas(1):
-        for _, run in meths.values():  # warm-up: compiles, caches, pools
-            run()
-        for _ in range(repeat):
-            for name, (_, run) in meths.items():
-                c, t = time.process_time(), time.perf_counter()
-                run()
-                wall[name].append(time.perf_counter() - t)
-                cpu[name].append(time.process_time() - c)
-    med = statistics.median
-    return {k: (med(wall[k]), med(cpu[k]), meths[k][0]) for k in meths}
+def timed(run):
+    """(CPU, wall) seconds of ``run()``."""
+    c, t = time.process_time(), time.perf_counter()
+    run()
+    return time.process_time() - c, time.perf_counter() - t
 
 
-def report(label, res, load):
-    floor = res["floor X@w"][0]
-    print(f"\n### {label} (load {load:.2f})\n")
-    print(
-        "| method | wall | current / this (wall) | CPU (t1) | current / this (CPU) "
-        "| this / floor (wall) |"
-    )
-    print("|---|---|---|---|---|---|")
-    for name, (wall, cpu, t) in res.items():
-        cur_wall, cur_cpu, _ = res.get(f"current t{t}", res["current t1"])
-        cpu_cells = f"{cpu * 1e3:.1f} ms | {cur_cpu / cpu:.2f}" if t == 1 else "- | -"
-        print(
-            f"| {name} | {wall * 1e3:.1f} ms | {cur_wall / wall:.2f} | {cpu_cells} "
-            f"| {wall / floor:.2f} |"
+def time_case(X, y, loss_name, threads, repeat):
+    """Medians ``{key: (cpu, wall)}`` of interleaved repeats, and the paths."""
+    base = _objective.LinearObjective(X, y, np.ones(len(y)), get_loss(loss_name))
+    objs = {t: base.configured(keep_raw=False, n_threads=t) for t in threads}
+    rng = np.random.default_rng(1)
+    W, B = rng.standard_normal((1, X.shape[1])) * 0.1, np.array([0.1])
+    if X.flags.c_contiguous:
+        check(objs, W, B)
+    w = W[0].astype(X.dtype)
+    groups = {0: {"floor": lambda: X @ w}}  # BLAS threads -> {key: run}
+    paths = {}
+    for t, obj in objs.items():
+        runs, paths_t = distinct_runs(obj, t, W, B)
+        groups[t] = runs
+        paths.update(paths_t)
+    return interleaved_medians(groups, repeat), paths
+
+
+def distinct_runs(obj, t, W, B):
+    """One run per distinct path of ``obj`` at ``t`` threads, and every
+    configuration's ``(path name, key of the run that times it)``."""
+    runs, paths, seen = {}, {}, {}
+    for config in CONFIGS:
+        path = path_of(obj, config)
+        if path not in seen:
+            seen[path] = (t, config)
+            runs[(t, config)] = lambda c=config: evaluate(obj, c, W, B)
+        paths[(t, config)] = (path, seen[path])
+    return runs, paths
+
+
+def interleaved_medians(groups, repeat):
+    """Median (CPU, wall) of each run, the runs interleaved, one warm-up round."""
+    samples = {key: [] for runs in groups.values() for key in runs}
+    for rep in range(repeat + 1):
+        for t, runs in groups.items():
+            with limit_blas(max(t, 1)):  # the two-product pass's BLAS threads
+                for key, run in runs.items():
+                    sample = timed(run)
+                    if t > 1:
+                        time.sleep(SETTLE)
+                    if rep:
+                        samples[key].append(sample)
+    return {
+        key: tuple(statistics.median(s[i] for s in vals) for i in (0, 1))
+        for key, vals in samples.items()
+    }
+
+
+def ms(pair):
+    return f"{pair[0] * 1e3:.1f} / {pair[1] * 1e3:.1f}"
+
+
+def ratio(a, b):
+    return f"{a[0] / b[0]:.2f} / {a[1] / b[1]:.2f}"
+
+
+def eval_rows(label, order, med, paths, threads):
+    rows = []
+    floor = med["floor"]
+    for t in threads:
+        cell = {c: med[paths[(t, c)][1]] for c in CONFIGS}
+        path = paths[(t, "numpy")][0]
+        if paths[(t, "compiled")][0] == "two-product":
+            path = "all: two-product"
+        rows.append(
+            [label, order, t, path, ms(floor)]
+            + [ms(cell[c]) for c in CONFIGS]
+            + [
+                ratio(cell["numpy"], cell["compiled"]),
+                ratio(cell["two"], cell["compiled"]),
+                ratio(cell["compiled"], floor),
+            ]
         )
-    sys.stdout.flush()
+    return rows
+
+
+EVAL_HEADER = [
+    "loss",
+    "order",
+    "threads",
+    "numpy path",
+    "floor",
+    "compiled",
+    "numpy",
+    "two-product",
+    "numpy / compiled",
+    "two-product / compiled",
+    "compiled / floor",
+]
+
+
+def run_evals(args):
+    threads = tuple(int(t) for t in args.threads.split(","))
+    for n, p in parse_sizes(args.sizes):
+        for dtype in args.dtypes.split(","):
+            rows, loads = [], []
+            for loss_name in args.losses.split(","):
+                X, y = make_data(n, p, loss_name, np.dtype(dtype))
+                for order in args.orders.split(","):
+                    XX = X if order == "C" else np.asfortranarray(X)
+                    med, paths = time_case(XX, y, loss_name, threads, args.repeat)
+                    rows += eval_rows(loss_name, order, med, paths, threads)
+                    loads.append(os.getloadavg()[0])
+                    del XX
+            print(
+                f"\n### {n}x{p} {dtype}: ms per evaluation, CPU / wall "
+                f"(load {min(loads):.1f}-{max(loads):.1f})\n"
+            )
+            print(markdown_table(EVAL_HEADER, rows), flush=True)
+
+
+# ---------------------------------------------------------------- fits
+def fit_once(loss_name, X, y, compiled, t):
+    cls = LossClassifier if loss_name in CLASSIFIERS else LossRegressor
+    est = cls(loss=loss_name)
+    with flags(compiled), threadpool_limits(limits=t, user_api="blas"):
+        cpu, wall = timed(lambda: est.fit(X, y))
+    time.sleep(SETTLE)
+    return cpu, wall, est
+
+
+def fit_rows(loss_name, X, y, threads, repeat):
+    samples, ests = {}, {}
+    for rep in range(repeat + 1):  # the first round warms up
+        for t in threads:
+            for compiled in (True, False):
+                cpu, wall, est = fit_once(loss_name, X, y, compiled, t)
+                ests[(t, compiled)] = est
+                if rep:
+                    samples.setdefault((t, compiled), []).append((cpu, wall))
+    rows = []
+    for t in threads:
+        med = {
+            c: tuple(statistics.median(s[i] for s in samples[(t, c)]) for i in (0, 1))
+            for c in (True, False)
+        }
+        on, off = ests[(t, True)], ests[(t, False)]
+        diff = np.max(np.abs(on.coef_ - off.coef_)) / max(np.max(np.abs(off.coef_)), 1)
+        rows.append(
+            [loss_name, t, on.solver_, f"{on.n_evals_} / {off.n_evals_}"]
+            + [ms(med[True]), ms(med[False]), ratio(med[False], med[True])]
+            + [f"{diff:.1e}"]
+        )
+    return rows
+
+
+FIT_HEADER = [
+    "loss",
+    "threads",
+    "solver_",
+    "n_evals_ (on / off)",
+    "compiled on",
+    "compiled off",
+    "off / on",
+    "max coef diff (rel)",
+]
+
+
+def run_fits(args):
+    threads = tuple(int(t) for t in args.threads.split(","))
+    (n, p), rows, loads = parse_sizes(args.fit_size)[0], [], []
+    for loss_name in args.fit_losses.split(","):
+        X, y = make_data(n, p, loss_name, seed=2)
+        rows += fit_rows(loss_name, X, y, threads, args.fit_repeat)
+        loads.append(os.getloadavg()[0])
+    print(
+        f"\n### Whole fits {n}x{p} float64 C, default settings: ms per fit, "
+        f"CPU / wall (load {min(loads):.1f}-{max(loads):.1f})\n"
+    )
+    print(markdown_table(FIT_HEADER, rows), flush=True)
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e5x100,1e6x20")
     ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--native", action="store_true", help="-march=native for Cython")
-    ap.add_argument("--no-numba", action="store_true")
-    return ap.parse_args(argv)
+    ap.add_argument("--losses", default=",".join(LOSSES))
+    ap.add_argument("--dtypes", default="float64,float32")
+    ap.add_argument("--orders", default="C,F")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--no-evals", action="store_true", help="skip the evaluations")
+    ap.add_argument("--fits", action="store_true", help="also time whole fits")
+    ap.add_argument("--fit-size", default="1e5x100")
+    ap.add_argument("--fit-losses", default=",".join(LOSSES))
+    ap.add_argument("--fit-repeat", type=int, default=3)
+    ap.add_argument(
+        "--quick", action="store_true", help="small fits (4e4x8, one repeat)"
+    )
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.fit_size, args.fit_repeat = "4e4x8", 1
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    module, build_s = build_cython(args.native)
-    kernels = {"cython": module.fused_rows}
-    print(f"cython build (cythonize + compile): {build_s:.1f} s, native={args.native}")
-    nb_kernel = None if args.no_numba else numba_kernels()
-    if nb_kernel is not None:
-        X, y, s, w = np.ones((8, 4)), np.zeros(8), np.ones(8), np.zeros(4)
-        start = time.perf_counter()
-        for dtype in (np.float64, np.float32):
-            nb_kernel(X.astype(dtype), y, s, w, 0.0, 0, 8, 0, 0.0)
-        seconds = time.perf_counter() - start
-        print(f"numba first calls (compile, 2 dtypes): {seconds:.1f} s")
-        kernels["numba"] = nb_kernel
-    for size in args.sizes.split(","):
-        n, p = (int(float(v)) for v in size.split("x"))
-        for dtype in (np.float64, np.float32):
-            for loss_name in ("log_loss", "huber"):
-                case = make_case(n, p, dtype, loss_name)
-                res = time_case(case, kernels, args.repeat)
-                label = f"{loss_name} {n}x{p} {np.dtype(dtype).name}"
-                report(label, res, os.getloadavg()[0])
+    print(environment_header("Compiled kernels (bench_kernels.py)", argv))
+    if not args.no_evals:
+        run_evals(args)
+    if args.fits:
+        run_fits(args)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,29 @@ def test_bench_fit_rejects_unknown_case():
     assert proc.returncode != 0 and "unknown case" in proc.stderr
 
 
+def test_bench_kernels_quick_runs_and_passes_agree():
+    # the script stops before timing when the compiled pass and the NumPy
+    # passes disagree (value rel 1e-10, gradient rel 1e-8): at 4e4 x 100 the
+    # compiled sweep runs 1 and 2 workers, the NumPy fused blocks 1 worker
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_kernels.py"), "--sizes", "4e4x100"]
+        + ["--repeat", "1", "--fits", "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line.split(" | ") for line in proc.stdout.splitlines() if "| C |" in line]
+    assert len(rows) == 4 * 2 * 2  # losses x dtypes x threads
+    assert {(r[0][2:], r[2], r[3]) for r in rows if r[2] == "1"} == {
+        (loss, "1", "numpy fused x1")
+        for loss in ("log_loss", "huber", "squared_error", "squared_hinge")
+    }
+    assert proc.stdout.count("| all: two-product |") == 4 * 2 * 2  # F order
+    assert "### Whole fits 40000x8" in proc.stdout
+
+
 # --------------------------------------------------------------------------
 # the objective formulas of _common.py, against independent references
 # --------------------------------------------------------------------------
