@@ -55,7 +55,9 @@ from sklloss.linear_model import LossClassifier, LossRegressor  # noqa: E402
 from sklloss.linear_model._threads import limit_blas  # noqa: E402
 from sklloss.losses import get_loss  # noqa: E402
 
-LOSSES = ("log_loss", "huber", "squared_error", "squared_hinge")
+LOSSES = ("log_loss", "huber", "squared_error", "squared_hinge", "poisson")
+# whole fits only (a softmax objective has K outputs): log_loss on 3 classes
+FIT_LOSSES = (*LOSSES, "multinomial")
 CLASSIFIERS = ("log_loss", "squared_hinge")
 # (COMPILED_PASSES, FUSED_PASSES) of each configuration
 CONFIGS = {"compiled": (True, True), "numpy": (False, True), "two": (False, False)}
@@ -83,6 +85,10 @@ def make_data(n, p, loss_name, dtype=np.float64, seed=0):
     z = X.astype(np.float64) @ (rng.standard_normal(p) / np.sqrt(p))
     if loss_name in CLASSIFIERS:
         y = (rng.random(n) < 1 / (1 + np.exp(-2 * z))).astype(np.float64)
+    elif loss_name == "multinomial":
+        y = np.digitize(z + rng.logistic(size=n) / 2, [-0.4, 0.4]).astype(np.float64)
+    elif loss_name == "poisson":
+        y = rng.poisson(np.exp(0.5 * z)).astype(np.float64)
     else:
         y = z + rng.standard_t(2, n)
     return X, y
@@ -239,8 +245,11 @@ def run_evals(args):
 
 # ---------------------------------------------------------------- fits
 def fit_once(loss_name, X, y, compiled, t):
-    cls = LossClassifier if loss_name in CLASSIFIERS else LossRegressor
-    est = cls(loss=loss_name)
+    if loss_name == "multinomial":
+        est = LossClassifier(loss="log_loss")
+    else:
+        cls = LossClassifier if loss_name in CLASSIFIERS else LossRegressor
+        est = cls(loss=loss_name)
     with flags(compiled), threadpool_limits(limits=t, user_api="blas"):
         cpu, wall = timed(lambda: est.fit(X, y))
     time.sleep(SETTLE)
@@ -309,7 +318,7 @@ def parse_args(argv=None):
     ap.add_argument("--no-evals", action="store_true", help="skip the evaluations")
     ap.add_argument("--fits", action="store_true", help="also time whole fits")
     ap.add_argument("--fit-size", default="1e5x100")
-    ap.add_argument("--fit-losses", default=",".join(LOSSES))
+    ap.add_argument("--fit-losses", default=",".join(FIT_LOSSES))
     ap.add_argument("--fit-repeat", type=int, default=3)
     ap.add_argument(
         "--quick", action="store_true", help="small fits (4e4x8, one repeat)"
