@@ -660,13 +660,8 @@ def _run_trust_ncg(objective, theta0, *, max_iter, tol, printer):
 
 
 def _run_lbfgs(objective, theta0, *, max_iter, tol, printer):
-    res = _lbfgs(
-        objective.loss_gradient,
-        theta0,
-        bounds=None,
-        max_iter=max_iter,
-        tol=tol,
-        printer=printer,
+    res = _run_lbfgs_unchecked(
+        objective, theta0, max_iter=max_iter, tol=tol, printer=printer
     )
     return _newton_finish(objective, res, tol, printer)
 
