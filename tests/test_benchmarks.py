@@ -133,12 +133,13 @@ def test_bench_kernels_quick_runs_and_passes_agree():
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line.split(" | ") for line in proc.stdout.splitlines() if "| C |" in line]
-    assert len(rows) == 4 * 2 * 2  # losses x dtypes x threads
+    losses = ("log_loss", "huber", "squared_error", "squared_hinge", "poisson")
+    assert len(rows) == len(losses) * 2 * 2  # losses x dtypes x threads
     assert {(r[0][2:], r[2], r[3]) for r in rows if r[2] == "1"} == {
-        (loss, "1", "numpy fused x1")
-        for loss in ("log_loss", "huber", "squared_error", "squared_hinge")
+        (loss, "1", "numpy fused x1") for loss in losses
     }
-    assert proc.stdout.count("| all: two-product |") == 4 * 2 * 2  # F order
+    assert proc.stdout.count("| all: two-product |") == len(losses) * 2 * 2  # F
+    assert "| multinomial |" in proc.stdout  # a fit with the softmax sweep
     assert "### Whole fits 40000x8" in proc.stdout
 
 
