@@ -358,13 +358,15 @@ class LinearObjective:
         ):
             return None
         kernel = compiled_kernel(self.loss)
-        if kernel is not None and kernel[0] in NEEDS_LOG_Y:
-            if self.softmax or self._target_cache() is None:
-                return None  # its formula reads log y from the loss's cache
-        if kernel is None or not self.softmax:
-            return kernel if self.K == 1 and not self.softmax else None
-        labels = np.ndim(self.y) == 1
-        return kernel if labels and kernel[0] == KINDS["log_loss"] else None
+        if kernel is None:
+            return None
+        if self.softmax:
+            ok = kernel[0] == KINDS["log_loss"] and np.ndim(self.y) == 1
+        elif kernel[0] in NEEDS_LOG_Y:  # its formula reads log y from the cache
+            ok = self.K == 1 and self._target_cache() is not None
+        else:
+            ok = self.K == 1
+        return kernel if ok else None
 
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).

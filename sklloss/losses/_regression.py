@@ -70,8 +70,35 @@ def _abs_residual(y_true, raw_prediction):
     return np.abs(r, out=r)
 
 
+class _CompiledLoss(Loss):
+    """A loss whose value, gradient and Hessian are compiled formulas.
+
+    Written once in sklloss/_kernels.pyx; a subclass names its formula with
+    ``_kernel_params() -> (kind, param)``, and the objective's fused pass
+    runs the same code.
+    """
+
+    def _kernel_params(self):
+        raise NotImplementedError
+
+    def _compiled(self, y_true, raw_prediction, **wanted):
+        return elementwise(*self._kernel_params(), y_true, raw_prediction, **wanted)
+
+    def loss(self, y_true, raw_prediction):
+        return self._compiled(y_true, raw_prediction)[0]
+
+    def gradient(self, y_true, raw_prediction):
+        return self._compiled(y_true, raw_prediction, loss=False, gradient=True)[0]
+
+    def loss_gradient(self, y_true, raw_prediction):
+        return self._compiled(y_true, raw_prediction, gradient=True)
+
+    def hessian(self, y_true, raw_prediction):
+        return self._compiled(y_true, raw_prediction, loss=False, hessian=True)[0]
+
+
 @register
-class SquaredError(Loss):
+class SquaredError(_CompiledLoss):
     r"""Squared error, the loss whose mean is the MSE.
 
     .. math::
@@ -96,25 +123,8 @@ class SquaredError(Loss):
     aliases = ("mse", "l2")
     metric_name = "mean_squared_error"
 
-    # The formulas are written once, compiled, in sklloss/_kernels.pyx; the
-    # objective's fused pass runs the same code (``_kernel_params``).
     def _kernel_params(self):
         return KINDS["squared_error"], 0.0
-
-    def _compiled(self, y_true, raw_prediction, **wanted):
-        return elementwise(*self._kernel_params(), y_true, raw_prediction, **wanted)
-
-    def loss(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction)[0]
-
-    def gradient(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, loss=False, gradient=True)[0]
-
-    def loss_gradient(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, gradient=True)
-
-    def hessian(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, loss=False, hessian=True)[0]
 
 
 @register
@@ -174,7 +184,7 @@ class AbsoluteError(Loss):
 
 
 @register
-class Huber(Loss):
+class Huber(_CompiledLoss):
     r"""Huber loss with an absolute threshold ``delta`` (PyTorch's definition).
 
     .. math::
@@ -226,25 +236,8 @@ class Huber(Loss):
     def _validate_params(self):
         _check_positive(self, "delta")
 
-    # The formulas are written once, compiled, in sklloss/_kernels.pyx; the
-    # objective's fused pass runs the same code (``_kernel_params``).
     def _kernel_params(self):
         return KINDS["huber"], float(self.delta)
-
-    def _compiled(self, y_true, raw_prediction, **wanted):
-        return elementwise(*self._kernel_params(), y_true, raw_prediction, **wanted)
-
-    def loss(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction)[0]
-
-    def gradient(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, loss=False, gradient=True)[0]
-
-    def loss_gradient(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, gradient=True)
-
-    def hessian(self, y_true, raw_prediction):
-        return self._compiled(y_true, raw_prediction, loss=False, hessian=True)[0]
 
 
 @register
