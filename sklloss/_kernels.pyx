@@ -347,19 +347,26 @@ def softmax_loss_gradient(y_true, raw_prediction):
 # ---------------------------------------------------------------- fused pass
 cdef inline double _dot(const floating* x, const double* w,
                         Py_ssize_t p) noexcept nogil:
-    # four partial sums: the compiler vectorises without -ffast-math
+    # eight partial sums: four independent chains of two-double vectors, so
+    # the compiler vectorises without -ffast-math and the adds' latency is
+    # hidden (four sums left a 100-column dot latency-bound)
     cdef Py_ssize_t j = 0
     cdef double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0
-    while j + 4 <= p:
+    cdef double z4 = 0.0, z5 = 0.0, z6 = 0.0, z7 = 0.0
+    while j + 8 <= p:
         z0 += x[j] * w[j]
         z1 += x[j + 1] * w[j + 1]
         z2 += x[j + 2] * w[j + 2]
         z3 += x[j + 3] * w[j + 3]
-        j += 4
+        z4 += x[j + 4] * w[j + 4]
+        z5 += x[j + 5] * w[j + 5]
+        z6 += x[j + 6] * w[j + 6]
+        z7 += x[j + 7] * w[j + 7]
+        j += 8
     while j < p:
         z0 += x[j] * w[j]
         j += 1
-    return (z0 + z1) + (z2 + z3)
+    return ((z0 + z1) + (z2 + z3)) + ((z4 + z5) + (z6 + z7))
 
 
 # Raw pointers, not memoryviews, inside the sweep: a memoryview handed to a
@@ -414,6 +421,22 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         for j in range(p):
             grad_w[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j])
         i += 4
+    while i + 2 <= hi:
+        # wide rows two at a time: one sweep of grad_w per pair
+        x0 = X + i * p
+        x1 = x0 + p
+        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b,
+                                    c[i] if c != NULL else 0.0, &g0, NULL)
+        value += s[i + 1] * _per_sample(kind, param, y[i + 1],
+                                        _dot(x1, w, p) + b,
+                                        c[i + 1] if c != NULL else 0.0,
+                                        &g1, NULL)
+        g0 *= s[i]
+        g1 *= s[i + 1]
+        gb += g0 + g1
+        for j in range(p):
+            grad_w[j] += g0 * x0[j] + g1 * x1[j]
+        i += 2
     while i < hi:
         x0 = X + i * p
         value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b,
@@ -553,30 +576,57 @@ cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
                           const double* b, Py_ssize_t lo, Py_ssize_t hi,
                           double* grad_W, double* grad_b,
                           double* z) noexcept nogil:
-    # per row: K dot products (the row stays in L1), the softmax, and the
-    # row's share of every class's gradient; z holds 3 K + K p doubles
-    # the sums of each SUM_BLOCK rows are formed in part (K + K p doubles
-    # after z's 2 K) and then added to the totals (see SUM_BLOCK)
+    # Per pair of rows: 2 K dot products (the rows stay in L1), the softmax
+    # of each, and the pair's share of every class's gradient in one sweep
+    # of part_W (a row at a time stored part_W's K p doubles once per row:
+    # the sweep, not the arithmetic, bounded the pass). The sums of each
+    # SUM_BLOCK rows are formed in part and then added to the totals (see
+    # SUM_BLOCK). z holds 5 K + K p doubles: z, g of two rows, part_b and
+    # part_W.
     cdef Py_ssize_t i, j, k, start = lo, stop
     cdef const floating* x
-    cdef double* g = z + K
-    cdef double* part_b = z + 2 * K
-    cdef double* part_W = z + 3 * K
-    cdef double value = 0.0, comp = 0.0, block_value, gk
+    cdef const floating* x1
+    cdef double* z1 = z + K
+    cdef double* g = z + 2 * K
+    cdef double* g1 = z + 3 * K
+    cdef double* part_b = z + 4 * K
+    cdef double* part_W = z + 5 * K
+    cdef double* pw
+    cdef double value = 0.0, comp = 0.0, block_value, gk, gk1
     while start < hi:
         stop = start + SUM_BLOCK if start + SUM_BLOCK < hi else hi
         memset(part_b, 0, (K + K * p) * sizeof(double))
         block_value = 0.0
-        for i in range(start, stop):
+        i = start
+        while i < stop:
             x = X + i * p
-            for k in range(K):
-                z[k] = _dot(x, W + k * p, p) + b[k]
-            block_value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
-            for k in range(K):
-                gk = s[i] * g[k]
-                part_b[k] += gk
-                for j in range(p):
-                    part_W[k * p + j] += gk * x[j]
+            if i + 1 < stop:
+                x1 = x + p
+                for k in range(K):
+                    z[k] = _dot(x, W + k * p, p) + b[k]
+                    z1[k] = _dot(x1, W + k * p, p) + b[k]
+                block_value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
+                block_value += s[i + 1] * _softmax_row(
+                    z1, K, <Py_ssize_t> y[i + 1], g1)
+                for k in range(K):
+                    gk = s[i] * g[k]
+                    gk1 = s[i + 1] * g1[k]
+                    part_b[k] += gk + gk1
+                    pw = part_W + k * p
+                    for j in range(p):
+                        pw[j] += gk * x[j] + gk1 * x1[j]
+                i += 2
+            else:
+                for k in range(K):
+                    z[k] = _dot(x, W + k * p, p) + b[k]
+                block_value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
+                for k in range(K):
+                    gk = s[i] * g[k]
+                    part_b[k] += gk
+                    pw = part_W + k * p
+                    for j in range(p):
+                        pw[j] += gk * x[j]
+                i += 1
         _add(&value, &comp, block_value)
         for k in range(K):
             grad_b[k] += part_b[k]
@@ -642,7 +692,7 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     cdef double* z
     if hi == lo:
         return 0.0, grad, grad_b
-    z = <double*> malloc((3 * K + K * p) * sizeof(double))
+    z = <double*> malloc((5 * K + K * p) * sizeof(double))
     if z == NULL:
         raise MemoryError()
     try:

@@ -259,7 +259,19 @@ def _weighted_gram(X, w, col, intercept):
         G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
         if intercept:
             G[:p, p] = np.asarray(Z.T @ w).ravel()
-    else:
+    elif np.all(w >= 0):
+        # Z_w = diag(sqrt w) Z, and Z_w.T @ Z_w: NumPy hands a product of an
+        # array with its own transpose to BLAS's syrk (half the work of a
+        # general product, one temporary of the block instead of two)
+        inv_col = 1.0 / col
+        for start in range(0, X.shape[0], _CHUNK):
+            root = np.sqrt(w[start : start + _CHUNK])
+            Z = np.multiply(X[start : start + _CHUNK], root[:, None], dtype=np.float64)
+            Z *= inv_col
+            G[:p, :p] += Z.T @ Z
+            if intercept:
+                G[:p, p] += Z.T @ root
+    else:  # negative weights (a non-convex loss's Hessian)
         for start in range(0, X.shape[0], _CHUNK):
             Z = X[start : start + _CHUNK].astype(np.float64) / col
             wb = w[start : start + _CHUNK]
