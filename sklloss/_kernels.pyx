@@ -670,13 +670,13 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
 # The sparse twins of fused_rows: one sweep over the stored entries of rows
 # lo:hi of a CSR X (data, indices, indptr), read once per evaluation and
 # once per Hessian-vector product (scipy's X @ w then X.T @ g reads them
-# twice). The gradient's sums are blocked as in _rows_blocked: each block of
-# SUM_BLOCK rows adds into part (p doubles, all zero between blocks), then
-# the block's columns are moved into the totals and part zeroed again by a
-# second walk over the block's indices (in cache): no O(p) clearing per
-# block, whatever p.
+# twice). The value is summed per SUM_BLOCK rows and the blocks with
+# Neumaier's compensation, as in _rows_blocked. The gradient is added entry
+# by entry into its total, in row order, as scipy's X.T @ g does: blocked
+# sums (a buffer per block, moved into the total by a second walk over the
+# block's indices) cost half again the sweep, and a sparse column's sum
+# runs over its stored entries only (the generic path rounds the same way).
 from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport calloc
 
 ctypedef fused csr_index:
     int32_t
@@ -691,15 +691,16 @@ cdef enum:
 cdef inline double _csr_dot(const floating* data, const csr_index* indices,
                             Py_ssize_t a, Py_ssize_t e, const double* w,
                             Py_ssize_t p, int* bad) noexcept nogil:
-    # x_i . w in the order of the stored entries (scipy's csr_matvec order);
-    # an index outside 0..p-1 sets bad and is skipped (never read out of w)
+    # x_i . w in the order of the stored entries (scipy's csr_matvec order,
+    # so the raw prediction is the generic path's to the last bit); an index
+    # outside 0..p-1 sets bad and ends the sweep (w is never read out of it)
     cdef Py_ssize_t k, j
     cdef double z = 0.0
     for k in range(a, e):
         j = indices[k]
         if <size_t> j >= <size_t> p:
             bad[0] = 1
-            continue
+            return NAN
         z += data[k] * w[j]
     return z
 
@@ -709,7 +710,7 @@ cdef double _csr_sweep(int mode, int kind, double param,
                        const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
                        const double* y, const double* c, const double* s,
                        const double* w, double b, Py_ssize_t lo, Py_ssize_t hi,
-                       double* grad_w, double* grad_b, double* part,
+                       double* grad_w, double* grad_b,
                        double* raw_out, double* hess_out,
                        int* bad) noexcept nogil:
     # SWEEP_LOSS: returns sum_i s_i loss_i, adds sum_i s_i g_i x_i to grad_w
@@ -730,6 +731,8 @@ cdef double _csr_sweep(int mode, int kind, double param,
                 bad[0] = 2
                 return NAN
             z = _csr_dot(data, indices, a, e, w, p, bad) + b
+            if bad[0]:
+                return NAN
             if mode == SWEEP_HESSP:
                 g = y[i] * z
             else:
@@ -743,16 +746,9 @@ cdef double _csr_sweep(int mode, int kind, double param,
                     hess_out[i] = s[i] * h
             part_b += g
             for k in range(a, e):
-                j = indices[k]
-                if <size_t> j < <size_t> p:
-                    part[j] += g * data[k]
+                grad_w[indices[k]] += g * data[k]
         _add(&value, &comp, block)
         grad_b[0] += part_b
-        for k in range(indptr[start], indptr[stop]):
-            j = indices[k]
-            if <size_t> j < <size_t> p:
-                grad_w[j] += part[j]  # a repeated column adds 0 the 2nd time
-                part[j] = 0.0
         start = stop
     return value + comp
 
@@ -772,8 +768,8 @@ def _csr_typed(int mode, int kind, double param, const floating[::1] data,
     cdef double* rp = NULL
     cdef double* hp = NULL
     cdef double value, grad_b = 0.0
+    cdef double no_column = 0.0
     cdef int bad = 0
-    cdef double* part
     if c is not None:
         cv = c
         cp = &cv[0]
@@ -786,18 +782,12 @@ def _csr_typed(int mode, int kind, double param, const floating[::1] data,
     if hess_out is not None:
         hv = hess_out
         hp = &hv[0]
-    part = <double*> calloc(p if p > 0 else 1, sizeof(double))
-    if part == NULL:
-        raise MemoryError()
-    try:
-        with nogil:
-            value = _csr_sweep(mode, kind, param, &data[0] if nnz else NULL,
-                               &indices[0] if nnz else NULL, &indptr[0], nnz,
-                               p, &y[0], cp, sp, &w[0] if p else NULL, b, lo,
-                               hi, &grad_w[0] if p else part, &grad_b, part,
-                               rp, hp, &bad)
-    finally:
-        free(part)
+    with nogil:
+        value = _csr_sweep(mode, kind, param, &data[0] if nnz else NULL,
+                           &indices[0] if nnz else NULL, &indptr[0], nnz, p,
+                           &y[0], cp, sp, &w[0] if p else NULL, b, lo, hi,
+                           &grad_w[0] if p else &no_column, &grad_b, rp, hp,
+                           &bad)
     if bad:
         raise ValueError(
             "csr: indptr must increase from 0 to len(indices) and indices be "
