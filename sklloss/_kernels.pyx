@@ -904,3 +904,106 @@ def csr_hessp(data, indices, indptr, const double[::1] h, const double[::1] v,
     _, out_b = _csr_typed(SWEEP_HESSP, 0, 0.0, data, indices, indptr, h, None,
                           None, v, vb, lo, hi, None, None, out)
     return out, out_b
+
+
+cdef int _csr_columns(const floating* data, const csr_index* indices,
+                      const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
+                      Py_ssize_t m, Py_ssize_t step, const double* s,
+                      const double* col, double* first,
+                      double* second) noexcept nogil:
+    # rows 0, step, ..., (m - 1) step: with s, first[j] += s_k x / col_j and
+    # second[j] += s_k (x / col_j)^2 (col may be NULL: 1); without s,
+    # first[j] = max(first[j], |x|). Returns 1 on an index out of range.
+    cdef Py_ssize_t k, t, j, a, e
+    cdef double x, sk
+    for k in range(m):
+        a = indptr[k * step]
+        e = indptr[k * step + 1]
+        if a < 0 or a > e or e > nnz:
+            return 1
+        sk = s[k] if s != NULL else 0.0
+        for t in range(a, e):
+            j = indices[t]
+            if <size_t> j >= <size_t> p:
+                return 1
+            x = data[t]
+            if s == NULL:
+                x = fabs(x)
+                if x > first[j]:
+                    first[j] = x
+                continue
+            if col != NULL:
+                x = x / col[j]
+            first[j] += sk * x
+            second[j] += sk * x * x
+    return 0
+
+
+def _csr_columns_typed(const floating[::1] data, const csr_index[::1] indices,
+                       const csr_index[::1] indptr, Py_ssize_t m,
+                       Py_ssize_t step, s, col, double[::1] first,
+                       double[::1] second):
+    cdef Py_ssize_t nnz = data.shape[0], p = first.shape[0]
+    cdef const double[::1] sv, cv
+    cdef const double* sp = NULL
+    cdef const double* cp = NULL
+    cdef int bad
+    if s is not None:
+        sv = s
+        sp = &sv[0]
+    if col is not None:
+        cv = col
+        cp = &cv[0]
+    with nogil:
+        bad = _csr_columns(&data[0] if nnz else NULL,
+                           &indices[0] if nnz else NULL, &indptr[0], nnz, p, m,
+                           step, sp, cp, &first[0] if p else NULL,
+                           &second[0] if p else NULL)
+    if bad:
+        raise ValueError(
+            "csr: indptr must increase from 0 to len(indices) and indices be "
+            f"column numbers in 0..{p - 1}; found otherwise."
+        )
+
+
+def csr_column_moments(data, indices, indptr, Py_ssize_t p, s=None, col=None,
+                       Py_ssize_t step=1):
+    """Column sums of the rows ``0, step, 2 step, ...`` of a CSR X, one read.
+
+    Parameters
+    ----------
+    data, indices, indptr : ndarray
+        The CSR arrays of X, as for :func:`csr_fused_rows`.
+    p : int
+        X's number of columns.
+    s : ndarray of shape (m,), default=None
+        float64 weights of the rows read, ``m = ceil(n / step)``; None
+        returns the columns' largest absolute values instead.
+    col : ndarray of shape (p,), default=None
+        float64 divisors of the columns (None: 1): ``(x / col)^2`` stays
+        finite where ``x^2`` overflows.
+    step : int, default=1
+        Read every ``step``-th row (no copy of the rows).
+
+    Returns
+    -------
+    ndarray of shape (p,) or tuple of two
+        Without ``s``: ``max_k |x_kj|`` (0 for a column with nothing
+        stored). With ``s``: ``sum_k s_k x_kj / col_j`` and
+        ``sum_k s_k (x_kj / col_j)^2``.
+    """
+    n = indptr.shape[0] - 1
+    m = -(-n // step) if step >= 1 else -1
+    _csr_arrays("csr_column_moments", data, indices, indptr, n, 0, n, [])
+    if not (
+        m >= 0 and (s is None or s.shape[0] == m) and (col is None or col.shape[0] == p)
+    ):
+        raise ValueError(
+            f"csr_column_moments: step {step}, weights of length "
+            f"{None if s is None else s.shape[0]} for {n} rows, divisors "
+            f"{None if col is None else col.shape[0]} for {p} columns do not match."
+        )
+    first, second = np.zeros(p), np.zeros(p)
+    if m:
+        _csr_columns_typed(data, indices, indptr, m, step, s, col, first, second)
+    return first if s is None else (first, second)

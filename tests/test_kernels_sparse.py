@@ -17,8 +17,15 @@ from scipy.special import expit, huber, log_expit, xlogy
 from sklearn.linear_model import LogisticRegression
 
 from sklloss import LossClassifier, LossRegressor
-from sklloss._kernels import KINDS, csr_fused_rows, csr_hessp, fused_rows
+from sklloss._kernels import (
+    KINDS,
+    csr_column_moments,
+    csr_fused_rows,
+    csr_hessp,
+    fused_rows,
+)
 from sklloss.linear_model import _objective
+from sklloss.linear_model._newton_cg import hessian_diagonal
 from sklloss.linear_model._objective import LinearObjective
 from sklloss.losses import Huber, LogLoss, Poisson, SquaredError, SquaredHinge
 
@@ -344,3 +351,50 @@ def test_tfidf_fit_reaches_logistic_regressions_objective():
     f_ours = objective(ours.coef_.ravel(), ours.intercept_[0])
     f_lr = objective(lr.coef_.ravel(), lr.intercept_[0])
     assert f_ours <= f_lr * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("step", [1, 3])
+@pytest.mark.parametrize("index", [np.int32, np.int64], ids=["int32", "int64"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_csr_column_moments_match_scipy(dtype, index, step):
+    rng = np.random.default_rng(6)
+    X = _messy_csr(301, 20, rng, dtype, index)
+    X.data[:5] = -4.0  # the maxima are of absolute values
+    rows = X.astype(np.float64)[::step]
+    arrays = (X.data, X.indices, X.indptr, 20)
+    top = csr_column_moments(*arrays, step=step)
+    np.testing.assert_array_equal(top, abs(rows).max(axis=0).toarray().ravel())
+    s = rng.uniform(0, 1, rows.shape[0])
+    col = rng.uniform(0.5, 2.0, 20)
+    first, second = csr_column_moments(*arrays, s=s, col=col, step=step)
+    scaled = rows @ sparse.diags(1 / col)
+    np.testing.assert_allclose(first, scaled.T @ s, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        second, scaled.multiply(scaled).T @ s, rtol=1e-12, atol=1e-15
+    )
+    with pytest.raises(ValueError, match="do not match"):
+        csr_column_moments(*arrays, s=s[1:], step=step)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_b"])
+def test_column_stats_and_hessian_diagonal_match_the_generic_path(
+    monkeypatch, fit_intercept
+):
+    rng = np.random.default_rng(7)
+    X = _messy_csr(50_000, 40, rng, np.float32)  # > _STATS_ROWS: a row sample
+    y = rng.integers(0, 2, 50_000).astype(float)
+    sw = rng.uniform(0.1, 2.0, 50_000)
+
+    def diagonal():
+        obj = LinearObjective(X, y, sw, LogLoss(), fit_intercept=fit_intercept)
+        theta = 0.1 * rng.standard_normal(obj.n_params)
+        obj.loss_gradient(theta)
+        return obj.mean, obj.scale, hessian_diagonal(obj, theta)
+
+    rng = np.random.default_rng(8)
+    compiled = diagonal()
+    monkeypatch.setattr(_objective, "COMPILED_PASSES", False)
+    rng = np.random.default_rng(8)
+    generic = diagonal()
+    for got, want in zip(compiled, generic, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)

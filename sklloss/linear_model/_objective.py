@@ -38,6 +38,7 @@ from scipy import sparse
 from .._kernels import (
     KINDS,
     NEEDS_LOG_Y,
+    csr_column_moments,
     csr_fused_rows,
     csr_hessp,
     fused_rows,
@@ -265,7 +266,7 @@ class LinearObjective:
         # fused passes that follow (see _LossLinearModel._solve)
         with limit_blas(1):
             if sparse.issparse(X):
-                top, mean, sq = _sparse_moments(X[::step], s)
+                top, mean, sq = _sparse_moments(X, s, step)
             else:
                 top, mean, sq = _dense_moments(X, s, step)
         top[~(top > 0)] = 1.0  # an all-zero column
@@ -911,9 +912,22 @@ def _dense_moments(X, s, step):
     return top, mean, sq
 
 
-def _sparse_moments(X, s):
-    """:func:`_dense_moments` of a sparse X (all rows, blocks of nonzeros)."""
+def _sparse_moments(X, s, step):
+    """:func:`_dense_moments` of the rows ``X[::step]`` of a sparse X.
+
+    A CSR X that the compiled sweeps read (:func:`_compiled_csr`) is read in
+    place, twice (the maxima, then the sums of the entries divided by
+    them); any other is sliced and read in blocks of nonzeros.
+    """
     p = X.shape[1]
+    if _compiled_csr(X):
+        arrays = (X.data, X.indices, X.indptr, p)
+        top = csr_column_moments(*arrays, step=step)
+        top[~(top > 0)] = 1.0
+        s = np.ascontiguousarray(s, dtype=np.float64)
+        mean, sq = csr_column_moments(*arrays, s=s, col=top, step=step)
+        return top, mean, sq
+    X = X[::step]
     top = column_absmax(X)
     mean = xt_dot(X, s) / top
     sq = np.zeros(p)
