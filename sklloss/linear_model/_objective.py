@@ -390,7 +390,9 @@ class LinearObjective:
         """Workers of the fused pass (0: the two-product pass instead).
 
         Fused when X is dense and C-ordered and no Hessian needs the raw
-        prediction afterwards (``keep_raw``, default ``self.keep_raw``).
+        prediction afterwards (``keep_raw``, default ``self.keep_raw``), or
+        when X is CSR and the loss compiled (:meth:`_csr_workers`; the sweep
+        also writes what a Hessian needs).
         The compiled sweep (:meth:`_kernel`) serves any shape, one worker
         per ``_COMPILED_MIN_ROWS`` rows up to the thread count. The NumPy
         blocks need at least 4 blocks of rows and few columns. One worker
