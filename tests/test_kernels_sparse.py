@@ -261,6 +261,27 @@ def test_the_objective_uses_the_sweeps_at_one_and_two_workers(
     assert again[0] == got[0] and np.array_equal(again[1], got[1])
 
 
+@pytest.mark.parametrize("name", ["smooth_l1", "cauchy"])
+def test_a_loss_without_a_kernel_keeps_its_evaluation_and_gets_the_hessp(
+    monkeypatch, name
+):
+    from sklloss.losses import get_loss
+
+    rng = np.random.default_rng(9)
+    X = _messy_csr(1500, 20, rng)
+    y = rng.standard_normal(1500)
+    obj, ref = _objectives(X, y, get_loss(name), True, 1, keep_raw=True)
+    assert obj._kernel() is None and obj._fused_workers() == 0
+    calls = _spied(monkeypatch)
+    W, b = 0.3 * rng.standard_normal((1, 20)), np.array([0.1])
+    V, vb = rng.standard_normal((1, 20)), np.array([0.5])
+    got = obj._data_hessp(W, b, V, vb)
+    assert calls == {"csr_fused_rows": 0, "csr_hessp": 1}
+    want = _generic(ref._data_hessp, W, b, V, vb)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
 def _spied(monkeypatch):
     calls = {"csr_fused_rows": 0, "csr_hessp": 0}
 

@@ -640,7 +640,7 @@ class LinearObjective:
 
     def _data_hessp(self, W, b, V, vb):
         """Data part of the Hessian times (V, vb), in (W, b) coordinates."""
-        if _compiled_csr(self.X) and not self.softmax:
+        if _compiled_csr(self.X) and not self.softmax and self.K == 1:
             return self._csr_hessp(W, b, V, vb)
         u = self._raw(V, vb)  # X @ V.T + vb
         if self.softmax:
