@@ -14,11 +14,14 @@ compiled formula in ``sklloss/_kernels.pyx``. Columns:
 * ``two-product``: ``FUSED_PASSES = False``: ``X @ w`` then ``X.T @ g``.
 
 An F-ordered X takes the two-product pass whatever the flags; its rows time
-that one path. CPU time (``time.process_time``: at two threads the CPU of both)
-and wall time, medians of interleaved repeats, with the load average; after
-each call at two BLAS threads the script waits ``SETTLE`` seconds, so that the
-spinning of OpenBLAS's idle threads is not charged to the next call. Before
-anything is timed, the compiled result is checked against the NumPy ones
+that one path. ``--orders csr`` times a TF-IDF-like CSR X of n x p
+(``bench_sparse.make_tfidf``, ~10 stored entries a row): ``compiled`` is
+``sklloss._kernels.csr_fused_rows``, the others scipy's two products. CPU time
+(``time.process_time``: at two threads the CPU of both) and wall time, medians
+of interleaved repeats, with the load average; after each call at two BLAS
+threads the script waits ``SETTLE`` seconds, so that the spinning of
+OpenBLAS's idle threads is not charged to the next call. Before anything is
+timed, the compiled result is checked against the NumPy ones
 (value rel 1e-10, gradient rel 1e-8 in the max norm).
 
 ``--fits`` adds whole fits (``LossClassifier`` log_loss and squared_hinge,
@@ -42,6 +45,7 @@ import sys
 import time
 
 import numpy as np
+from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -94,6 +98,20 @@ def make_data(n, p, loss_name, dtype=np.float64, seed=0):
     return X, y
 
 
+def make_tfidf_data(n, p, loss_name, dtype=np.float64):
+    """A TF-IDF-like CSR X (``bench_sparse.make_tfidf``) and a target."""
+    from bench_sparse import make_tfidf
+
+    X, y_class, y_reg = make_tfidf(n, p, nnz_row=10, seed=0)
+    if loss_name in CLASSIFIERS:
+        y = y_class
+    elif loss_name == "poisson":
+        y = np.floor(np.abs(y_reg))
+    else:
+        y = y_reg
+    return X.astype(dtype), y
+
+
 def path_of(obj, config):
     """Name of the pass ``obj`` runs under ``config`` (with worker count)."""
     with flags(*CONFIGS[config]):
@@ -137,7 +155,7 @@ def time_case(X, y, loss_name, threads, repeat):
     objs = {t: base.configured(keep_raw=False, n_threads=t) for t in threads}
     rng = np.random.default_rng(1)
     W, B = rng.standard_normal((1, X.shape[1])) * 0.1, np.array([0.1])
-    if X.flags.c_contiguous:
+    if sparse.issparse(X) or X.flags.c_contiguous:
         check(objs, W, B)
     w = W[0].astype(X.dtype)
     groups = {0: {"floor": lambda: X @ w}}  # BLAS threads -> {key: run}
@@ -229,9 +247,14 @@ def run_evals(args):
         for dtype in args.dtypes.split(","):
             rows, loads = [], []
             for loss_name in args.losses.split(","):
-                X, y = make_data(n, p, loss_name, np.dtype(dtype))
-                for order in args.orders.split(","):
-                    XX = X if order == "C" else np.asfortranarray(X)
+                orders = args.orders.split(",")
+                if orders != ["csr"]:  # no dense X of a CSR-only run's size
+                    X, y = make_data(n, p, loss_name, np.dtype(dtype))
+                for order in orders:
+                    if order == "csr":
+                        XX, y = make_tfidf_data(n, p, loss_name, np.dtype(dtype))
+                    else:
+                        XX = X if order == "C" else np.asfortranarray(X)
                     med, paths = time_case(XX, y, loss_name, threads, args.repeat)
                     rows += eval_rows(loss_name, order, med, paths, threads)
                     loads.append(os.getloadavg()[0])
@@ -313,7 +336,7 @@ def parse_args(argv=None):
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--losses", default=",".join(LOSSES))
     ap.add_argument("--dtypes", default="float64,float32")
-    ap.add_argument("--orders", default="C,F")
+    ap.add_argument("--orders", default="C,F", help="comma list of C, F, csr")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--no-evals", action="store_true", help="skip the evaluations")
     ap.add_argument("--fits", action="store_true", help="also time whole fits")

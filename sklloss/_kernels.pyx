@@ -714,3 +714,346 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     finally:
         free(z)
     return value, grad, grad_b
+
+
+# ------------------------------------------------------------ CSR passes
+# The sparse twins of fused_rows: one sweep over the stored entries of rows
+# lo:hi of a CSR X (data, indices, indptr), read once per evaluation and
+# once per Hessian-vector product (scipy's X @ w then X.T @ g reads them
+# twice). The value is summed per SUM_BLOCK rows and the blocks with
+# Neumaier's compensation, as in _rows_blocked. The gradient is added entry
+# by entry into its total, in row order, as scipy's X.T @ g does: blocked
+# sums (a buffer per block, moved into the total by a second walk over the
+# block's indices) cost half again the sweep, and a sparse column's sum
+# runs over its stored entries only (the generic path rounds the same way).
+from libc.stdint cimport int32_t, int64_t
+
+ctypedef fused csr_index:
+    int32_t
+    int64_t
+
+# what a sweep computes per row, from z = x_i . w (+ b)
+cdef enum:
+    SWEEP_LOSS = 0   # the loss's derivative g_i (kernels of KINDS)
+    SWEEP_HESSP = 1  # h_i z: the Hessian-vector product's row factor
+
+
+cdef inline double _csr_dot(const floating* data, const csr_index* indices,
+                            Py_ssize_t a, Py_ssize_t e, const double* w,
+                            Py_ssize_t p, int* bad) noexcept nogil:
+    # x_i . w in the order of the stored entries (scipy's csr_matvec order,
+    # so the raw prediction is the generic path's to the last bit); an index
+    # outside 0..p-1 sets bad and ends the sweep (w is never read out of it)
+    cdef Py_ssize_t k, j
+    cdef double z = 0.0
+    for k in range(a, e):
+        j = indices[k]
+        if <size_t> j >= <size_t> p:
+            bad[0] = 1
+            return NAN
+        z += data[k] * w[j]
+    return z
+
+
+cdef double _csr_sweep(int mode, int kind, double param,
+                       const floating* data, const csr_index* indices,
+                       const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
+                       const double* y, const double* c, const double* s,
+                       const double* w, double b, Py_ssize_t lo, Py_ssize_t hi,
+                       double* grad_w, double* grad_b,
+                       double* raw_out, double* hess_out,
+                       int* bad) noexcept nogil:
+    # SWEEP_LOSS: returns sum_i s_i loss_i, adds sum_i s_i g_i x_i to grad_w
+    # and sum_i s_i g_i to grad_b; writes z_i to raw_out and s_i h_i to
+    # hess_out (either may be NULL). SWEEP_HESSP: y holds the row factors
+    # h_i; adds sum_i h_i z_i x_i and sum_i h_i z_i; returns 0.
+    cdef Py_ssize_t start = lo, stop, i, k, j, a, e
+    cdef double value = 0.0, comp = 0.0, block, part_b, z, g = 0.0, h = 0.0
+    cdef double* hp = &h if hess_out != NULL else NULL
+    while start < hi:
+        stop = start + SUM_BLOCK if start + SUM_BLOCK < hi else hi
+        block = 0.0
+        part_b = 0.0
+        for i in range(start, stop):
+            a = indptr[i]
+            e = indptr[i + 1]
+            if a < 0 or a > e or e > nnz:
+                bad[0] = 2
+                return NAN
+            z = _csr_dot(data, indices, a, e, w, p, bad) + b
+            if bad[0]:
+                return NAN
+            if mode == SWEEP_HESSP:
+                g = y[i] * z
+            else:
+                block += s[i] * _per_sample(kind, param, y[i], z,
+                                            c[i] if c != NULL else 0.0, &g,
+                                            hp)
+                g *= s[i]
+                if raw_out != NULL:
+                    raw_out[i] = z
+                if hess_out != NULL:
+                    hess_out[i] = s[i] * h
+            part_b += g
+            for k in range(a, e):
+                grad_w[indices[k]] += g * data[k]
+        _add(&value, &comp, block)
+        grad_b[0] += part_b
+        start = stop
+    return value + comp
+
+
+def _csr_typed(int mode, int kind, double param, const floating[::1] data,
+               const csr_index[::1] indices, const csr_index[::1] indptr,
+               const double[::1] y, c, s, const double[::1] w, double b,
+               Py_ssize_t lo, Py_ssize_t hi, raw_out, hess_out,
+               double[::1] grad_w):
+    # the fused-type dispatch (dtype of data x dtype of indices) of the
+    # public functions below; arrays checked by them
+    cdef Py_ssize_t nnz = data.shape[0], p = w.shape[0]
+    cdef const double[::1] cv, sv
+    cdef double[::1] rv, hv
+    cdef const double* cp = NULL
+    cdef const double* sp = NULL
+    cdef double* rp = NULL
+    cdef double* hp = NULL
+    cdef double value, grad_b = 0.0
+    cdef double no_column = 0.0
+    cdef int bad = 0
+    if c is not None:
+        cv = c
+        cp = &cv[0]
+    if s is not None:
+        sv = s
+        sp = &sv[0]
+    if raw_out is not None:
+        rv = raw_out
+        rp = &rv[0]
+    if hess_out is not None:
+        hv = hess_out
+        hp = &hv[0]
+    with nogil:
+        value = _csr_sweep(mode, kind, param, &data[0] if nnz else NULL,
+                           &indices[0] if nnz else NULL, &indptr[0], nnz, p,
+                           &y[0], cp, sp, &w[0] if p else NULL, b, lo, hi,
+                           &grad_w[0] if p else &no_column, &grad_b, rp, hp,
+                           &bad)
+    if bad:
+        raise ValueError(
+            "csr: indptr must increase from 0 to len(indices) and indices be "
+            f"column numbers in 0..{p - 1}; found otherwise in rows {lo}:{hi}."
+        )
+    return value, grad_b
+
+
+def _csr_arrays(name, data, indices, indptr, Py_ssize_t n, Py_ssize_t lo,
+                Py_ssize_t hi, arrays):
+    # the checks shared by the CSR functions (shapes, dtypes, row range)
+    if data.dtype not in (np.float32, np.float64) or indices.dtype not in (
+        np.int32, np.int64
+    ) or indptr.dtype != indices.dtype:
+        raise ValueError(
+            f"{name}: data must be float32 or float64 and indices, indptr both "
+            f"int32 or int64; got {data.dtype}, {indices.dtype}, {indptr.dtype}."
+        )
+    if not (
+        indptr.shape[0] == n + 1 and data.shape[0] == indices.shape[0]
+        and 0 <= lo <= hi <= n
+        and all(a is None or a.shape[0] == n for a in arrays)
+    ):
+        raise ValueError(
+            f"{name}: indptr of length {indptr.shape[0]} (n + 1), data "
+            f"{data.shape[0]}, indices {indices.shape[0]}, rows {lo}:{hi} and "
+            f"the per-row arrays {[None if a is None else a.shape[0] for a in arrays]} "
+            "do not match."
+        )
+
+
+def csr_fused_rows(int kind, double param, data, indices, indptr,
+                   const double[::1] y, const double[::1] s,
+                   const double[::1] w, double b, Py_ssize_t lo, Py_ssize_t hi,
+                   raw_out=None, hess_out=None, cache=None):
+    """:func:`fused_rows` over rows ``lo:hi`` of a CSR X, GIL released.
+
+    Parameters
+    ----------
+    kind, param : int, float
+        The loss, as for :func:`elementwise`.
+    data, indices, indptr : ndarray
+        The CSR arrays of X (n rows, ``len(w)`` columns): data float32 or
+        float64, indices and indptr both int32 or both int64, contiguous.
+        Indices may be unsorted or repeated (summed, as scipy's products).
+    y, s : ndarray of shape (n,)
+        Targets and per-row weights, float64.
+    w : ndarray of shape (p,)
+        Coefficients, float64.
+    b : float
+        Intercept.
+    lo, hi : int
+        The rows to sweep, ``0 <= lo <= hi <= n``.
+    raw_out, hess_out : ndarray of shape (n,), default=None
+        float64 arrays that receive, at rows ``lo:hi``, the raw prediction
+        ``x_i . w + b`` and the weighted second derivative ``s_i h_i``.
+    cache : ndarray of shape (n,), default=None
+        For the kinds of ``NEEDS_LOG_Y``: ``log y`` (0 where y = 0), float64.
+
+    Returns
+    -------
+    value : float
+        ``sum_i s_i loss(y_i, x_i . w + b)``, summed per block of rows with
+        a compensated sum of the blocks.
+    grad_w : ndarray of shape (p,)
+        ``sum_i s_i g_i x_i``, float64.
+    grad_b : float
+        ``sum_i s_i g_i``.
+    """
+    cdef Py_ssize_t n = y.shape[0]
+    _csr_arrays("csr_fused_rows", data, indices, indptr, n, lo, hi,
+                [np.asarray(s), raw_out, hess_out, cache])
+    if (cache is None) != (kind not in NEEDS_LOG_Y):
+        raise ValueError(f"csr_fused_rows: kind {kind} and its cache do not match.")
+    grad = np.zeros(w.shape[0])
+    if lo == hi:
+        return 0.0, grad, 0.0
+    value, grad_b = _csr_typed(SWEEP_LOSS, kind, param, data, indices, indptr,
+                               y, cache, s, w, b, lo, hi, raw_out, hess_out,
+                               grad)
+    return value, grad, grad_b
+
+
+def csr_hessp(data, indices, indptr, const double[::1] h, const double[::1] v,
+              double vb, Py_ssize_t lo, Py_ssize_t hi):
+    """``X^T diag(h) (X v + vb)`` over rows ``lo:hi`` of a CSR X, one read.
+
+    Parameters
+    ----------
+    data, indices, indptr : ndarray
+        The CSR arrays of X, as for :func:`csr_fused_rows`.
+    h : ndarray of shape (n,)
+        The rows' factors, float64: the weighted second derivatives
+        ``s_i h_i`` (the ``hess_out`` of :func:`csr_fused_rows`).
+    v : ndarray of shape (p,)
+        The direction's coefficients, float64.
+    vb : float
+        The direction's intercept.
+    lo, hi : int
+        The rows to sweep.
+
+    Returns
+    -------
+    out : ndarray of shape (p,)
+        ``sum_i h_i (x_i . v + vb) x_i``, float64.
+    out_b : float
+        ``sum_i h_i (x_i . v + vb)``.
+    """
+    cdef Py_ssize_t n = h.shape[0]
+    _csr_arrays("csr_hessp", data, indices, indptr, n, lo, hi, [])
+    out = np.zeros(v.shape[0])
+    if lo == hi:
+        return out, 0.0
+    _, out_b = _csr_typed(SWEEP_HESSP, 0, 0.0, data, indices, indptr, h, None,
+                          None, v, vb, lo, hi, None, None, out)
+    return out, out_b
+
+
+cdef int _csr_columns(const floating* data, const csr_index* indices,
+                      const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
+                      Py_ssize_t m, Py_ssize_t step, const double* s,
+                      const double* col, double* first,
+                      double* second) noexcept nogil:
+    # rows 0, step, ..., (m - 1) step: with s, first[j] += s_k x / col_j and
+    # second[j] += s_k (x / col_j)^2 (col may be NULL: 1); without s,
+    # first[j] = max(first[j], |x|). Returns 1 on an index out of range.
+    cdef Py_ssize_t k, t, j, a, e
+    cdef double x, sk
+    for k in range(m):
+        a = indptr[k * step]
+        e = indptr[k * step + 1]
+        if a < 0 or a > e or e > nnz:
+            return 1
+        sk = s[k] if s != NULL else 0.0
+        for t in range(a, e):
+            j = indices[t]
+            if <size_t> j >= <size_t> p:
+                return 1
+            x = data[t]
+            if s == NULL:
+                x = fabs(x)
+                if x > first[j]:
+                    first[j] = x
+                continue
+            if col != NULL:
+                x = x / col[j]
+            first[j] += sk * x
+            second[j] += sk * x * x
+    return 0
+
+
+def _csr_columns_typed(const floating[::1] data, const csr_index[::1] indices,
+                       const csr_index[::1] indptr, Py_ssize_t m,
+                       Py_ssize_t step, s, col, double[::1] first,
+                       double[::1] second):
+    cdef Py_ssize_t nnz = data.shape[0], p = first.shape[0]
+    cdef const double[::1] sv, cv
+    cdef const double* sp = NULL
+    cdef const double* cp = NULL
+    cdef int bad
+    if s is not None:
+        sv = s
+        sp = &sv[0]
+    if col is not None:
+        cv = col
+        cp = &cv[0]
+    with nogil:
+        bad = _csr_columns(&data[0] if nnz else NULL,
+                           &indices[0] if nnz else NULL, &indptr[0], nnz, p, m,
+                           step, sp, cp, &first[0] if p else NULL,
+                           &second[0] if p else NULL)
+    if bad:
+        raise ValueError(
+            "csr: indptr must increase from 0 to len(indices) and indices be "
+            f"column numbers in 0..{p - 1}; found otherwise."
+        )
+
+
+def csr_column_moments(data, indices, indptr, Py_ssize_t p, s=None, col=None,
+                       Py_ssize_t step=1):
+    """Column sums of the rows ``0, step, 2 step, ...`` of a CSR X, one read.
+
+    Parameters
+    ----------
+    data, indices, indptr : ndarray
+        The CSR arrays of X, as for :func:`csr_fused_rows`.
+    p : int
+        X's number of columns.
+    s : ndarray of shape (m,), default=None
+        float64 weights of the rows read, ``m = ceil(n / step)``; None
+        returns the columns' largest absolute values instead.
+    col : ndarray of shape (p,), default=None
+        float64 divisors of the columns (None: 1): ``(x / col)^2`` stays
+        finite where ``x^2`` overflows.
+    step : int, default=1
+        Read every ``step``-th row (no copy of the rows).
+
+    Returns
+    -------
+    ndarray of shape (p,) or tuple of two
+        Without ``s``: ``max_k |x_kj|`` (0 for a column with nothing
+        stored). With ``s``: ``sum_k s_k x_kj / col_j`` and
+        ``sum_k s_k (x_kj / col_j)^2``.
+    """
+    n = indptr.shape[0] - 1
+    m = -(-n // step) if step >= 1 else -1
+    _csr_arrays("csr_column_moments", data, indices, indptr, n, 0, n, [])
+    if not (
+        m >= 0 and (s is None or s.shape[0] == m) and (col is None or col.shape[0] == p)
+    ):
+        raise ValueError(
+            f"csr_column_moments: step {step}, weights of length "
+            f"{None if s is None else s.shape[0]} for {n} rows, divisors "
+            f"{None if col is None else col.shape[0]} for {p} columns do not match."
+        )
+    first, second = np.zeros(p), np.zeros(p)
+    if m:
+        _csr_columns_typed(data, indices, indptr, m, step, s, col, first, second)
+    return first if s is None else (first, second)

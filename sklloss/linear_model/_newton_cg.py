@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from .._kernels import csr_column_moments
+from ._objective import _compiled_csr
 from ._passes import _upcast_blocks
 
 __all__ = ["newton_cg", "hessian_diagonal"]
@@ -151,10 +153,14 @@ def hessian_diagonal(objective, theta):
     centred = bool(np.any(obj.mean))
     for k in range(K):
         hk = h[:, k, k] if h.ndim == 3 else h
-        d = _squared_column_sums(X, hk)
+        if _compiled_csr(X):  # sum h x and sum h x^2 in one read of X
+            hk = np.ascontiguousarray(hk, dtype=np.float64)
+            c, d = csr_column_moments(X.data, X.indices, X.indptr, p, s=hk)
+        else:
+            d = _squared_column_sums(X, hk)
+            c = np.asarray(X.T @ hk, dtype=np.float64).ravel() if centred else None
         t = float(np.sum(hk))
         if centred:
-            c = np.asarray(X.T @ hk, dtype=np.float64).ravel()
             d = d - 2.0 * obj.mean * c + obj.mean**2 * t
         with np.errstate(over="ignore"):
             d = (np.maximum(d, 0.0) + obj.l2) / obj.scale**2

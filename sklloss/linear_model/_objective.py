@@ -35,7 +35,15 @@ import copy
 import numpy as np
 from scipy import sparse
 
-from .._kernels import KINDS, NEEDS_LOG_Y, fused_rows, fused_rows_softmax
+from .._kernels import (
+    KINDS,
+    NEEDS_LOG_Y,
+    csr_column_moments,
+    csr_fused_rows,
+    csr_hessp,
+    fused_rows,
+    fused_rows_softmax,
+)
 from ._passes import (
     _upcast_blocks,
     _uses_target_cache,
@@ -65,6 +73,9 @@ FUSED_PASSES = True
 # (a thread hand-over costs about as much as sweeping them).
 COMPILED_PASSES = True
 _COMPILED_MIN_ROWS = 20_000
+# The compiled sweeps over a CSR X (csr_fused_rows, csr_hessp): stored
+# entries per worker at least this many (a hand-over costs about as much).
+_COMPILED_MIN_NNZ = 200_000
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
@@ -255,7 +266,7 @@ class LinearObjective:
         # fused passes that follow (see _LossLinearModel._solve)
         with limit_blas(1):
             if sparse.issparse(X):
-                top, mean, sq = _sparse_moments(X[::step], s)
+                top, mean, sq = _sparse_moments(X, s, step)
             else:
                 top, mean, sq = _dense_moments(X, s, step)
         top[~(top > 0)] = 1.0  # an all-zero column
@@ -347,9 +358,12 @@ class LinearObjective:
 
         For a loss with a compiled formula (:func:`compiled_kernel`) and a
         dense C-ordered float32 / float64 X: one output, or the softmax of
-        the log loss with integer labels (``fused_rows_softmax``).
+        the log loss with integer labels (``fused_rows_softmax``); or a CSR
+        X with one output (:meth:`_csr_loss_gradient`).
         """
         X = self.X
+        if _compiled_csr(X):
+            return None if self.softmax else self._one_output_kernel()
         if (
             not COMPILED_PASSES
             or type(X) is not np.ndarray
@@ -357,22 +371,28 @@ class LinearObjective:
             or X.dtype not in (np.float32, np.float64)
         ):
             return None
-        kernel = compiled_kernel(self.loss)
-        if kernel is None:
-            return None
         if self.softmax:
-            ok = kernel[0] == KINDS["log_loss"] and np.ndim(self.y) == 1
-        elif kernel[0] in NEEDS_LOG_Y:  # its formula reads log y from the cache
-            ok = self.K == 1 and self._target_cache() is not None
-        else:
-            ok = self.K == 1
-        return kernel if ok else None
+            kernel = compiled_kernel(self.loss)
+            ok = kernel is not None and kernel[0] == KINDS["log_loss"]
+            return kernel if ok and np.ndim(self.y) == 1 else None
+        return self._one_output_kernel()
+
+    def _one_output_kernel(self):
+        """:meth:`_kernel` of a one-output loss, whatever X's layout."""
+        kernel = compiled_kernel(self.loss)
+        if kernel is None or self.K != 1:
+            return None
+        if kernel[0] in NEEDS_LOG_Y:  # its formula reads log y from the cache
+            return kernel if self._target_cache() is not None else None
+        return kernel
 
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
 
         Fused when X is dense and C-ordered and no Hessian needs the raw
-        prediction afterwards (``keep_raw``, default ``self.keep_raw``).
+        prediction afterwards (``keep_raw``, default ``self.keep_raw``), or
+        when X is CSR and the loss compiled (:meth:`_csr_workers`; the sweep
+        also writes what a Hessian needs).
         The compiled sweep (:meth:`_kernel`) serves any shape, one worker
         per ``_COMPILED_MIN_ROWS`` rows up to the thread count. The NumPy
         blocks need at least 4 blocks of rows and few columns. One worker
@@ -386,6 +406,8 @@ class LinearObjective:
         X = self.X
         if keep_raw is None:
             keep_raw = self.keep_raw
+        if _compiled_csr(X):  # raw and Hessian come out of the sweep
+            return self._csr_workers() if FUSED_PASSES else 0
         if (
             not FUSED_PASSES
             or keep_raw
@@ -476,6 +498,8 @@ class LinearObjective:
         single-threaded BLAS; their partial sums are added in a fixed order,
         so the result does not depend on timing.
         """
+        if _compiled_csr(self.X):
+            return self._csr_loss_gradient(W, b, n_workers)
         n = self.X.shape[0]
         if self._kernel() is not None:
             rows = self._compiled_rows
@@ -503,6 +527,93 @@ class LinearObjective:
         grad_b = sum(part[2] for part in parts)
         return value, grad_W, grad_b
 
+    # ------------------------------------------------- CSR compiled sweeps
+    def _csr_workers(self, loss_kernel=True):
+        """Workers of a compiled CSR sweep (0: no kernel for this loss).
+
+        One per ``_COMPILED_MIN_NNZ`` stored entries up to the thread count
+        (``self.n_threads``, else the user's). ``loss_kernel=False``: the
+        Hessian product's sweep, which reads no loss formula.
+        """
+        if loss_kernel and self._kernel() is None:
+            return 0
+        n_threads = self.n_threads or blas_threads()
+        return max(1, min(n_threads, self.X.nnz // _COMPILED_MIN_NNZ))
+
+    def _csr_cuts(self, n_workers):
+        """Row ranges of ``n_workers`` with about equal stored entries."""
+        indptr, n = self.X.indptr, self.X.shape[0]
+        targets = [self.X.nnz * i // n_workers for i in range(1, n_workers)]
+        inner = np.searchsorted(indptr, targets, side="left").tolist()
+        return list(zip([0, *inner], [*inner, n], strict=True))
+
+    def _on_workers(self, sweep, n_workers):
+        """``sweep(lo, hi)`` on each worker's rows; results in row order."""
+        cuts = self._csr_cuts(n_workers)
+        if n_workers == 1:
+            return [sweep(*cuts[0])]
+        futures = [pool(n_workers).submit(sweep, lo, hi) for lo, hi in cuts]
+        return [f.result() for f in futures]
+
+    def _kernel_targets(self, kind):
+        """float64 ``y`` and, for the kinds of ``NEEDS_LOG_Y``, ``log y``."""
+        if "y64" not in self._targets:  # float64 targets, once per fit
+            self._targets["y64"] = np.ascontiguousarray(self.y, dtype=np.float64)
+        if kind not in NEEDS_LOG_Y:
+            return self._targets["y64"], None
+        if "c64" not in self._targets:
+            self._targets["c64"] = np.ascontiguousarray(
+                self._target_cache(), dtype=np.float64
+            )
+        return self._targets["y64"], self._targets["c64"]
+
+    def _csr_loss_gradient(self, W, b, n_workers):
+        """:meth:`_fused_loss_gradient` of a CSR X (``csr_fused_rows``).
+
+        One read of X's arrays per evaluation; with ``keep_raw`` the same
+        sweep writes the raw prediction and the weighted Hessian diagonal
+        that the Hessian products at this point read
+        (:meth:`_sample_hessian`), so a Newton step needs no other pass for
+        them.
+        """
+        X, n = self.X, self.X.shape[0]
+        kind, param = self._kernel()
+        y, cache = self._kernel_targets(kind)
+        w = np.ascontiguousarray(W[0], dtype=np.float64)
+        bias = float(b[0]) if self.fit_intercept else 0.0
+        raw = hess = None
+        if self.keep_raw:
+            raw, hess = np.empty(n), np.empty(n)
+
+        def sweep(lo, hi):
+            s = self.sample_weight
+            args = (X.data, X.indices, X.indptr, y, s, w, bias, lo, hi)
+            return csr_fused_rows(kind, param, *args, raw, hess, cache)
+
+        parts = self._on_workers(sweep, n_workers)
+        if self.keep_raw:
+            self._cache = (W.copy(), b.copy(), raw[:, None], hess)
+        value = sum(part[0] for part in parts)
+        grad_w = sum(part[1] for part in parts)
+        grad_b = sum(part[2] for part in parts)
+        return value, grad_w[None, :], np.array([grad_b])
+
+    def _csr_hessp(self, W, b, V, vb):
+        """:meth:`_data_hessp` of a CSR X: ``csr_hessp``, one read of X."""
+        X = self.X
+        h = np.ascontiguousarray(self._sample_hessian(W, b), dtype=np.float64)
+        v = np.ascontiguousarray(V[0], dtype=np.float64)
+        v_b = float(vb[0]) if self.fit_intercept else 0.0
+        n_workers = self._csr_workers(loss_kernel=False)
+
+        def sweep(lo, hi):
+            return csr_hessp(X.data, X.indices, X.indptr, h, v, v_b, lo, hi)
+
+        parts = self._on_workers(sweep, n_workers)
+        out = sum(part[0] for part in parts)
+        out_b = sum(part[1] for part in parts)
+        return out[None, :], np.array([out_b])
+
     def _cached_raw(self, W, b):
         c = self._cache
         if c is not None and np.array_equal(c[0], W) and np.array_equal(c[1], b):
@@ -529,6 +640,8 @@ class LinearObjective:
 
     def _data_hessp(self, W, b, V, vb):
         """Data part of the Hessian times (V, vb), in (W, b) coordinates."""
+        if _compiled_csr(self.X) and not self.softmax and self.K == 1:
+            return self._csr_hessp(W, b, V, vb)
         u = self._raw(V, vb)  # X @ V.T + vb
         if self.softmax:
             raw = self._cached_raw(W, b)
@@ -751,6 +864,20 @@ class LinearObjective:
         return H
 
 
+def _compiled_csr(X):
+    """Whether the compiled CSR sweeps can read X as it is (no copy)."""
+    return (
+        COMPILED_PASSES
+        and sparse.issparse(X)
+        and X.format == "csr"
+        and X.dtype in (np.float32, np.float64)
+        and X.indices.dtype == X.indptr.dtype
+        and X.indices.dtype in (np.int32, np.int64)
+        and X.data.flags.c_contiguous
+        and X.indices.flags.c_contiguous
+    )
+
+
 _STATS_BLOCK_BYTES = 2**20  # float64 bytes of one block of the statistics pass
 
 
@@ -787,9 +914,22 @@ def _dense_moments(X, s, step):
     return top, mean, sq
 
 
-def _sparse_moments(X, s):
-    """:func:`_dense_moments` of a sparse X (all rows, blocks of nonzeros)."""
+def _sparse_moments(X, s, step):
+    """:func:`_dense_moments` of the rows ``X[::step]`` of a sparse X.
+
+    A CSR X that the compiled sweeps read (:func:`_compiled_csr`) is read in
+    place, twice (the maxima, then the sums of the entries divided by
+    them); any other is sliced and read in blocks of nonzeros.
+    """
     p = X.shape[1]
+    if _compiled_csr(X):
+        arrays = (X.data, X.indices, X.indptr, p)
+        top = csr_column_moments(*arrays, step=step)
+        top[~(top > 0)] = 1.0
+        s = np.ascontiguousarray(s, dtype=np.float64)
+        mean, sq = csr_column_moments(*arrays, s=s, col=top, step=step)
+        return top, mean, sq
+    X = X[::step]
     top = column_absmax(X)
     mean = xt_dot(X, s) / top
     sq = np.zeros(p)
