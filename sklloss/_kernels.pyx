@@ -31,14 +31,15 @@ import numpy as np
 
 from cython cimport floating
 
-# The losses with a compiled formula. A kind's one parameter (huber's delta)
-# travels as a double.
+# The losses with a compiled formula. A kind's one parameter (huber's delta,
+# smooth_l1's beta) travels as a double.
 cdef enum:
     LOG_LOSS = 0
     HUBER = 1
     SQUARED_ERROR = 2
     SQUARED_HINGE = 3
     POISSON = 4
+    SMOOTH_L1 = 5
     # narrowest row that the fused pass sweeps alone (see _rows)
     WIDE = 64
     # Sums over the rows are formed per block of this many rows, then added
@@ -54,6 +55,7 @@ KINDS = {
     "squared_error": SQUARED_ERROR,
     "squared_hinge": SQUARED_HINGE,
     "poisson": POISSON,
+    "smooth_l1": SMOOTH_L1,
 }
 # the kinds whose formula reads a per-row value of y alone (``c``): log y
 NEEDS_LOG_Y = frozenset({POISSON})
@@ -80,22 +82,27 @@ cdef inline double _log_loss(double y, double z, double* g,
     return log1p(t) + ((1.0 - y) * z if z > 0 else -y * z)
 
 
-cdef inline double _huber(double y, double z, double delta, double* g,
-                          double* h) noexcept nogil:
-    # q (|r| - q / 2) with q = min(|r|, delta): r^2 / 2 inside, delta (|r| -
-    # delta / 2) outside, with the rounding of either form. The gradient
-    # clip(z - y, -delta, delta) keeps a NaN residual NaN.
+cdef inline double _huber(double y, double z, double delta, double unit,
+                          double* g, double* h) noexcept nogil:
+    # huber_delta(r) / unit: huber itself with unit = 1 (q / 1.0 is q, and
+    # the compiler folds it), smooth_l1_beta = huber_beta / beta with unit =
+    # beta. The value is (q / unit) (|r| - q / 2) with q = min(|r|, delta):
+    # r^2 / 2 inside, delta (|r| - delta / 2) outside, with the rounding of
+    # either form; q / unit <= 1 for smooth_l1 (q / beta is exactly 1
+    # outside), so nothing overflows or underflows that the value does not
+    # (beta |r| would underflow for beta = 1e-300). The gradient
+    # clip(z - y, -delta, delta) / unit keeps a NaN residual NaN.
     cdef double r = z - y
     cdef double a = fabs(r)
     cdef double q = a if a < delta else delta
     if g != NULL:
         if a <= delta or r != r:
-            g[0] = r
+            g[0] = r / unit
         else:
-            g[0] = delta if r > 0 else -delta
+            g[0] = (delta if r > 0 else -delta) / unit
     if h != NULL:
-        h[0] = 1.0 if a <= delta else 0.0
-    return q * (a - 0.5 * q)
+        h[0] = 1.0 / unit if a <= delta else 0.0
+    return (q / unit) * (a - 0.5 * q)
 
 
 cdef inline double _squared_error(double y, double z, double* g,
@@ -146,7 +153,9 @@ cdef inline double _per_sample(int kind, double param, double y, double z,
     if kind == LOG_LOSS:
         return _log_loss(y, z, g, h)
     if kind == HUBER:
-        return _huber(y, z, param, g, h)
+        return _huber(y, z, param, 1.0, g, h)
+    if kind == SMOOTH_L1:
+        return _huber(y, z, param, param, g, h)
     if kind == SQUARED_ERROR:
         return _squared_error(y, z, g, h)
     if kind == SQUARED_HINGE:
@@ -239,7 +248,8 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
     kind : int
         A value of :data:`KINDS`.
     param : float
-        The loss's parameter (huber's delta; ignored by the log loss).
+        The loss's parameter (huber's delta, smooth_l1's beta; ignored by
+        the others).
     y_true, raw_prediction : array-like
         Broadcast against each other.
     cache : array-like, default=None

@@ -116,7 +116,7 @@ def test_wide_or_sparse_x_keeps_the_two_product_pass(small_blocks):
     from scipy import sparse
 
     X, y, sw = _problem("huber", p=80)
-    obj = LinearObjective(X, y, sw, get_loss("smooth_l1"))  # no compiled kernel
+    obj = LinearObjective(X, y, sw, get_loss("log_cosh"))  # no compiled kernel
     assert obj._kernel() is None
     obj.keep_raw = False
     with threadpool_limits(2, user_api="blas"):
@@ -124,7 +124,7 @@ def test_wide_or_sparse_x_keeps_the_two_product_pass(small_blocks):
     with threadpool_limits(1, user_api="blas"):
         assert obj._fused_workers() == 1  # one worker: up to p * K = 200
     X, y, sw = _problem("huber", p=201)
-    obj = LinearObjective(X, y, sw, get_loss("smooth_l1"))
+    obj = LinearObjective(X, y, sw, get_loss("log_cosh"))
     obj.keep_raw = False
     with threadpool_limits(1, user_api="blas"):
         assert obj._fused_workers() == 0

@@ -17,7 +17,14 @@ from sklloss import LossClassifier, LossRegressor, _kernels
 from sklloss._kernels import KINDS, NEEDS_LOG_Y, fused_rows
 from sklloss.linear_model import _objective
 from sklloss.linear_model._objective import LinearObjective
-from sklloss.losses import Huber, LogLoss, Poisson, SquaredError, SquaredHinge
+from sklloss.losses import (
+    Huber,
+    LogLoss,
+    Poisson,
+    SmoothL1,
+    SquaredError,
+    SquaredHinge,
+)
 
 
 def _ref_log_loss(y, z):
@@ -32,6 +39,17 @@ def _ref_huber(delta):
     def ref(y, z):
         r = z - y
         return huber(delta, r), np.clip(r, -delta, delta), 1.0 * (abs(r) <= delta)
+
+    return ref
+
+
+def _ref_smooth_l1(beta):
+    # PyTorch's SmoothL1Loss: 0.5 r^2 / beta if |r| < beta else |r| - 0.5 beta
+    def ref(y, z):
+        r = z - y
+        inside = np.abs(r) < beta
+        value = np.where(inside, 0.5 * r * r / beta, np.abs(r) - 0.5 * beta)
+        return value, np.clip(r / beta, -1, 1), inside / beta
 
     return ref
 
@@ -59,6 +77,7 @@ CASES = {
     "squared_error": (SquaredError(), _ref_squared_error),
     "squared_hinge": (SquaredHinge(), _ref_squared_hinge),
     "poisson": (Poisson(), _ref_poisson),
+    "smooth_l1": (SmoothL1(beta=0.7), _ref_smooth_l1(0.7)),
 }
 LABELS = ("log_loss", "squared_hinge")  # 1-D raw prediction; 2-D is multiclass
 
@@ -102,7 +121,7 @@ def test_elementwise_derivatives_are_the_finite_differences(name):
     h = 1e-6
     fd = (loss.loss(y, z + h) - loss.loss(y, z - h)) / (2 * h)
     np.testing.assert_allclose(loss.gradient(y, z), fd, atol=1e-7)
-    if name != "huber":  # huber's second derivative jumps at +-delta
+    if name not in ("huber", "smooth_l1"):  # the second derivative jumps
         fd2 = (loss.gradient(y, z + h) - loss.gradient(y, z - h)) / (2 * h)
         np.testing.assert_allclose(loss.hessian(y, z), fd2, atol=1e-7)
 

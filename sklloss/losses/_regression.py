@@ -241,7 +241,7 @@ class Huber(_CompiledLoss):
 
 
 @register
-class SmoothL1(Loss):
+class SmoothL1(_CompiledLoss):
     r"""Smooth L1 loss, PyTorch's ``SmoothL1Loss`` with threshold ``beta``.
 
     .. math::
@@ -294,31 +294,8 @@ class SmoothL1(Loss):
     def _validate_params(self):
         _check_positive(self, "beta")
 
-    def loss(self, y_true, raw_prediction):
-        # not huber(delta=beta) / beta: beta * |r| underflows for a tiny
-        # beta (1e-300) where |r| - beta / 2 is a normal number
-        return self._loss_of_abs(_abs_residual(y_true, raw_prediction))
-
-    def _loss_of_abs(self, a):
-        b = float(self.beta)
-        inside = a < b
-        out = a - 0.5 * b
-        out[inside] = 0.5 * a[inside] * (a[inside] / b)  # a / b < 1: no overflow
-        return out
-
-    def gradient(self, y_true, raw_prediction):
-        with np.errstate(over="ignore"):  # r / beta = +-inf is clipped to +-1
-            return np.clip((raw_prediction - y_true) / float(self.beta), -1.0, 1.0)
-
-    def loss_gradient(self, y_true, raw_prediction):
-        r = raw_prediction - y_true
-        with np.errstate(over="ignore"):
-            grad = np.clip(r / float(self.beta), -1.0, 1.0)
-        return self._loss_of_abs(np.abs(r)), grad
-
-    def hessian(self, y_true, raw_prediction):
-        inside = np.abs(raw_prediction - y_true) < float(self.beta)
-        return inside.astype(_float_dtype(raw_prediction)) / float(self.beta)
+    def _kernel_params(self):
+        return KINDS["smooth_l1"], float(self.beta)
 
 
 @register
