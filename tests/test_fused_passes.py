@@ -135,7 +135,7 @@ def test_wide_or_sparse_x_keeps_the_two_product_pass(small_blocks):
         assert obj._fused_workers() == 2
     # a CSR X without a compiled formula (tests/test_kernels_sparse.py: with)
     Xs = sparse.csr_matrix(_problem("huber")[0])
-    obj = LinearObjective(Xs, y, sw, get_loss("smooth_l1"))
+    obj = LinearObjective(Xs, y, sw, get_loss("log_cosh"))
     obj.keep_raw = False
     assert obj._fused_workers() == 0
 

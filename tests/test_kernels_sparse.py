@@ -29,7 +29,14 @@ from sklloss._kernels import (
 from sklloss.linear_model import _objective
 from sklloss.linear_model._newton_cg import hessian_diagonal
 from sklloss.linear_model._objective import LinearObjective
-from sklloss.losses import Huber, LogLoss, Poisson, SquaredError, SquaredHinge
+from sklloss.losses import (
+    Huber,
+    LogLoss,
+    Poisson,
+    SmoothL1,
+    SquaredError,
+    SquaredHinge,
+)
 
 DELTA = 1.3
 
@@ -42,6 +49,10 @@ def _ref(name, y, z):
     if name == "huber":
         r = z - y
         return huber(DELTA, r), np.clip(r, -DELTA, DELTA), 1.0 * (abs(r) <= DELTA)
+    if name == "smooth_l1":  # PyTorch's SmoothL1Loss: huber_beta / beta
+        r = z - y
+        g = np.clip(r, -DELTA, DELTA) / DELTA
+        return huber(DELTA, r) / DELTA, g, (abs(r) <= DELTA) / DELTA
     if name == "squared_error":
         return (y - z) ** 2, 2 * (z - y), np.full_like(z, 2.0)
     if name == "squared_hinge":
@@ -55,6 +66,7 @@ def _ref(name, y, z):
 LOSSES = {
     "log_loss": LogLoss(),
     "huber": Huber(delta=DELTA),
+    "smooth_l1": SmoothL1(beta=DELTA),
     "squared_error": SquaredError(),
     "squared_hinge": SquaredHinge(),
     "poisson": Poisson(),
@@ -108,7 +120,7 @@ def test_csr_fused_rows_matches_the_scipy_products(name, dtype, index, intercept
     w = 0.5 * rng.standard_normal(p)
     raw_out, hess_out = np.full(n, np.nan), np.full(n, np.nan)
     kind = KINDS[name]
-    param = DELTA if name == "huber" else 0.0
+    param = DELTA if name in ("huber", "smooth_l1") else 0.0
     value, grad_w, grad_b = csr_fused_rows(
         kind, param, X.data, X.indices, X.indptr, y, s, w, intercept, 0, n,
         raw_out, hess_out, _cache(name, y),
@@ -134,7 +146,7 @@ def test_csr_fused_rows_matches_the_dense_kernel(name):
     y = _targets(name, n, rng)
     s = rng.uniform(0, 1, n)
     w = 0.3 * rng.standard_normal(p)
-    param = DELTA if name == "huber" else 0.0
+    param = DELTA if name in ("huber", "smooth_l1") else 0.0
     args = (y, s, w, -0.2, 17, 433)
     c = _cache(name, y)
     sparse_ = csr_fused_rows(
@@ -244,7 +256,7 @@ def test_the_objective_uses_the_sweeps_at_one_and_two_workers(
     X = _messy_csr(2000, 30, rng, np.float32)
     y = _targets(name, 2000, rng)
     obj, ref = _objectives(X, y, LOSSES[name], fit_intercept, threads, keep_raw=True)
-    assert obj._kernel() == (KINDS[name], DELTA if name == "huber" else 0.0)
+    assert obj._kernel() == (KINDS[name], DELTA if name in ("huber", "smooth_l1") else 0.0)
     assert obj._fused_workers() == threads
     W, b = 0.3 * rng.standard_normal((1, 30)), np.array([0.2])
     V, vb = rng.standard_normal((1, 30)), np.array([-0.4])
@@ -261,7 +273,7 @@ def test_the_objective_uses_the_sweeps_at_one_and_two_workers(
     assert again[0] == got[0] and np.array_equal(again[1], got[1])
 
 
-@pytest.mark.parametrize("name", ["smooth_l1", "cauchy"])
+@pytest.mark.parametrize("name", ["log_cosh", "cauchy"])
 def test_a_loss_without_a_kernel_keeps_its_evaluation_and_gets_the_hessp(
     monkeypatch, name
 ):
