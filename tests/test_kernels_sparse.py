@@ -256,7 +256,8 @@ def test_the_objective_uses_the_sweeps_at_one_and_two_workers(
     X = _messy_csr(2000, 30, rng, np.float32)
     y = _targets(name, 2000, rng)
     obj, ref = _objectives(X, y, LOSSES[name], fit_intercept, threads, keep_raw=True)
-    assert obj._kernel() == (KINDS[name], DELTA if name in ("huber", "smooth_l1") else 0.0)
+    param = DELTA if name in ("huber", "smooth_l1") else 0.0
+    assert obj._kernel() == (KINDS[name], param)
     assert obj._fused_workers() == threads
     W, b = 0.3 * rng.standard_normal((1, 30)), np.array([0.2])
     V, vb = rng.standard_normal((1, 30)), np.array([-0.4])
