@@ -176,6 +176,7 @@ _PHASES = [
     ("sklloss.linear_model._run", "_robust_start_point", "robust start"),
     ("sklloss.linear_model._run", "intercept_init", "intercept start"),
     ("sklloss.linear_model._run", "run_solver", "solve"),
+    ("sklloss.linear_model._direct", "_gram_pass", "gram"),
     ("sklloss.linear_model._solvers", "_newton_finish", "final check"),
     ("sklloss.linear_model._objective", "LinearObjective.loss_gradient", "eval"),
     ("sklloss.linear_model._objective", "LinearObjective.hessp", "hessp"),
