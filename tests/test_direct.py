@@ -248,3 +248,30 @@ def test_is_quadratic_reads_the_compiled_formula():
     assert _direct.is_quadratic(SquaredError())
     assert not _direct.is_quadratic(Huber())
     assert not _direct.is_quadratic(Redefined())
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_the_gram_pass_takes_the_users_threads(monkeypatch, limit):
+    """One worker per user's BLAS thread, each on one BLAS thread; nothing kept."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sklloss.linear_model import _threads
+
+    seen = []
+    original = _direct._raw_rows
+
+    def recording(*args):
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        seen.append(max(i["num_threads"] for i in blas))
+        return original(*args)
+
+    monkeypatch.setattr(_direct, "_raw_rows", recording)
+    X, y = _data(n=60_000, p=10, seed=12)
+    with threadpool_limits(limit, user_api="blas"):
+        if _threads.blas_threads() < limit:
+            pytest.skip("BLAS runs one thread on this machine")
+        est = _fit(X, y)
+        assert _threads.blas_threads() == limit  # the user's limit, restored
+    assert seen == [1] * limit
+    w, b = _lstsq(X, y, np.ones(len(y)), est.alpha, True)
+    assert_allclose(est.coef_, w, rtol=1e-7, atol=1e-9)
