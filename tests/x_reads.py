@@ -60,7 +60,11 @@ class _Spy:
     def read(self, arr, full_bytes):
         if arr.size == 0:
             return
-        key = (arr.__array_interface__["data"][0], arr.shape, arr.strides)
+        # a block and its transpose are the same bytes (X_b.T @ X_b reads once)
+        key = (
+            arr.__array_interface__["data"][0],
+            tuple(sorted(zip(arr.shape, arr.strides, strict=True))),
+        )
         nbytes = arr.size * arr.itemsize
         if getattr(self._last, "key", None) == key and nbytes <= _CACHE_BYTES:
             return  # still in cache: a fused pass's second product of a block
