@@ -55,9 +55,10 @@ def _plan_of(est, loss, X, y, warm=None):
 # (loss, n, p, sparse X, estimator parameters) -> the documented decisions:
 # (solver, robust_start, subsample_start, polish, check_gradient)
 _CASES = [
-    ("squared_error", 1000, 5, False, {}, ("newton-cholesky", 0, 0, 0, 0)),
+    ("squared_error", 1000, 5, False, {}, ("cholesky", 0, 0, 0, 0)),
     ("quantile", 1000, 5, False, {}, ("exact", 0, 0, 0, 0)),
-    ("squared_error", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
+    ("squared_error", 60_000, 30, False, {}, ("cholesky", 0, 0, 0, 0)),
+    ("poisson", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
     ("huber", 60_000, 30, False, {}, ("lbfgs", 0, 1, 0, 0)),
     ("squared_hinge", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
     ("modified_huber", 60_000, 30, False, {}, ("sampled-newton", 0, 1, 0, 0)),
@@ -138,7 +139,7 @@ class _PassCounter:
         (_UserHuber(), 2000, 5, {}),
         ("huber", 2000, 5, {"l1_ratio": 0.5, "alpha": 0.01}),
         ("cauchy", 2000, 5, {"scale": 1.0}),
-        ("squared_error", 60_000, 30, {"scale": 1.0}),
+        ("squared_error", 60_000, 30, {"scale": 1.0, "solver": "sampled-newton"}),
     ],
     ids=["huber", "user-loss", "elastic-net", "cauchy-polish", "subsample-start"],
 )

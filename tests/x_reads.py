@@ -60,7 +60,11 @@ class _Spy:
     def read(self, arr, full_bytes):
         if arr.size == 0:
             return
-        key = (arr.__array_interface__["data"][0], arr.shape, arr.strides)
+        # a block and its transpose are the same bytes (X_b.T @ X_b reads once)
+        key = (
+            arr.__array_interface__["data"][0],
+            tuple(sorted(zip(arr.shape, arr.strides, strict=True))),
+        )
         nbytes = arr.size * arr.itemsize
         if getattr(self._last, "key", None) == key and nbytes <= _CACHE_BYTES:
             return  # still in cache: a fused pass's second product of a block
@@ -176,6 +180,7 @@ _PHASES = [
     ("sklloss.linear_model._run", "_robust_start_point", "robust start"),
     ("sklloss.linear_model._run", "intercept_init", "intercept start"),
     ("sklloss.linear_model._run", "run_solver", "solve"),
+    ("sklloss.linear_model._direct", "_gram_pass", "gram"),
     ("sklloss.linear_model._solvers", "_newton_finish", "final check"),
     ("sklloss.linear_model._objective", "LinearObjective.loss_gradient", "eval"),
     ("sklloss.linear_model._objective", "LinearObjective.hessp", "hessp"),

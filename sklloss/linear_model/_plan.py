@@ -13,6 +13,8 @@ objective differs only in how it makes its passes over X.
 loss                                           solver
 =============================================  ===============================
 ``is_piecewise_linear`` (convex_pieces)        ``"exact"`` (LP / QP, _exact.py)
+quadratic (squared_error), dense X in memory,  ``"cholesky"``: the normal
+``l1_ratio == 0``, P <= 2000                   equations (_direct.py)
 Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
 convex, Hessian, ``is_twice_differentiable``   ``"sampled-newton"`` (subsample
 or a margin loss; n >= 50,000, dense X,        start, Hessian of a row
@@ -36,12 +38,13 @@ from dataclasses import dataclass
 
 from scipy import sparse
 
+from ._direct import DIRECT_MAX_PARAMS, is_quadratic
 from ._solvers import SOLVERS
 from ._threads import blas_threads
 
 __all__ = ["FitPlan", "make_plan", "choose_solver", "newton_ok"]
 
-ALL_SOLVERS = ("auto", "exact", *SOLVERS)
+ALL_SOLVERS = ("auto", "exact", "cholesky", *SOLVERS)
 
 # Newton-Cholesky forms a P x P Hessian in O(n P^2) per iteration, against
 # O(n P) for a gradient pass; it is chosen when that is affordable (every
@@ -65,7 +68,8 @@ class FitPlan:
     Attributes
     ----------
     solver : str
-        ``"exact"`` or one of the smooth solvers of :mod:`._solvers`.
+        ``"exact"``, ``"cholesky"`` (:mod:`._direct`) or one of the smooth
+        solvers of :mod:`._solvers`.
     start : {"warm", "intercept", "zeros"}
         The first point: the previous model, the link of the mean target
         (or the log-odds of the class frequencies), or zero.
@@ -106,7 +110,7 @@ def newton_ok(n_samples, n_params):
     return n_params <= 2000 and n_samples * n_params**2 <= _NEWTON_MAX_WORK
 
 
-def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
+def choose_solver(est, loss, n_samples, n_params, sparse_X=False, in_memory=True):
     """The solver of ``est.solver`` for this loss and data size.
 
     Parameters
@@ -119,11 +123,13 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
         Rows of X and parameters of the objective.
     sparse_X : bool, default=False
         Whether X is a scipy sparse matrix.
+    in_memory : bool, default=True
+        Whether X is an in-memory array (False: dask blocks).
 
     Returns
     -------
     str
-        ``"exact"`` or a solver name of :mod:`._solvers`.
+        ``"exact"``, ``"cholesky"`` or a solver name of :mod:`._solvers`.
     """
     if est.solver != "auto":
         if est.solver == "exact" and not loss.is_piecewise_linear:
@@ -132,6 +138,8 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
                 f"quantile, epsilon_insensitive, hinge); got loss="
                 f"{loss._display_name!r}."
             )
+        if est.solver == "cholesky":
+            _check_direct(est, loss, n_params, sparse_X, in_memory)
         if (
             est.solver in ("newton-cholesky", "sampled-newton", "trust-ncg")
             and not loss.has_hessian
@@ -144,6 +152,8 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
         return est.solver
     if loss.is_piecewise_linear and hasattr(loss, "convex_pieces"):
         return "exact"
+    if _direct_ok(est, loss, n_params, sparse_X, in_memory):
+        return "cholesky"
     if loss.has_hessian and newton_ok(n_samples, n_params):
         return "newton-cholesky"
     if loss.has_hessian and sparse_X and est.l1_ratio == 0:
@@ -162,6 +172,34 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False):
     ):
         return "sampled-newton"
     return "lbfgs"
+
+
+def _direct_ok(est, loss, n_params, sparse_X, in_memory):
+    """Whether the normal equations solve this fit (:mod:`._direct`)."""
+    return bool(
+        is_quadratic(loss)
+        and not sparse_X
+        and in_memory
+        and est.l1_ratio == 0
+        and n_params <= DIRECT_MAX_PARAMS + 1
+    )
+
+
+def _check_direct(est, loss, n_params, sparse_X, in_memory):
+    """Refuse ``solver="cholesky"`` where the normal equations do not apply."""
+    if not is_quadratic(loss):
+        raise ValueError(
+            "solver='cholesky' solves the normal equations of a quadratic "
+            f"objective (loss='squared_error'); got loss={loss._display_name!r}."
+        )
+    if not _direct_ok(est, loss, n_params, sparse_X, in_memory):
+        raise ValueError(
+            "solver='cholesky' needs a dense in-memory X, l1_ratio=0 and at most "
+            f"{DIRECT_MAX_PARAMS} features; got l1_ratio={est.l1_ratio!r}, "
+            f"{'sparse' if sparse_X else 'dense'} X"
+            f"{'' if in_memory else ' on dask'} and {n_params} parameters. "
+            "Use solver='auto'."
+        )
 
 
 def _sampled_hessian_ok(loss):
@@ -201,9 +239,14 @@ def make_plan(est, loss, objective, *, warm=None, tol=None):
     """
     n = objective.X.shape[0]
     solver = choose_solver(
-        est, loss, n, objective.n_params, sparse_X=sparse.issparse(objective.X)
+        est,
+        loss,
+        n,
+        objective.n_params,
+        sparse_X=sparse.issparse(objective.X),
+        in_memory=objective.in_memory and objective.K == 1,
     )
-    smooth = solver != "exact"
+    smooth = solver not in ("exact", "cholesky")
     first_order = solver in ("lbfgs", "sampled-newton")
     n_threads = blas_threads()
     if warm is not None:

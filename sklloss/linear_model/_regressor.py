@@ -34,7 +34,9 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
     prediction is :math:`\ell`'s inverse link of :math:`x^\top w + b`:
     the identity for most losses, :math:`\exp` for poisson, gamma and tweedie.
 
-    The solver follows the loss (``solver="auto"``): Newton-Cholesky with the
+    The solver follows the loss (``solver="auto"``): the normal equations
+    for ``squared_error`` (``"cholesky"``: one pass over X for the Gram
+    matrix, checked by one gradient pass), Newton-Cholesky with the
     exact (or generalized, for huber and smooth_l1) Hessian for moderate
     sizes, quasi-Newton from the Hessian of a row sample
     (``"sampled-newton"``) for 50,000 rows or more, L-BFGS-B in implicitly
@@ -91,9 +93,13 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
           intercept.
         - a positive number: that :math:`\sigma`, fixed; ``scale=1.0``
           minimises the objective in the units of ``y``.
-    solver : {"auto", "newton-cholesky", "sampled-newton", "trust-ncg", "lbfgs", \
-            "exact"}, default="auto"
+    solver : {"auto", "cholesky", "newton-cholesky", "sampled-newton", \
+            "trust-ncg", "lbfgs", "exact"}, default="auto"
         Optimisation method; ``"exact"`` only for piecewise-linear losses.
+        ``"cholesky"`` (auto for ``squared_error`` with dense in-memory X,
+        ``l1_ratio=0`` and at most 2000 features): the normal equations,
+        ``n_iter_`` 1 plus any iterative-refinement steps, ``n_evals_`` the
+        Gram pass plus the gradient checks.
         ``"sampled-newton"`` (auto for convex, twice differentiable losses
         from 50,000 rows up): quasi-Newton steps started from the exact
         Hessian of a sample of the rows.
@@ -103,7 +109,8 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         Stopping tolerance: Newton stops when its step is below ``tol``
         (relative to the coefficients; the error is then about ``tol`` squared),
         L-BFGS-B, sampled-newton and trust-ncg when the largest entry of the
-        (projected) gradient, in standardised coordinates, is below ``tol``.
+        (projected) gradient, in standardised coordinates, is below ``tol``;
+        the normal equations' solution is accepted by that same gradient test.
     warm_start : bool, default=False
         Start from the previous ``coef_`` / ``intercept_`` when refitting.
     verbose : int, default=0

@@ -7,12 +7,14 @@ returns the passes it made (:func:`._solvers.run_solver`), and a subsample
 start's passes count for a tenth each (full-data passes).
 """
 
+import dataclasses
 import warnings
 
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
+from ._direct import solve_direct
 from ._plan import SUBSAMPLE_MIN_ROWS, newton_ok
 from ._solvers import run_solver
 from ._threads import solve_limit
@@ -67,8 +69,32 @@ def run_plan(plan, objective, loss, warm=None):
     """
     if plan.solver == "exact":
         return _solve_exact(plan, objective, loss)
+    if plan.solver == "cholesky":
+        return _solve_direct(plan, objective, loss)
     with solve_limit(plan.one_thread_solve):
         return _solve_smooth(plan, objective, loss, warm)
+
+
+def _solve_direct(plan, objective, loss):
+    """The normal equations (:mod:`._direct`); an iterative finish if needed.
+
+    When the gradient check fails after the refinements (a normal matrix
+    too ill-conditioned for float64), the iterative solver "auto" would
+    have taken without the direct one starts from the direct solution and
+    warns if it cannot converge either: never a silent wrong answer.
+    """
+    theta, n_iter, n_evals, converged = solve_direct(
+        objective, tol=plan.tol, n_threads=plan.n_threads
+    )
+    if not converged:
+        n = objective.X.shape[0]
+        solver = "newton-cholesky" if newton_ok(n, objective.n_params) else "lbfgs"
+        finish = dataclasses.replace(plan, solver=solver, start="warm")
+        W, b = objective.unpack(theta)
+        W, b, more_iter, more_evals = _solve_smooth(finish, objective, loss, (W, b))
+        return W, b, n_iter + more_iter, n_evals + more_evals
+    W, b = objective.unpack(theta)
+    return W, b, n_iter, n_evals
 
 
 def _first_point(plan, objective, loss, warm):
