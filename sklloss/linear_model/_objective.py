@@ -346,14 +346,15 @@ class LinearObjective:
         """``(kind, param)`` of the compiled fused pass, or None.
 
         For a loss with a compiled formula (:func:`compiled_kernel`) and a
-        dense C-ordered float32 / float64 X: one output, or the softmax of
-        the log loss with integer labels (``fused_rows_softmax``).
+        dense C- or F-ordered float32 / float64 X (any other strides take the
+        NumPy path): one output, or the softmax of the log loss with integer
+        labels (``fused_rows_softmax``).
         """
         X = self.X
         if (
             not COMPILED_PASSES
             or type(X) is not np.ndarray
-            or not X.flags.c_contiguous
+            or not (X.flags.c_contiguous or X.flags.f_contiguous)
             or X.dtype not in (np.float32, np.float64)
         ):
             return None
@@ -371,11 +372,11 @@ class LinearObjective:
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
 
-        Fused when X is dense and C-ordered and no Hessian needs the raw
-        prediction afterwards (``keep_raw``, default ``self.keep_raw``).
-        The compiled sweep (:meth:`_kernel`) serves any shape, one worker
+        Fused when X is dense and no Hessian needs the raw prediction
+        afterwards (``keep_raw``, default ``self.keep_raw``). The compiled
+        sweep (:meth:`_kernel`, C or F order) serves any shape, one worker
         per ``_COMPILED_MIN_ROWS`` rows up to the thread count. The NumPy
-        blocks need at least 4 blocks of rows and few columns. One worker
+        blocks need a C-ordered X, at least 4 blocks of rows and few columns. One worker
         per BLAS thread (``self.n_threads``, else the user's count); one for
         a user's loss, which may not be thread-safe. "Few columns": ``p * K
         <= _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
@@ -386,17 +387,12 @@ class LinearObjective:
         X = self.X
         if keep_raw is None:
             keep_raw = self.keep_raw
-        if (
-            not FUSED_PASSES
-            or keep_raw
-            or type(X) is not np.ndarray
-            or not X.flags.c_contiguous
-        ):
+        if not FUSED_PASSES or keep_raw or type(X) is not np.ndarray:
             return 0
         n_threads = self.n_threads or blas_threads()
         if self._kernel() is not None:
             return max(1, min(n_threads, X.shape[0] // _COMPILED_MIN_ROWS))
-        if X.shape[0] < 4 * self._fused_block():
+        if not X.flags.c_contiguous or X.shape[0] < 4 * self._fused_block():
             return 0
         width = X.shape[1] * self.K
         if not type(self.loss).__module__.startswith("sklloss."):
