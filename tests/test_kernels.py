@@ -265,6 +265,33 @@ def test_the_column_sweep_gives_the_row_sweeps_sums(name, dtype, block):
     assert XF.flags.f_contiguous
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("softmax", [False, True], ids=["binary", "softmax"])
+def test_the_column_sweep_allocates_no_copy_of_x(softmax, dtype):
+    # An evaluation on an F-ordered X allocates its outputs, a few per-row
+    # arrays (the softmax's label check: n floats, a 40th of X) and a block
+    # buffer, never a (C-ordered or float64) copy of X (NumPy reports its
+    # allocations to tracemalloc; the block buffer is below 0.1 MB).
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    n, p, K = 100_000, 40, 3 if softmax else 1
+    X = np.asfortranarray(rng.standard_normal((n, p)).astype(dtype))
+    y = rng.integers(0, K if softmax else 2, size=n)
+    obj = LinearObjective(
+        X, y, np.ones(n), LogLoss(), n_outputs=K, softmax=softmax
+    ).configured(keep_raw=False, n_threads=1)
+    obj._data_loss_gradient(np.zeros((K, p)), np.zeros(K))  # targets cached
+    assert obj._kernel() is not None
+    tracemalloc.start()
+    try:
+        obj._data_loss_gradient(np.ones((K, p)) * 0.1, np.zeros(K))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.2 * X.nbytes
+
+
 def test_fused_rows_refuses_what_it_cannot_sweep():
     X = np.ones((4, 2))
     y = s = np.ones(4)
