@@ -7,14 +7,17 @@ compiled formula in ``sklloss/_kernels.pyx``. Columns:
 
 * ``floor``: one ``X @ w`` at one BLAS thread: one read of X;
 * ``compiled``: ``_objective.COMPILED_PASSES = True`` (the package's default:
-  ``sklloss._kernels.fused_rows``, one sweep over a dense C-ordered X);
+  ``sklloss._kernels.fused_rows``, one sweep over a dense X: by rows in C
+  order, by columns per block of rows in F order);
 * ``numpy``: ``COMPILED_PASSES = False``: the NumPy fused row blocks, or the
   two-product pass where ``_fused_workers()`` says so (wide X, several
   threads); the ``numpy path`` column says which ran;
 * ``two-product``: ``FUSED_PASSES = False``: ``X @ w`` then ``X.T @ g``.
 
-An F-ordered X takes the two-product pass whatever the flags; its rows time
-that one path. ``--orders csr`` times a TF-IDF-like CSR X of n x p
+An F-ordered X (``--orders``) takes the compiled column sweep, or the
+two-product pass with ``COMPILED_PASSES = False``; its rows also time the
+compiled pass on the C-ordered copy of the same X, interleaved with the rest
+(``F / C compiled``). ``--orders csr`` times a TF-IDF-like CSR X of n x p
 (``bench_sparse.make_tfidf``, ~10 stored entries a row): ``compiled`` is
 ``sklloss._kernels.csr_fused_rows``, the others scipy's two products. CPU time
 (``time.process_time``: at two threads the CPU of both) and wall time, medians
@@ -27,14 +30,16 @@ timed, the compiled result is checked against the NumPy ones
 ``--fits`` adds whole fits (``LossClassifier`` log_loss and squared_hinge,
 ``LossRegressor`` huber and squared_error, default settings) with
 ``COMPILED_PASSES`` True and False, interleaved, at 1 and 2 threads
-(``threadpoolctl.threadpool_limits``). Needs the package only (its compiled
-module built). Results: ``benchmarks/results/kernels.md``.
+(``threadpoolctl.threadpool_limits``), on X in the order of ``--fit-order``.
+Needs the package only (its compiled module built). Results:
+``benchmarks/results/kernels.md``, ``benchmarks/results/kernels_forder.md``.
 
 Usage::
 
     python benchmarks/bench_kernels.py --repeat 7
     python benchmarks/bench_kernels.py --no-evals --fits --fit-repeat 3
     python benchmarks/bench_kernels.py --sizes 4e4x8 --repeat 1 --fits --quick
+    python benchmarks/bench_kernels.py --orders F --no-evals --fits --fit-order F
 """
 
 import argparse
@@ -45,7 +50,6 @@ import sys
 import time
 
 import numpy as np
-from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,14 +153,21 @@ def timed(run):
     return time.process_time() - c, time.perf_counter() - t
 
 
-def time_case(X, y, loss_name, threads, repeat):
-    """Medians ``{key: (cpu, wall)}`` of interleaved repeats, and the paths."""
-    base = _objective.LinearObjective(X, y, np.ones(len(y)), get_loss(loss_name))
-    objs = {t: base.configured(keep_raw=False, n_threads=t) for t in threads}
+def time_case(X, y, loss_name, threads, repeat, X_c=None):
+    """Medians ``{key: (cpu, wall)}`` of interleaved repeats, and the paths.
+
+    ``X_c``: the C-ordered copy of an F-ordered ``X``, whose compiled pass
+    is timed too (key ``(t, "C order")``).
+    """
+
+    def objectives(X):
+        base = _objective.LinearObjective(X, y, np.ones(len(y)), get_loss(loss_name))
+        return {t: base.configured(keep_raw=False, n_threads=t) for t in threads}
+
+    objs = objectives(X)
     rng = np.random.default_rng(1)
     W, B = rng.standard_normal((1, X.shape[1])) * 0.1, np.array([0.1])
-    if sparse.issparse(X) or X.flags.c_contiguous:
-        check(objs, W, B)
+    check(objs, W, B)
     w = W[0].astype(X.dtype)
     groups = {0: {"floor": lambda: X @ w}}  # BLAS threads -> {key: run}
     paths = {}
@@ -164,6 +175,9 @@ def time_case(X, y, loss_name, threads, repeat):
         runs, paths_t = distinct_runs(obj, t, W, B)
         groups[t] = runs
         paths.update(paths_t)
+    if X_c is not None:
+        for t, obj in objectives(X_c).items():
+            groups[t][(t, "C order")] = lambda o=obj: evaluate(o, "compiled", W, B)
     return interleaved_medians(groups, repeat), paths
 
 
@@ -222,6 +236,7 @@ def eval_rows(label, order, med, paths, threads):
                 ratio(cell["two"], cell["compiled"]),
                 ratio(cell["compiled"], floor),
             ]
+            + [ratio(cell["compiled"], med[(t, "C order")]) if order == "F" else "-"]
         )
     return rows
 
@@ -238,6 +253,7 @@ EVAL_HEADER = [
     "numpy / compiled",
     "two-product / compiled",
     "compiled / floor",
+    "F / C compiled",
 ]
 
 
@@ -251,11 +267,13 @@ def run_evals(args):
                 if orders != ["csr"]:  # no dense X of a CSR-only run's size
                     X, y = make_data(n, p, loss_name, np.dtype(dtype))
                 for order in orders:
+                    X_c = None
                     if order == "csr":
                         XX, y = make_tfidf_data(n, p, loss_name, np.dtype(dtype))
                     else:
                         XX = X if order == "C" else np.asfortranarray(X)
-                    med, paths = time_case(XX, y, loss_name, threads, args.repeat)
+                        X_c = None if order == "C" else X
+                    med, paths = time_case(XX, y, loss_name, threads, args.repeat, X_c)
                     rows += eval_rows(loss_name, order, med, paths, threads)
                     loads.append(os.getloadavg()[0])
                     del XX
@@ -321,11 +339,12 @@ def run_fits(args):
     (n, p), rows, loads = parse_sizes(args.fit_size)[0], [], []
     for loss_name in args.fit_losses.split(","):
         X, y = make_data(n, p, loss_name, seed=2)
+        X = np.asarray(X, order=args.fit_order)
         rows += fit_rows(loss_name, X, y, threads, args.fit_repeat)
         loads.append(os.getloadavg()[0])
     print(
-        f"\n### Whole fits {n}x{p} float64 C, default settings: ms per fit, "
-        f"CPU / wall (load {min(loads):.1f}-{max(loads):.1f})\n"
+        f"\n### Whole fits {n}x{p} float64 {args.fit_order}, default settings: "
+        f"ms per fit, CPU / wall (load {min(loads):.1f}-{max(loads):.1f})\n"
     )
     print(markdown_table(FIT_HEADER, rows), flush=True)
 
@@ -343,6 +362,7 @@ def parse_args(argv=None):
     ap.add_argument("--fit-size", default="1e5x100")
     ap.add_argument("--fit-losses", default=",".join(FIT_LOSSES))
     ap.add_argument("--fit-repeat", type=int, default=3)
+    ap.add_argument("--fit-order", choices=("C", "F"), default="C")
     ap.add_argument(
         "--quick", action="store_true", help="small fits (4e4x8, one repeat)"
     )

@@ -10,11 +10,12 @@ it:
 * :func:`elementwise`: the loss classes' ``loss``, ``gradient``,
   ``loss_gradient`` and ``hessian`` for these losses (``sklloss.losses``),
   so the formulas are not also written in NumPy;
-* :func:`fused_rows`: one sweep over the rows of a dense, C-ordered X (the
+* :func:`fused_rows`: one sweep over the rows of a dense X (the
   objective's fused pass, ``sklloss.linear_model._objective``). Each row is
   multiplied by ``w``, its loss and derivative taken and its share of the
   gradient added while it is in cache: X is read once per evaluation.
-  A float32 X is read as float32; every product and sum is in float64.
+  An F-ordered X is swept by columns per block of rows that stays in L2
+  (its raw prediction, then its share of the gradient). A float32 X is read as float32; every product and sum is in float64.
   The GIL is released; a caller runs one call per thread of its own pool on
   disjoint row ranges (no OpenMP: the thread count stays the caller's).
 
@@ -48,6 +49,13 @@ cdef enum:
     # rows moved a Poisson objective by 4e-15 relative, enough to stall a
     # line search near the optimum at tol=1e-8.) A multiple of 4 (_rows).
     SUM_BLOCK = 128
+    # F-ordered X: rows per block of the column sweep (_rows_f), so that the
+    # block (rows x p x itemsize) read by the raw prediction is still in L2
+    # when the gradient reads it again; between these bounds, a multiple of
+    # F_BLOCK_MIN (benchmarks/results/kernels_forder.md).
+    F_BLOCK_MIN = 64
+    F_BLOCK_MAX = 1024
+    F_BLOCK_BYTES = 262144
 
 KINDS = {
     "log_loss": LOG_LOSS,
@@ -491,9 +499,178 @@ cdef double _rows_blocked(const floating* X, Py_ssize_t p, const double* y,
     return value + comp
 
 
+# F order: X[i, j] at X[i + j n]. Each column of a block of rows is a
+# contiguous run; the block is swept twice while it is in L2 (_rows_f).
+cdef void _raw_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
+                 const double* W, const double* b, Py_ssize_t K,
+                 Py_ssize_t start, Py_ssize_t m, double* Z) noexcept nogil:
+    # Z[k m + i] = b_k + sum_j X[start + i, j] W[k, j] for the block's m rows:
+    # column axpys, four columns at a time (Z read and written once per four
+    # columns, each column read from memory once for the K outputs); the
+    # products are added in the order of j.
+    cdef Py_ssize_t i, j = 0, k
+    cdef const floating* c0
+    cdef const floating* c1
+    cdef const floating* c2
+    cdef const floating* c3
+    cdef double* z
+    cdef const double* wk
+    cdef double w0, w1, w2, w3
+    for k in range(K):
+        for i in range(m):
+            Z[k * m + i] = b[k]
+    while j + 4 <= p:
+        c0 = X + j * n + start
+        c1 = c0 + n
+        c2 = c1 + n
+        c3 = c2 + n
+        for k in range(K):
+            z = Z + k * m
+            wk = W + k * p + j
+            w0 = wk[0]
+            w1 = wk[1]
+            w2 = wk[2]
+            w3 = wk[3]
+            for i in range(m):
+                z[i] = (((z[i] + c0[i] * w0) + c1[i] * w1) + c2[i] * w2) + c3[i] * w3
+        j += 4
+    while j < p:
+        c0 = X + j * n + start
+        for k in range(K):
+            z = Z + k * m
+            w0 = W[k * p + j]
+            for i in range(m):
+                z[i] += c0[i] * w0
+        j += 1
+
+
+cdef void _xt_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
+                const double* G, Py_ssize_t K, Py_ssize_t start, Py_ssize_t m,
+                double* grad_W) noexcept nogil:
+    # grad_W[k, j] += sum_i X[start + i, j] G[k m + i]: one dot product (four
+    # partial sums) per column and output, the column in L1 for the K outputs
+    cdef Py_ssize_t j, k
+    cdef const floating* col
+    for j in range(p):
+        col = X + j * n + start
+        for k in range(K):
+            grad_W[k * p + j] += _dot(col, G + k * m, m)
+
+
+cdef Py_ssize_t _f_block(Py_ssize_t p, Py_ssize_t itemsize,
+                         Py_ssize_t block) noexcept nogil:
+    # rows per block of the F sweep: ``block`` if given, else F_BLOCK_BYTES of
+    # X, a multiple of F_BLOCK_MIN within [F_BLOCK_MIN, F_BLOCK_MAX]
+    if block <= 0:
+        block = F_BLOCK_BYTES // (p * itemsize)
+        block -= block % F_BLOCK_MIN
+    if block < F_BLOCK_MIN:
+        return F_BLOCK_MIN
+    return block if block < F_BLOCK_MAX else F_BLOCK_MAX
+
+
+cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
+                    Py_ssize_t K, const double* y, const double* c,
+                    const double* s, const double* W, const double* b,
+                    Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
+                    double param, Py_ssize_t block, double* grad_W,
+                    double* grad_b, double* Z) noexcept nogil:
+    # The sweep of an F-ordered X, per block of ``block`` rows: the raw
+    # prediction by column axpys (_raw_f), each row's loss and derivative
+    # (the same formulas as the C-order sweep: _per_sample, or _softmax_row
+    # if ``softmax``), then the block's share of the gradient (_xt_f), while
+    # the block is in L2. The value and the intercept's gradient are summed
+    # as _rows_blocked / _rows_softmax sum them: per SUM_BLOCK rows from lo,
+    # then added to the totals (the value with Neumaier's compensation), so
+    # that the result depends on the layout only through the rounding of the
+    # raw prediction. Z holds block * K + 3 K doubles; its first block * K
+    # receive the raw prediction, then s_i times its derivative.
+    cdef Py_ssize_t start = lo, m, i, k, row, flush = lo + SUM_BLOCK
+    cdef double value = 0.0, comp = 0.0, part = 0.0, g = 0.0, gk
+    cdef double* zr = Z + block * K
+    cdef double* gr = zr + K
+    cdef double* part_b = gr + K
+    memset(part_b, 0, K * sizeof(double))
+    while start < hi:
+        m = block if start + block < hi else hi - start
+        _raw_f(X, n, p, W, b, K, start, m, Z)
+        for i in range(m):
+            row = start + i
+            if not softmax:
+                part += s[row] * _per_sample(kind, param, y[row], Z[i],
+                                             c[row] if c != NULL else 0.0,
+                                             &g, NULL)
+                Z[i] = s[row] * g
+                part_b[0] += Z[i]
+            else:
+                for k in range(K):
+                    zr[k] = Z[k * m + i]
+                part += s[row] * _softmax_row(zr, K, <Py_ssize_t> y[row], gr)
+                for k in range(K):
+                    gk = s[row] * gr[k]
+                    Z[k * m + i] = gk
+                    part_b[k] += gk
+            if row + 1 == flush or row + 1 == hi:
+                _add(&value, &comp, part)
+                part = 0.0
+                for k in range(K):
+                    grad_b[k] += part_b[k]
+                    part_b[k] = 0.0
+                flush += SUM_BLOCK
+        _xt_f(X, n, p, Z, K, start, m, grad_W)
+        start += m
+    return value + comp
+
+
+def _f_ordered(X, name):
+    """Whether the sweep of X is by columns (F order); checks X's dtype and layout."""
+    if X.dtype not in (np.float32, np.float64) or not (
+        X.flags.c_contiguous or X.flags.f_contiguous
+    ):
+        raise ValueError(
+            f"{name}: X must be C- or F-contiguous float32 or float64; got "
+            f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}, "
+            f"F-contiguous {X.flags.f_contiguous}."
+        )
+    # both (one row or one column): the row sweep
+    return not X.flags.c_contiguous
+
+
+cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
+                     const double* s, const double* W, const double* b,
+                     Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
+                     double param, Py_ssize_t block, double* grad_W,
+                     double* grad_b) except? -1.0:
+    # _rows_f over an F-ordered X (p >= 1, lo < hi), GIL released
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1]
+    cdef const float[::1, :] x32
+    cdef const double[::1, :] x64
+    cdef double value
+    block = _f_block(p, X.itemsize, block)
+    cdef double* Z = <double*> malloc((block * K + 3 * K) * sizeof(double))
+    if Z == NULL:
+        raise MemoryError()
+    try:
+        if X.dtype == np.float32:
+            x32 = X
+            with nogil:
+                value = _rows_f(&x32[0, 0], n, p, K, y, c, s, W, b, lo, hi,
+                                softmax, kind, param, block, grad_W, grad_b, Z)
+        else:
+            x64 = X
+            with nogil:
+                value = _rows_f(&x64[0, 0], n, p, K, y, c, s, W, b, lo, hi,
+                                softmax, kind, param, block, grad_W, grad_b, Z)
+    finally:
+        free(Z)
+    return value
+
+
+
+
 def fused_rows(int kind, double param, X, const double[::1] y,
                const double[::1] s, const double[::1] w, double b,
-               Py_ssize_t lo, Py_ssize_t hi, cache=None):
+               Py_ssize_t lo, Py_ssize_t hi, cache=None, Py_ssize_t block=0):
     """Loss and gradient sums over rows ``lo:hi`` of a dense X, GIL released.
 
     Parameters
@@ -501,7 +678,8 @@ def fused_rows(int kind, double param, X, const double[::1] y,
     kind, param : int, float
         The loss, as for :func:`elementwise`.
     X : ndarray of shape (n, p)
-        C-contiguous, float32 or float64.
+        C- or F-contiguous (swept by rows, or by columns per block of rows),
+        float32 or float64.
     y, s : ndarray of shape (n,)
         Targets and per-row weights, float64.
     w : ndarray of shape (p,)
@@ -512,6 +690,9 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         The rows to sweep, ``0 <= lo <= hi <= n``.
     cache : ndarray of shape (n,), default=None
         For the kinds of ``NEEDS_LOG_Y``: ``log y`` (0 where y = 0), float64.
+    block : int, default=0
+        Rows per block of an F-ordered X (0: about ``F_BLOCK_BYTES`` of X,
+        within ``F_BLOCK_MIN..F_BLOCK_MAX``); ignored for C order.
 
     Returns
     -------
@@ -530,11 +711,7 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             f"fused_rows: X of shape {X.shape}, y {y.shape[0]}, s "
             f"{s.shape[0]}, w {w.shape[0]} and rows {lo}:{hi} do not match."
         )
-    if not X.flags.c_contiguous or X.dtype not in (np.float32, np.float64):
-        raise ValueError(
-            "fused_rows: X must be C-contiguous float32 or float64; got "
-            f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}."
-        )
+    cdef bint by_columns = _f_ordered(X, "fused_rows")
     if (cache is None) != (kind not in NEEDS_LOG_Y) or (
         cache is not None and len(cache) != n
     ):
@@ -559,6 +736,10 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             value += s[i] * _per_sample(kind, param, y[i], bias,
                                         cp[i] if cp != NULL else 0.0, &g, NULL)
             grad_b += s[i] * g
+        return value, grad, grad_b
+    if by_columns:
+        value = _sweep_f(X, 1, &y[0], cp, &s[0], &w[0], &bias, lo, hi, False,
+                         kind, param, block, &gw[0], &grad_b)
         return value, grad, grad_b
     cdef double* part_w = <double*> malloc(p * sizeof(double))
     if part_w == NULL:
@@ -648,13 +829,13 @@ cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
 
 def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
                        const double[:, ::1] W, const double[::1] b,
-                       Py_ssize_t lo, Py_ssize_t hi):
+                       Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t block=0):
     """:func:`fused_rows` for the multiclass log loss with integer labels.
 
     Parameters
     ----------
     X : ndarray of shape (n, p)
-        C-contiguous, float32 or float64.
+        C- or F-contiguous, float32 or float64.
     y : ndarray of shape (n,)
         Labels ``0..K-1`` as float64 (checked here).
     s : ndarray of shape (n,)
@@ -665,6 +846,8 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
         Intercepts.
     lo, hi : int
         The rows to sweep.
+    block : int, default=0
+        Rows per block of an F-ordered X, as for :func:`fused_rows`.
 
     Returns
     -------
@@ -682,11 +865,7 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
             f"{s.shape[0]}, W ({K}, {W.shape[1]}), b {b.shape[0]} and rows "
             f"{lo}:{hi} do not match."
         )
-    if not X.flags.c_contiguous or X.dtype not in (np.float32, np.float64):
-        raise ValueError(
-            "fused_rows_softmax: X must be C-contiguous float32 or float64; got "
-            f"dtype {X.dtype}, C-contiguous {X.flags.c_contiguous}."
-        )
+    cdef bint by_columns = _f_ordered(X, "fused_rows_softmax")
     labels = np.asarray(y[lo:hi])
     if hi > lo and not (
         labels.min() >= 0 and labels.max() < K and np.all(labels == np.floor(labels))
@@ -702,6 +881,10 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     cdef double* z
     if hi == lo:
         return 0.0, grad, grad_b
+    if by_columns and p > 0:
+        value = _sweep_f(X, K, &y[0], NULL, &s[0], &W[0, 0], &b[0], lo, hi,
+                         True, 0, 0.0, block, &gw[0, 0], &gb[0])
+        return value, grad, grad_b
     z = <double*> malloc((5 * K + K * p) * sizeof(double))
     if z == NULL:
         raise MemoryError()

@@ -138,7 +138,10 @@ def test_bench_kernels_quick_runs_and_passes_agree():
     assert {(r[0][2:], r[2], r[3]) for r in rows if r[2] == "1"} == {
         (loss, "1", "numpy fused x1") for loss in losses
     }
-    assert proc.stdout.count("| all: two-product |") == len(losses) * 2 * 2  # F
+    # F: the compiled column sweep, against the NumPy path (two products)
+    f_rows = [line for line in proc.stdout.splitlines() if "| F |" in line]
+    assert len(f_rows) == len(losses) * 2 * 2
+    assert all(r.split(" | ")[3] == "two-product" for r in f_rows)
     assert "| multinomial |" in proc.stdout  # a fit with the softmax sweep
     assert "### Whole fits 40000x8" in proc.stdout
 

@@ -3,9 +3,10 @@
 Each compiled loss is checked against an independent reference (scipy's
 log-sigmoid and ``scipy.special.huber``, closed-form derivatives), against
 finite differences, and the fused pass against a loop over the rows written
-here in NumPy, for both dtypes, with and without intercept and weights, at
-one and two threads; X's other layouts (F order, CSC) take the generic
-path and must give the same sums.
+here in NumPy, for both dtypes, both orders (C: the row sweep, F: the column
+sweep), with and without intercept and weights, at one and two threads; X's
+other layouts (CSC, strided views) take the generic path and must give the
+same sums. CSR has its own compiled sweep (tests/test_kernels_sparse.py).
 """
 
 import numpy as np
@@ -166,15 +167,16 @@ def _numpy_sums(X, y, s, w, b, name):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("p", [3, 70])  # the 4-row sweep and the wide-row sweep
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_compiled_pass_matches_a_numpy_pass(
-    monkeypatch, name, p, dtype, fit_intercept, threads
+    monkeypatch, name, p, order, dtype, fit_intercept, threads
 ):
     monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 500)
     rng = np.random.default_rng(3)
-    n = 2003  # not a multiple of 4 or of the workers
-    X = rng.standard_normal((n, p)).astype(dtype)
+    n = 2003  # not a multiple of 4, of the workers or of the F blocks
+    X = np.asarray(rng.standard_normal((n, p)), dtype=dtype, order=order)
     X_before = X.copy()
     y = _targets(name, n, rng)
     sw = rng.uniform(0, 2, size=n)
@@ -219,8 +221,7 @@ def test_compiled_gradient_is_the_finite_difference(name):
     assert gb == pytest.approx((up - down) / (2 * h), abs=1e-7)
 
 
-# CSR has its own compiled sweep (tests/test_kernels_sparse.py)
-@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("layout", ["csc", "rows-strided", "columns-strided"])
 def test_other_layouts_take_the_generic_path_with_the_same_sums(layout):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((3000, 6))
@@ -230,10 +231,15 @@ def test_other_layouts_take_the_generic_path_with_the_same_sums(layout):
         keep_raw=False, n_threads=1
     )
     assert compiled._kernel() is not None
+    wide = np.repeat(X, 2, axis=1)  # every other column is X's
     other = {
-        "F": np.asfortranarray(X),
         "csc": sparse.csc_matrix(X),
+        "rows-strided": np.repeat(X, 2, axis=0)[::2],
+        "columns-strided": np.asfortranarray(wide)[:, ::2],
     }[layout]
+    assert sparse.issparse(other) or not (
+        other.flags.c_contiguous or other.flags.f_contiguous
+    )
     generic = LinearObjective(other, y, np.ones(3000), LogLoss()).configured(
         keep_raw=False, n_threads=1
     )
@@ -243,11 +249,73 @@ def test_other_layouts_take_the_generic_path_with_the_same_sums(layout):
     np.testing.assert_allclose(a[1], b_[1], rtol=1e-11)
 
 
+@pytest.mark.parametrize("block", [0, 64, 192, 1024], ids=lambda b: f"block{b}")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", [*sorted(CASES), "softmax"])
+def test_the_column_sweep_gives_the_row_sweeps_sums(name, dtype, block):
+    # Same data in C and F order: the F sweep sums the value per SUM_BLOCK
+    # rows from lo as the C sweep does, so only the rounding of the raw
+    # prediction differs; rows lo:hi cut through blocks at both ends.
+    rng = np.random.default_rng(11)
+    n, p, lo, hi = 5000, 37, 301, 4733
+    X = rng.standard_normal((n, p)).astype(dtype)
+    XF = np.asfortranarray(X)
+    XF_before = XF.copy(order="K")
+    s = rng.uniform(0, 2, size=n)
+    if name == "softmax":
+        y = rng.integers(0, 4, size=n).astype(float)
+        W, b = rng.standard_normal((4, p)) * 0.3, rng.standard_normal(4)
+        c_sums = _kernels.fused_rows_softmax(X, y, s, W, b, lo, hi)
+        f_sums = _kernels.fused_rows_softmax(XF, y, s, W, b, lo, hi, block=block)
+    else:
+        y = _targets(name, n, rng)
+        w = rng.standard_normal(p) * 0.3 / np.sqrt(p)
+        kind, param = CASES[name][0]._kernel_params()
+        log_y = np.log(np.where(y > 0, y, 1.0)) if kind in NEEDS_LOG_Y else None
+        args = (kind, param, X, y, s, w, 0.2, lo, hi, log_y)
+        c_sums = _kernels.fused_rows(*args)
+        f_sums = _kernels.fused_rows(*args[:2], XF, *args[3:], block=block)
+    assert f_sums[0] == pytest.approx(c_sums[0], rel=2e-15)
+    for c_part, f_part in zip(c_sums[1:], f_sums[1:], strict=True):
+        scale = np.max(np.abs(c_part))
+        np.testing.assert_allclose(f_part, c_part, rtol=0, atol=1e-14 * scale)
+    np.testing.assert_array_equal(XF, XF_before)
+    assert XF.flags.f_contiguous
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("softmax", [False, True], ids=["binary", "softmax"])
+def test_the_column_sweep_allocates_no_copy_of_x(softmax, dtype):
+    # An evaluation on an F-ordered X allocates its outputs, a few per-row
+    # arrays (the softmax's label check: n floats, a 40th of X) and a block
+    # buffer, never a (C-ordered or float64) copy of X (NumPy reports its
+    # allocations to tracemalloc; the block buffer is below 0.1 MB).
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    n, p, K = 100_000, 40, 3 if softmax else 1
+    X = np.asfortranarray(rng.standard_normal((n, p)).astype(dtype))
+    y = rng.integers(0, K if softmax else 2, size=n)
+    obj = LinearObjective(
+        X, y, np.ones(n), LogLoss(), n_outputs=K, softmax=softmax
+    ).configured(keep_raw=False, n_threads=1)
+    obj._data_loss_gradient(np.zeros((K, p)), np.zeros(K))  # targets cached
+    assert obj._kernel() is not None
+    tracemalloc.start()
+    try:
+        obj._data_loss_gradient(np.ones((K, p)) * 0.1, np.zeros(K))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.2 * X.nbytes
+
+
 def test_fused_rows_refuses_what_it_cannot_sweep():
     X = np.ones((4, 2))
     y = s = np.ones(4)
-    with pytest.raises(ValueError, match="C-contiguous"):
-        fused_rows(KINDS["huber"], 1.0, np.asfortranarray(X), y, s, np.ones(2), 0, 0, 4)
+    for other in (np.ones((4, 4))[:, ::2], X.astype(np.float16)):
+        with pytest.raises(ValueError, match="C- or F-contiguous"):
+            fused_rows(KINDS["huber"], 1.0, other, y, s, np.ones(2), 0, 0, 4)
     with pytest.raises(ValueError, match="do not match"):
         fused_rows(KINDS["huber"], 1.0, X, y, s, np.ones(3), 0, 0, 4)
     with pytest.raises(ValueError, match="do not match"):
@@ -286,6 +354,50 @@ def test_fits_take_the_compiled_pass_and_agree_with_the_generic_one(
     assert len(calls) == n_calls
     np.testing.assert_allclose(compiled.coef_, generic.coef_, rtol=1e-6, atol=1e-8)
     assert compiled.coef_.dtype == np.float32  # float32 X: float32 coefficients
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", ["log_loss", "multinomial", "huber"])
+def test_a_fit_on_f_ordered_x_takes_the_column_sweep(monkeypatch, loss, dtype):
+    # the F-ordered copy of X is swept by columns (spy), never copied, and
+    # the fit ends at the coefficients of the fit on the C-ordered X
+    layouts = []
+
+    def spy(entry):
+        def call(*args, **kwargs):
+            X = args[2] if entry is fused_rows else args[0]
+            layouts.append("F" if not X.flags.c_contiguous else "C")
+            return entry(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(_objective, "fused_rows", spy(fused_rows))
+    monkeypatch.setattr(
+        _objective, "fused_rows_softmax", spy(_kernels.fused_rows_softmax)
+    )
+    monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 1000)
+    rng = np.random.default_rng(12)
+    X = (rng.standard_normal((4000, 6)) * [1, 2, 3, 0.5, 1, 4]).astype(dtype)
+    z = X @ rng.standard_normal(6) / 3
+    if loss == "huber":
+        Est, y, kwargs = LossRegressor, z + rng.standard_t(2, 4000), {"scale": 1.0}
+    elif loss == "multinomial":
+        Est, y, kwargs = LossClassifier, np.digitize(z, [-0.5, 0.5]), {}
+        loss = "log_loss"
+    else:
+        Est, y, kwargs = LossClassifier, rng.random(4000) < expit(z), {}
+    kwargs.update(loss=loss, solver="lbfgs", tol=1e-10)
+    XF = np.asfortranarray(X)
+    XF_before = XF.copy(order="K")
+    by_rows = Est(**kwargs).fit(X, y)
+    assert set(layouts) == {"C"}
+    del layouts[:]
+    by_columns = Est(**kwargs).fit(XF, y)
+    assert set(layouts) == {"F"}
+    np.testing.assert_array_equal(XF, XF_before)
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(by_columns.coef_, by_rows.coef_, rtol=rtol)
+    np.testing.assert_allclose(by_columns.intercept_, by_rows.intercept_, rtol=rtol)
 
 
 def test_a_subclass_that_redefines_the_formula_loses_the_kernel():
@@ -344,14 +456,15 @@ def test_softmax_elementwise_refuses_labels_out_of_range():
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("p", [3, 70])
 def test_compiled_softmax_pass_matches_a_numpy_pass(
-    monkeypatch, p, dtype, fit_intercept, threads
+    monkeypatch, p, order, dtype, fit_intercept, threads
 ):
     monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 500)
     rng = np.random.default_rng(8)
     n, K = 2003, 3
-    X = rng.standard_normal((n, p)).astype(dtype)
+    X = np.asarray(rng.standard_normal((n, p)), dtype=dtype, order=order)
     y = rng.integers(0, K, size=n)
     sw = rng.uniform(0, 2, size=n)
     obj = LinearObjective(

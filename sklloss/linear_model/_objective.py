@@ -357,9 +357,10 @@ class LinearObjective:
         """``(kind, param)`` of the compiled fused pass, or None.
 
         For a loss with a compiled formula (:func:`compiled_kernel`) and a
-        dense C-ordered float32 / float64 X: one output, or the softmax of
-        the log loss with integer labels (``fused_rows_softmax``); or a CSR
-        X with one output (:meth:`_csr_loss_gradient`).
+        dense C- or F-ordered float32 / float64 X (any other strides take the
+        NumPy path): one output, or the softmax of the log loss with integer
+        labels (``fused_rows_softmax``); or a CSR X with one output
+        (:meth:`_csr_loss_gradient`).
         """
         X = self.X
         if _compiled_csr(X):
@@ -367,7 +368,7 @@ class LinearObjective:
         if (
             not COMPILED_PASSES
             or type(X) is not np.ndarray
-            or not X.flags.c_contiguous
+            or not (X.flags.c_contiguous or X.flags.f_contiguous)
             or X.dtype not in (np.float32, np.float64)
         ):
             return None
@@ -389,13 +390,13 @@ class LinearObjective:
     def _fused_workers(self, keep_raw=None):
         """Workers of the fused pass (0: the two-product pass instead).
 
-        Fused when X is dense and C-ordered and no Hessian needs the raw
-        prediction afterwards (``keep_raw``, default ``self.keep_raw``), or
-        when X is CSR and the loss compiled (:meth:`_csr_workers`; the sweep
-        also writes what a Hessian needs).
-        The compiled sweep (:meth:`_kernel`) serves any shape, one worker
-        per ``_COMPILED_MIN_ROWS`` rows up to the thread count. The NumPy
-        blocks need at least 4 blocks of rows and few columns. One worker
+        Fused when X is dense and no Hessian needs the raw prediction
+        afterwards (``keep_raw``, default ``self.keep_raw``), or when X is CSR
+        and the loss compiled (:meth:`_csr_workers`; the sweep also writes
+        what a Hessian needs). The compiled sweep (:meth:`_kernel`, C or F
+        order) serves any shape, one worker per ``_COMPILED_MIN_ROWS`` rows
+        up to the thread count. The NumPy blocks need a C-ordered X, at
+        least 4 blocks of rows and few columns. One worker
         per BLAS thread (``self.n_threads``, else the user's count); one for
         a user's loss, which may not be thread-safe. "Few columns": ``p * K
         <= _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
@@ -408,17 +409,12 @@ class LinearObjective:
             keep_raw = self.keep_raw
         if _compiled_csr(X):  # raw and Hessian come out of the sweep
             return self._csr_workers() if FUSED_PASSES else 0
-        if (
-            not FUSED_PASSES
-            or keep_raw
-            or type(X) is not np.ndarray
-            or not X.flags.c_contiguous
-        ):
+        if not FUSED_PASSES or keep_raw or type(X) is not np.ndarray:
             return 0
         n_threads = self.n_threads or blas_threads()
         if self._kernel() is not None:
             return max(1, min(n_threads, X.shape[0] // _COMPILED_MIN_ROWS))
-        if X.shape[0] < 4 * self._fused_block():
+        if not X.flags.c_contiguous or X.shape[0] < 4 * self._fused_block():
             return 0
         width = X.shape[1] * self.K
         if not type(self.loss).__module__.startswith("sklloss."):
