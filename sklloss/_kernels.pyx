@@ -15,7 +15,8 @@ it:
   multiplied by ``w``, its loss and derivative taken and its share of the
   gradient added while it is in cache: X is read once per evaluation.
   An F-ordered X is swept by columns per block of rows that stays in L2
-  (its raw prediction, then its share of the gradient). A float32 X is read as float32; every product and sum is in float64.
+  (its raw prediction, then its share of the gradient). A float32 X is
+  read as float32; every product and sum is in float64.
   The GIL is released; a caller runs one call per thread of its own pool on
   disjoint row ranges (no OpenMP: the thread count stays the caller's).
 

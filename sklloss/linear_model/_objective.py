@@ -396,10 +396,10 @@ class LinearObjective:
         what a Hessian needs). The compiled sweep (:meth:`_kernel`, C or F
         order) serves any shape, one worker per ``_COMPILED_MIN_ROWS`` rows
         up to the thread count. The NumPy blocks need a C-ordered X, at
-        least 4 blocks of rows and few columns. One worker
-        per BLAS thread (``self.n_threads``, else the user's count); one for
-        a user's loss, which may not be thread-safe. "Few columns": ``p * K
-        <= _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
+        least 4 blocks of rows and few columns. One worker per BLAS thread
+        (``self.n_threads``, else the user's count); one for a user's loss,
+        which may not be thread-safe. "Few columns": ``p * K <=
+        _FUSED_MAX_COLUMNS`` with several workers (there the element-wise
         loss costs more than the products, and in-cache blocks make it
         cheap), ``<= _FUSED_MAX_COLUMNS_ONE_WORKER`` with one (no thread
         hand-over: X read once wins up to p * K = 200).
