@@ -332,6 +332,12 @@ def write_benchmarks(path, results_dir):
     out = []
     for name, title, sections in [
         (
+            "fit_key4.md",
+            "Key cells after session 8 (direct squared error, two-row sweeps), "
+            "informative data, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_key3.md",
             "Key cells with the compiled kernels, informative data, 2 and 1 threads",
             ("Reading this run (note added by hand after the run)", "Results"),
