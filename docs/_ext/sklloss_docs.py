@@ -348,6 +348,11 @@ def write_benchmarks(path, results_dir):
             ("Reading this run (note added by hand after the run)", "Results"),
         ),
         (
+            "fit_sparse2.md",
+            "TF-IDF sparse data with the compiled CSR passes, 2 threads and 1 thread",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_sparse.md",
             "TF-IDF sparse data, 2 threads and 1 thread",
             ("Reading this run (note added by hand after the run)", "Results"),
