@@ -338,6 +338,11 @@ def write_benchmarks(path, results_dir):
             ("Reading this run (note added by hand after the run)", "Results"),
         ),
         (
+            "fit_key4_1e6.md",
+            "Key cells at 1e6 x 20 after session 8, informative data, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_key3.md",
             "Key cells with the compiled kernels, informative data, 2 and 1 threads",
             ("Reading this run (note added by hand after the run)", "Results"),

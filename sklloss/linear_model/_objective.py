@@ -74,8 +74,11 @@ FUSED_PASSES = True
 COMPILED_PASSES = True
 _COMPILED_MIN_ROWS = 20_000
 # The compiled sweeps over a CSR X (csr_fused_rows, csr_hessp): stored
-# entries per worker at least this many (a hand-over costs about as much).
-_COMPILED_MIN_NNZ = 200_000
+# entries per worker at least this many. Whole TF-IDF log_loss fits at two
+# threads, one worker against two: 0.9e6 entries (1e5 x 1e4 and 1e5 x 1e5)
+# one worker 10-15% faster, 8.8e6 entries two workers 1.5 x faster
+# (benchmarks/results/sparse_kernels.md).
+_COMPILED_MIN_NNZ = 1_000_000
 _FUSED_BLOCK_BYTES = 2**21
 _FUSED_MAX_COLUMNS = 64
 _FUSED_MAX_COLUMNS_ONE_WORKER = 200
