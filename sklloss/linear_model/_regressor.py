@@ -245,19 +245,20 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
-        check_representable(y, sw, X, loss.link)
+        spread = check_representable(y, sw, X, loss.link)
         # float32 stays float32: the passes upcast block by block
-        return self._fit_data(_InMemoryPlan(self, X, y, sw, loss), X.dtype)
+        return self._fit_data(_InMemoryPlan(self, X, y, sw, loss), X.dtype, spread)
 
     def _check_loss(self, loss):
         check_scale(self.scale)
 
-    def _fit_data(self, data, dtype):
+    def _fit_data(self, data, dtype, spread=None):
         """The fit on a data source (in memory or dask); sets the fitted attributes.
 
         ``data`` is an :class:`_ScaleLoopData`: the scale loop
         (:func:`~._scale.fit_scaled`) runs on it, every fit at one scale
-        through :meth:`_solve` (one plan, :mod:`._plan`).
+        through :meth:`_solve` (one plan, :mod:`._plan`). ``spread``: the
+        spread of y already computed (:func:`~._scale.check_representable`).
         """
         loss = data.loss
         warm = None
@@ -281,6 +282,7 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
             tol=self.tol,
             max_iter=self.max_iter,
             warm=warm,
+            spread=spread,
         )
         self._set_fitted(loss, W, b, n_iter, data.n_evals, dtype)
         # the residuals (a pass over X) only where outliers_ needs them
