@@ -63,3 +63,48 @@ def test_unrepresentable_fit_is_refused_on_large_x(X):
     Xc[:, 0] = 1e-300
     with pytest.raises(ValueError, match="not representable"):
         LossRegressor(loss="huber").fit(Xc, y * 1e10)
+
+
+# ------------------------------------------------ the spread of y, sampled
+# A fixed scale (scale=1.0) uses the spread of y only for the magnitudes
+# above: it is read on about _MAGNITUDE_ROWS strided rows. Reference: the
+# MAD of y written here with np.median (equal weights).
+def _mad(y):
+    return np.median(np.abs(y - np.median(y))) / 0.6744897501960817
+
+
+def test_sampled_spread_is_the_mad_of_the_sample_and_close_to_the_full_one():
+    y = np.random.default_rng(1).standard_normal(N) * 7.0
+    sw = np.ones(N)
+    got = _scale._sampled_spread(y, sw, "identity")
+    assert got == pytest.approx(_mad(y[:: N // _scale._MAGNITUDE_ROWS]), rel=1e-12)
+    assert got == pytest.approx(_mad(y), rel=0.05)
+
+
+def test_sampled_spread_of_a_constant_sample_reads_every_row():
+    # y is 0 on exactly the strided rows of the sample, normal elsewhere
+    n = 2 * N
+    step = n // _scale._MAGNITUDE_ROWS
+    y = np.random.default_rng(2).standard_normal(n)
+    y[::step] = 0.0
+    sw = np.ones(n)
+    got = _scale._sampled_spread(y, sw, "identity")
+    assert got == pytest.approx(_mad(y), rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, "auto"])
+def test_tiny_spread_of_y_is_refused_on_large_data_at_any_scale(X, scale):
+    y = (X @ np.ones(4)) * 1e-290
+    with pytest.raises(ValueError, match="y has a spread of"):
+        LossRegressor(loss="squared_error", scale=scale).fit(X, y)
+
+
+def test_fixed_scale_fit_matches_the_auto_scale_fit_of_a_homogeneous_loss(X):
+    # squared_error is homogeneous: the scale only normalises the penalty,
+    # so with alpha = 0 every scale gives the least-squares solution
+    y = X @ np.arange(1.0, 5.0) + np.random.default_rng(3).standard_normal(N)
+    ref = np.linalg.lstsq(np.c_[X, np.ones(N)], y, rcond=None)[0]
+    for scale in (1.0, "auto"):
+        est = LossRegressor(loss="squared_error", alpha=0.0, scale=scale).fit(X, y)
+        np.testing.assert_allclose(est.coef_, ref[:4], rtol=1e-9)
+        assert est.intercept_ == pytest.approx(ref[4], abs=1e-9)

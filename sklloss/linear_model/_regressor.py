@@ -14,7 +14,13 @@ from ._base import _is_dask, _LossLinearModel
 from ._objective import LinearObjective, column_absmax, scaled_weights, x_dot
 from ._plan import SUBSAMPLE_MIN_ROWS
 from ._run import lad_fit
-from ._scale import check_representable, check_scale, fit_scaled, rescale
+from ._scale import (
+    _resolve_mode,
+    check_representable,
+    check_scale,
+    fit_scaled,
+    rescale,
+)
 
 __all__ = ["LossRegressor"]
 
@@ -245,9 +251,13 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         )
         y = np.asarray(y, dtype=np.float64)
         loss.y_true_domain.check(y, name="y", loss_name=loss._display_name)
-        spread = check_representable(y, sw, X, loss.link)
+        # a fixed scale needs the spread of y only for its orders of magnitude
+        mode = _resolve_mode(self.scale, loss, self.fit_intercept)[0]
+        exact = mode != "fixed"
+        spread = check_representable(y, sw, X, loss.link, exact_spread=exact)
         # float32 stays float32: the passes upcast block by block
-        return self._fit_data(_InMemoryPlan(self, X, y, sw, loss), X.dtype, spread)
+        plan = _InMemoryPlan(self, X, y, sw, loss)
+        return self._fit_data(plan, X.dtype, spread if exact else None)
 
     def _check_loss(self, loss):
         check_scale(self.scale)
