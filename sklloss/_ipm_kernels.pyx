@@ -22,14 +22,19 @@ are in registers. Rows ``lo:hi`` only, so that the caller can work in
 blocks of rows. ``cost`` is one number per row, or of length 1 (shared).
 """
 
-from libc.math cimport fabs, fmax, INFINITY
+from libc.math cimport fabs, INFINITY
 from libc.stdlib cimport free, malloc
 
 import numpy as np
 
 
-cdef inline double _cost(const double[::1] cost, Py_ssize_t i) noexcept nogil:
-    return cost[0] if cost.shape[0] == 1 else cost[i]
+cdef inline Py_ssize_t _step(const double[::1] cost) noexcept:
+    """Stride of the per-row costs: 0 for one shared cost.
+
+    The kernels read ``cost`` through a pointer: a memoryview passed to a
+    helper per row would count references at every call.
+    """
+    return 0 if cost.shape[0] == 1 else 1
 
 
 def reduced_rows(const double[::1] a, const double[:, ::1] s,
@@ -61,6 +66,8 @@ def reduced_rows(const double[::1] a, const double[:, ::1] s,
     cdef double* Wb = <double*> malloc(K * sizeof(double))
     if Wb == NULL:
         raise MemoryError()
+    cdef const double* cp = &cost[0]
+    cdef Py_ssize_t cs = _step(cost)
     with nogil:
         for i in range(lo, hi):
             P0 = 0.0
@@ -78,7 +85,7 @@ def reduced_rows(const double[::1] a, const double[:, ::1] s,
                 R0 -= Rk
                 R1 -= a[k] * Rk
                 zs += z[k, i]
-            v[i] = R1 - P1 * (R0 - (_cost(cost, i) - zs)) / P0
+            v[i] = R1 - P1 * (R0 - (cp[i * cs] - zs)) / P0
             if has_q:
                 acc = 0.0
                 for k in range(K):
@@ -122,9 +129,15 @@ def step_rows(const double[::1] a, const double[:, ::1] s,
         inverses when positive.
     """
     cdef Py_ssize_t K = a.shape[0], n = dl.shape[0], i, r, k
-    cdef double P0, P1, R0, zs, W, Rk, dt, d, rc, dsk, dzk, inv
+    cdef double P0, P1, R0, zs, W, Rk, dt, d, rc, dsk, dzk, inv, t
     cdef double worst_s = -INFINITY, worst_z = -INFINITY
     cdef bint has_rc = r_c is not None
+    cdef const double* cp = &cost[0]
+    cdef Py_ssize_t cs = _step(cost)
+    # 1 / s of the row's K slacks, computed once (divisions dominate)
+    cdef double* inv_s = <double*> malloc(K * sizeof(double))
+    if inv_s == NULL:
+        raise MemoryError()
     with nogil:
         for r in range(n):
             i = lo + r
@@ -134,6 +147,7 @@ def step_rows(const double[::1] a, const double[:, ::1] s,
             zs = 0.0
             for k in range(K):
                 inv = 1.0 / s[k, i]
+                inv_s[k] = inv
                 W = z[k, i] * inv
                 P0 += W
                 P1 += a[k] * W
@@ -141,16 +155,22 @@ def step_rows(const double[::1] a, const double[:, ::1] s,
                 R0 -= Rk
                 zs += z[k, i]
             d = dl[r]
-            dt = (P1 * d + R0 - (_cost(cost, i) - zs)) / P0
+            dt = (P1 * d + R0 - (cp[i * cs] - zs)) / P0
             for k in range(K):
-                inv = 1.0 / s[k, i]
+                inv = inv_s[k]
                 dsk = dt - a[k] * d
                 rc = r_c[k, i] if has_rc else s[k, i] * z[k, i]
                 dzk = -(z[k, i] * dsk + rc) * inv
                 ds[k, i] = dsk
                 dz[k, i] = dzk
-                worst_s = fmax(worst_s, -dsk * inv)
-                worst_z = fmax(worst_z, -dzk / z[k, i])
+                # plain comparisons: libm's fmax is a call per entry
+                t = -dsk * inv
+                if t > worst_s:
+                    worst_s = t
+                t = -dzk / z[k, i]
+                if t > worst_z:
+                    worst_z = t
+    free(inv_s)
     return worst_s, worst_z
 
 
@@ -219,9 +239,11 @@ def measure_rows(const double[::1] a, const double[::1] c, const double[:, ::1] 
         ``sum_m cost_m max_k (a_k l_m + c_k)``, the group's primal term.
     """
     cdef Py_ssize_t K = s.shape[0], m = s.shape[1], k, i
-    cdef double sz = 0.0, r_t_max = 0.0, value = 0.0, zs, acc, r, top
+    cdef double sz = 0.0, r_t_max = 0.0, value = 0.0, zs, acc, r, top, t
     zk_arr = np.zeros(K)
     cdef double[::1] zk = zk_arr
+    cdef const double* cp = &cost[0]
+    cdef Py_ssize_t cs = _step(cost)
     with nogil:
         for i in range(m):
             zs = 0.0
@@ -232,11 +254,48 @@ def measure_rows(const double[::1] a, const double[::1] c, const double[:, ::1] 
                 acc += a[k] * z[k, i]
                 zk[k] += z[k, i]
             az[i] = acc
-            r = fabs(_cost(cost, i) - zs)
+            r = fabs(cp[i * cs] - zs)
             if r > r_t_max:
                 r_t_max = r
             top = a[0] * ell[i] + c[0]
             for k in range(1, K):
-                top = max(top, a[k] * ell[i] + c[k])
-            value += _cost(cost, i) * top
+                t = a[k] * ell[i] + c[k]
+                if t > top:
+                    top = t
+            value += cp[i * cs] * top
     return sz, r_t_max, zk_arr, value
+
+
+def pieces_sum(const double[::1] a, const double[::1] c, const double[::1] u,
+               const double[::1] cost, Py_ssize_t lo):
+    """``sum_i cost_{lo+i} max_k (a_k u_i + c_k)``: a block's share of the loss.
+
+    Parameters
+    ----------
+    a, c : ndarray of shape (K,)
+        Slopes and offsets of the pieces.
+    u : ndarray of shape (b,)
+        The linear forms of rows ``lo:lo + b``.
+    cost : ndarray of shape (m,) or (1,)
+        Per-row costs.
+    lo : int
+        Row of ``u[0]``.
+
+    Returns
+    -------
+    float
+        The cost-weighted sum of the piecewise-linear function.
+    """
+    cdef Py_ssize_t K = a.shape[0], n = u.shape[0], i, k
+    cdef double total = 0.0, top, t
+    cdef const double* cp = &cost[0]
+    cdef Py_ssize_t cs = _step(cost)
+    with nogil:
+        for i in range(n):
+            top = a[0] * u[i] + c[0]
+            for k in range(1, K):
+                t = a[k] * u[i] + c[k]
+                if t > top:
+                    top = t
+            total += cp[(lo + i) * cs] * top
+    return total

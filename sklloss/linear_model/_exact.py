@@ -120,6 +120,9 @@ _CHUNK = 8192
 # Rows per block of the interior point's elementwise updates: their
 # temporaries are ~ _ROWS floats each instead of n.
 _ROWS = 16384
+# Rows per block of the interior point's weighted Gram matrix: a block of
+# sqrt(q) [X, 1] that stays in cache for its syrk.
+_GRAM_ROWS = 4096
 # Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
 # and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
@@ -179,11 +182,6 @@ def _at(v, idx):
     if np.ndim(v) == 0:
         return np.full(len(idx), float(v))
     return v[idx]
-
-
-def _weighted_sum(cost, f):
-    """``cost @ f`` for a vector of costs or one cost shared by every row."""
-    return float(cost @ f) if np.ndim(cost) else cost * float(np.sum(f))
 
 
 def _rms(y, weights):
@@ -373,7 +371,9 @@ class _Problem:
             absolute value ``col`` (the column of ones only with an intercept).
         """
         # of the columns X / col: entries of X near 1e300 square to inf
-        return _weighted_gram(self.X, q, self.col, self.fit_intercept)
+        if self.sparse:
+            return _weighted_gram(self.X, q, self.col, self.fit_intercept)
+        return _dense_gram(self.X, q, self.col, self.fit_intercept)
 
     def normal_solver(self, q, diag):
         """Return ``rhs -> N^{-1} rhs`` for ``N = diag + [X 1]^T diag(q) [X 1]``.
@@ -477,19 +477,19 @@ class _Problem:
             ``cost @ f(u) + lam1 * ||w||_1 + lam2 / 2 * ||w||^2`` in the scaled
             problem.
         """
-        f = self.matvec(theta)
-        for rows in _blocks(self.n):  # f(u) in the buffer of u
-            u = f[rows] + self.offset(rows)
-            f[rows] = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
+        cost = np.ascontiguousarray(np.atleast_1d(self.cost), dtype=np.float64)
+        loss = 0.0
+        for rows in _blocks(self.n):
+            u = self.matvec(theta, rows)
+            u += self.offset(rows)
+            loss += _ipm_kernels.pieces_sum(
+                self.slopes, self.offsets, u, cost, rows.start
+            )
         w = theta[: self.p]
-        return float(
-            _weighted_sum(self.cost, f)
-            + self.lam1w @ np.abs(w)
-            + 0.5 * (self.lam2w * w) @ w
-        )
+        return float(loss + self.lam1w @ np.abs(w) + 0.5 * (self.lam2w * w) @ w)
 
     def unscale(self, theta):
-        """Map scaled theta back to (coef, intercept) and the true objective.
+        """Map scaled theta back to (coef, intercept).
 
         Parameters
         ----------
@@ -502,14 +502,37 @@ class _Problem:
             Coefficients of the original problem.
         intercept : float
             Intercept of the original problem (0.0 without one).
-        obj : float
-            Objective ``J`` of the original problem at this point.
         """
-        obj = self.objective(theta) * self.sigma / self.n
         theta = theta * self.sigma
         coef = theta[: self.p] / self.col
         b = float(theta[self.p]) if self.fit_intercept else 0.0
-        return coef, b, obj
+        return coef, b
+
+
+def _dense_gram(X, q, col, intercept):
+    """``Z^T Z`` for ``Z = sqrt(q) [X / col, 1]`` (the ones if intercept).
+
+    The interior point's form of ``_passes._weighted_gram`` (q >= 0): the
+    column of ones rides in each block, so that one BLAS ``syrk`` (NumPy's
+    ``Z.T @ Z``) per block of ``_GRAM_ROWS`` rows, which stays in cache,
+    gives the whole matrix; ``col`` divides only when it is not all ones.
+    """
+    n, p = X.shape
+    nt = p + int(intercept)
+    scale = None if np.all(col == 1.0) else 1.0 / col
+    G = np.zeros((nt, nt))
+    buf = np.empty((min(_GRAM_ROWS, n), nt))
+    for lo in range(0, n, _GRAM_ROWS):
+        hi = min(lo + _GRAM_ROWS, n)
+        Z = buf[: hi - lo]
+        root = np.sqrt(q[lo:hi])
+        np.multiply(X[lo:hi], root[:, None], out=Z[:, :p])
+        if scale is not None:
+            Z[:, :p] *= scale
+        if intercept:
+            Z[:, p] = root
+        G += Z.T @ Z
+    return G
 
 
 # --------------------------------------------------------------------------
@@ -1241,9 +1264,10 @@ def fit_piecewise_linear(
         polished = res["polished"]
         if polished is None and res["status"] in (0, 1):
             polished = _polish(prob, theta, res["groups"])
-        if polished is not None and prob.objective(polished) <= prob.objective(
-            theta
-        ) + 1e-9 * max(1.0, abs(prob.objective(theta))):
+        obj_ipm = prob.objective(theta) if polished is not None else np.nan
+        if polished is not None and prob.objective(
+            polished
+        ) <= obj_ipm + 1e-9 * max(1.0, abs(obj_ipm)):
             theta = polished
             if verbose > 0:
                 print("[exact] active-set solve verified the KKT conditions")
@@ -1278,5 +1302,5 @@ def fit_piecewise_linear(
             )
             if theta is None:
                 theta = theta_h
-    coef, intercept, _ = prob.unscale(theta)
+    coef, intercept = prob.unscale(theta)
     return coef.astype(out_dtype, copy=False), float(intercept), max(int(n_iter), 1)
