@@ -28,11 +28,6 @@ from libc.stdlib cimport free, malloc
 import numpy as np
 
 
-# rows per chunk of step_rows' per-row sums (on the stack)
-cdef enum:
-    _CHUNK = 256
-
-
 cdef inline Py_ssize_t _step(const double[::1] cost) noexcept:
     """Stride of the per-row costs: 0 for one shared cost.
 
@@ -133,79 +128,49 @@ def step_rows(const double[::1] a, const double[:, ::1] s,
         there are none): the largest steps keeping ``s, z >= 0`` are their
         inverses when positive.
     """
-    cdef Py_ssize_t K = a.shape[0], n = dl.shape[0], m = s.shape[1]
-    cdef Py_ssize_t c0, r0, nb, j, k
-    cdef double ak, t, worst_s = -INFINITY, worst_z = -INFINITY
+    cdef Py_ssize_t K = a.shape[0], n = dl.shape[0], i, r, k
+    cdef double P0, P1, R0, zs, W, Rk, dt, d, rc, dsk, dzk, inv, t
+    cdef double worst_s = -INFINITY, worst_z = -INFINITY
     cdef bint has_rc = r_c is not None
-    cdef Py_ssize_t cs = _step(cost)
     cdef const double* cp = &cost[0]
-    cdef const double* sp = &s[0, 0]
-    cdef const double* zp = &z[0, 0]
-    cdef const double* rp = &r_c[0, 0] if has_rc else NULL
-    cdef const double* sk
-    cdef const double* zk
-    cdef const double* rk
-    cdef double* dsk
-    cdef double* dzk
-    # per-row sums of a chunk of _CHUNK rows: loops over one piece's
-    # contiguous entries, which the compiler vectorises (one row at a time
-    # with its K pieces inside does not)
-    cdef double P0[_CHUNK]
-    cdef double P1[_CHUNK]
-    cdef double R0[_CHUNK]
-    cdef double dt[_CHUNK]
+    cdef Py_ssize_t cs = _step(cost)
+    # 1 / s of the row's K slacks, computed once (divisions dominate)
+    cdef double* inv_s = <double*> malloc(K * sizeof(double))
+    if inv_s == NULL:
+        raise MemoryError()
     with nogil:
-        for c0 in range((n + <Py_ssize_t> _CHUNK - 1) // <Py_ssize_t> _CHUNK):
-            r0 = c0 * <Py_ssize_t> _CHUNK
-            nb = min(<Py_ssize_t> _CHUNK, n - r0)
-            for j in range(nb):
-                P0[j] = 0.0
-                P1[j] = 0.0
-                # R0 - r_t = -cost + sum_k (z_k - Rk_k): z_k - z_k = 0
-                # without r_c (Rk = z), z_k - r_c_k / s_k with it
-                R0[j] = -cp[(lo + r0 + j) * cs]
+        for r in range(n):
+            i = lo + r
+            P0 = 0.0
+            P1 = 0.0
+            R0 = 0.0
+            zs = 0.0
             for k in range(K):
-                ak = a[k]
-                sk = sp + k * m + lo + r0
-                zk = zp + k * m + lo + r0
-                if has_rc:
-                    rk = rp + k * m + lo + r0
-                    for j in range(nb):
-                        t = zk[j] / sk[j]
-                        P0[j] += t
-                        P1[j] += ak * t
-                        R0[j] += zk[j] - rk[j] / sk[j]
-                else:
-                    for j in range(nb):
-                        t = zk[j] / sk[j]
-                        P0[j] += t
-                        P1[j] += ak * t
-            for j in range(nb):
-                dt[j] = (P1[j] * dl[r0 + j] + R0[j]) / P0[j]
+                inv = 1.0 / s[k, i]
+                inv_s[k] = inv
+                W = z[k, i] * inv
+                P0 += W
+                P1 += a[k] * W
+                Rk = r_c[k, i] * inv if has_rc else z[k, i]
+                R0 -= Rk
+                zs += z[k, i]
+            d = dl[r]
+            dt = (P1 * d + R0 - (cp[i * cs] - zs)) / P0
             for k in range(K):
-                ak = a[k]
-                sk = sp + k * m + lo + r0
-                zk = zp + k * m + lo + r0
-                dsk = &ds[k, lo + r0]
-                dzk = &dz[k, lo + r0]
-                if has_rc:
-                    rk = rp + k * m + lo + r0
-                    for j in range(nb):
-                        t = dt[j] - ak * dl[r0 + j]
-                        dzk[j] = -(zk[j] * t + rk[j]) / sk[j]
-                        dsk[j] = t
-                else:
-                    for j in range(nb):
-                        t = dt[j] - ak * dl[r0 + j]
-                        dzk[j] = -(zk[j] * t + sk[j] * zk[j]) / sk[j]
-                        dsk[j] = t
-                for j in range(nb):
-                    t = -dsk[j] / sk[j]
-                    if t > worst_s:
-                        worst_s = t
-                    t = -dzk[j] / zk[j]
-                    if t > worst_z:
-                        worst_z = t
+                inv = inv_s[k]
+                dsk = dt - a[k] * d
+                rc = r_c[k, i] if has_rc else s[k, i] * z[k, i]
+                dzk = -(z[k, i] * dsk + rc) * inv
+                ds[k, i] = dsk
+                dz[k, i] = dzk
+                # plain comparisons: libm's fmax is a call per entry
+                t = -dsk * inv
+                if t > worst_s:
+                    worst_s = t
+                t = -dzk / z[k, i]
+                if t > worst_z:
+                    worst_z = t
+    free(inv_s)
     return worst_s, worst_z
 
 

@@ -77,16 +77,21 @@ with the coefficients whose both L1 pieces are active set to exactly zero.
 
 .. rubric:: Cost and memory
 
-Per iteration: one ``X @ v``, two ``X.T @ v``, the weighted Gram matrix in
-row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
-iterations. BLAS is limited to one thread inside the solver: its products
-are thin, and OpenBLAS threads woken for them wait longer than they compute.
+Per iteration: three ``X @ v`` (the two directions' ``dl``, by row blocks,
+and the new ``l``), three ``X.T @ v``, the weighted Gram matrix in row blocks
+of ``_GRAM_ROWS`` (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
+iterations. The per-row work (``q``, the right-hand sides, the directions
+with their ratio tests, Mehrotra's second-order term, the sums of the
+stopping tests) is compiled (``sklloss._ipm_kernels``): one pass over the
+``(K, n)`` slacks and duals per quantity. BLAS is limited to one thread
+inside the solver: its products are thin, and OpenBLAS threads woken for
+them wait longer than they compute.
 Working memory at the peak of a step is ``4K`` floats per row for a K-piece
 loss (slacks, duals, the complementarity residual and the slack direction),
 plus one for the per-row costs when the sample weights differ: every other
 per-row quantity (the row sums of ``z / s``, ``dt``, ``dl``, the offsets
-``y / sigma``) is recomputed in blocks of ``_ROWS`` rows where it is used. A
-float32 X is not converted: the products read it in float64 blocks. For
+``y / sigma``) is recomputed per row or per block of ``_ROWS`` rows where it
+is used. A float32 X is not converted: the products read it in float64 blocks. For
 wide X (``n < p``, ``p > 2000``) with an L2 part the normal system is solved
 through Woodbury's identity on an ``n x n`` matrix.
 
@@ -558,9 +563,10 @@ class _Group:
     ``a_k l + c_k + s_k - t = 0`` (the start is feasible), so that
     ``ds_k = dt - a_k dl``. Everything else a step needs per row (the row
     sums of ``W = z / s``, the dual residual ``cost - sum_k z``, ``dt``) is
-    recomputed from ``s`` and ``z`` in blocks of ``_ROWS`` rows where it is
-    used: at the peak of a step only ``s``, ``z``, the complementarity
-    residual, ``ds`` (K floats per row each) and ``dl`` are n-sized.
+    recomputed from ``s`` and ``z`` by the compiled kernels of
+    ``sklloss._ipm_kernels`` where it is used, and ``dl`` in blocks of
+    ``_ROWS`` rows: at the peak of a step only ``s``, ``z``, the
+    complementarity residual and ``ds`` (K floats per row each) are n-sized.
     """
 
     def __init__(self, slopes, offsets, cost, offset, matvec, rmatvec):
@@ -609,6 +615,8 @@ class _Group:
     def measure(self):
         """Sums of the iterate that the stopping tests need, in one pass.
 
+        ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
+
         Returns
         -------
         grad : ndarray of shape (n_theta,)
@@ -621,8 +629,6 @@ class _Group:
         dual : float
             ``sum_mk z_mk (a_k e_m + c_k)``, the group's dual objective term
             (``e`` a vector or a scalar).
-
-        ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
         """
         az = np.empty(self.z.shape[1])
         sz, self.r_t_max, zk, value = _ipm_kernels.measure_rows(
@@ -670,7 +676,9 @@ class _Group:
             return self._rhs_affine
         m = self.z.shape[1]
         v = np.empty(m)
-        _ipm_kernels.reduced_rows(self.a, self.s, self.z, r_c, self._cost, v, None, 0, m)
+        _ipm_kernels.reduced_rows(
+            self.a, self.s, self.z, r_c, self._cost, v, None, 0, m
+        )
         return self.rmatvec(v)
 
     def back(self, dtheta, r_c):
@@ -705,7 +713,9 @@ class _Group:
             )
             worst_s, worst_z = max(worst_s, ws), max(worst_z, wz)
         # largest a with v + a dv >= 0 (v > 0) is 1 / max(-dv / v)
-        self.max_steps = tuple(np.inf if w <= 0 else 1.0 / w for w in (worst_s, worst_z))
+        self.max_steps = tuple(
+            np.inf if w <= 0 else 1.0 / w for w in (worst_s, worst_z)
+        )
         return ds, dz
 
 
@@ -1265,9 +1275,9 @@ def fit_piecewise_linear(
         if polished is None and res["status"] in (0, 1):
             polished = _polish(prob, theta, res["groups"])
         obj_ipm = prob.objective(theta) if polished is not None else np.nan
-        if polished is not None and prob.objective(
-            polished
-        ) <= obj_ipm + 1e-9 * max(1.0, abs(obj_ipm)):
+        if polished is not None and prob.objective(polished) <= obj_ipm + 1e-9 * max(
+            1.0, abs(obj_ipm)
+        ):
             theta = polished
             if verbose > 0:
                 print("[exact] active-set solve verified the KKT conditions")
