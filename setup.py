@@ -1,4 +1,5 @@
-"""Build of the one compiled module, ``sklloss._kernels`` (Cython, no OpenMP).
+"""Build of the compiled modules, ``sklloss._kernels`` and ``sklloss._ipm_kernels``
+(Cython, no OpenMP).
 
 Everything else about the package is declared in pyproject.toml.
 """
@@ -17,7 +18,12 @@ setup(
         [
             Extension(
                 "sklloss._kernels", ["sklloss/_kernels.pyx"], extra_compile_args=flags
-            )
+            ),
+            Extension(
+                "sklloss._ipm_kernels",
+                ["sklloss/_ipm_kernels.pyx"],
+                extra_compile_args=flags,
+            ),
         ],
         compiler_directives={"language_level": "3"},
     )

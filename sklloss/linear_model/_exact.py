@@ -77,16 +77,21 @@ with the coefficients whose both L1 pieces are active set to exactly zero.
 
 .. rubric:: Cost and memory
 
-Per iteration: one ``X @ v``, two ``X.T @ v``, the weighted Gram matrix in
-row blocks of 8192 (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
-iterations. BLAS is limited to one thread inside the solver: its products
-are thin, and OpenBLAS threads woken for them wait longer than they compute.
+Per iteration: three ``X @ v`` (the two directions' ``dl``, by row blocks,
+and the new ``l``), three ``X.T @ v``, the weighted Gram matrix in row blocks
+of ``_GRAM_ROWS`` (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
+iterations. The per-row work (``q``, the right-hand sides, the directions
+with their ratio tests, Mehrotra's second-order term, the sums of the
+stopping tests) is compiled (``sklloss._ipm_kernels``): one pass over the
+``(K, n)`` slacks and duals per quantity. BLAS is limited to one thread
+inside the solver: its products are thin, and OpenBLAS threads woken for
+them wait longer than they compute.
 Working memory at the peak of a step is ``4K`` floats per row for a K-piece
 loss (slacks, duals, the complementarity residual and the slack direction),
 plus one for the per-row costs when the sample weights differ: every other
 per-row quantity (the row sums of ``z / s``, ``dt``, ``dl``, the offsets
-``y / sigma``) is recomputed in blocks of ``_ROWS`` rows where it is used. A
-float32 X is not converted: the products read it in float64 blocks. For
+``y / sigma``) is recomputed per row or per block of ``_ROWS`` rows where it
+is used. A float32 X is not converted: the products read it in float64 blocks. For
 wide X (``n < p``, ``p > 2000``) with an L2 part the normal system is solved
 through Woodbury's identity on an ``n x n`` matrix.
 
@@ -107,6 +112,7 @@ from scipy import linalg
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from .. import _ipm_kernels
 from .._validation import user_stacklevel
 from ._passes import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
 from ._threads import limit_blas
@@ -119,6 +125,9 @@ _CHUNK = 8192
 # Rows per block of the interior point's elementwise updates: their
 # temporaries are ~ _ROWS floats each instead of n.
 _ROWS = 16384
+# Rows per block of the interior point's weighted Gram matrix: a block of
+# sqrt(q) [X, 1] that stays in cache for its syrk.
+_GRAM_ROWS = 4096
 # Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
 # and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
@@ -178,11 +187,6 @@ def _at(v, idx):
     if np.ndim(v) == 0:
         return np.full(len(idx), float(v))
     return v[idx]
-
-
-def _weighted_sum(cost, f):
-    """``cost @ f`` for a vector of costs or one cost shared by every row."""
-    return float(cost @ f) if np.ndim(cost) else cost * float(np.sum(f))
 
 
 def _rms(y, weights):
@@ -372,7 +376,9 @@ class _Problem:
             absolute value ``col`` (the column of ones only with an intercept).
         """
         # of the columns X / col: entries of X near 1e300 square to inf
-        return _weighted_gram(self.X, q, self.col, self.fit_intercept)
+        if self.sparse:
+            return _weighted_gram(self.X, q, self.col, self.fit_intercept)
+        return _dense_gram(self.X, q, self.col, self.fit_intercept)
 
     def normal_solver(self, q, diag):
         """Return ``rhs -> N^{-1} rhs`` for ``N = diag + [X 1]^T diag(q) [X 1]``.
@@ -476,19 +482,19 @@ class _Problem:
             ``cost @ f(u) + lam1 * ||w||_1 + lam2 / 2 * ||w||^2`` in the scaled
             problem.
         """
-        f = self.matvec(theta)
-        for rows in _blocks(self.n):  # f(u) in the buffer of u
-            u = f[rows] + self.offset(rows)
-            f[rows] = np.max(u[:, None] * self.slopes + self.offsets, axis=1)
+        cost = np.ascontiguousarray(np.atleast_1d(self.cost), dtype=np.float64)
+        loss = 0.0
+        for rows in _blocks(self.n):
+            u = self.matvec(theta, rows)
+            u += self.offset(rows)
+            loss += _ipm_kernels.pieces_sum(
+                self.slopes, self.offsets, u, cost, rows.start
+            )
         w = theta[: self.p]
-        return float(
-            _weighted_sum(self.cost, f)
-            + self.lam1w @ np.abs(w)
-            + 0.5 * (self.lam2w * w) @ w
-        )
+        return float(loss + self.lam1w @ np.abs(w) + 0.5 * (self.lam2w * w) @ w)
 
     def unscale(self, theta):
-        """Map scaled theta back to (coef, intercept) and the true objective.
+        """Map scaled theta back to (coef, intercept).
 
         Parameters
         ----------
@@ -501,14 +507,37 @@ class _Problem:
             Coefficients of the original problem.
         intercept : float
             Intercept of the original problem (0.0 without one).
-        obj : float
-            Objective ``J`` of the original problem at this point.
         """
-        obj = self.objective(theta) * self.sigma / self.n
         theta = theta * self.sigma
         coef = theta[: self.p] / self.col
         b = float(theta[self.p]) if self.fit_intercept else 0.0
-        return coef, b, obj
+        return coef, b
+
+
+def _dense_gram(X, q, col, intercept):
+    """``Z^T Z`` for ``Z = sqrt(q) [X / col, 1]`` (the ones if intercept).
+
+    The interior point's form of ``_passes._weighted_gram`` (q >= 0): the
+    column of ones rides in each block, so that one BLAS ``syrk`` (NumPy's
+    ``Z.T @ Z``) per block of ``_GRAM_ROWS`` rows, which stays in cache,
+    gives the whole matrix; ``col`` divides only when it is not all ones.
+    """
+    n, p = X.shape
+    nt = p + int(intercept)
+    scale = None if np.all(col == 1.0) else 1.0 / col
+    G = np.zeros((nt, nt))
+    buf = np.empty((min(_GRAM_ROWS, n), nt))
+    for lo in range(0, n, _GRAM_ROWS):
+        hi = min(lo + _GRAM_ROWS, n)
+        Z = buf[: hi - lo]
+        root = np.sqrt(q[lo:hi])
+        np.multiply(X[lo:hi], root[:, None], out=Z[:, :p])
+        if scale is not None:
+            Z[:, :p] *= scale
+        if intercept:
+            Z[:, p] = root
+        G += Z.T @ Z
+    return G
 
 
 # --------------------------------------------------------------------------
@@ -534,15 +563,18 @@ class _Group:
     ``a_k l + c_k + s_k - t = 0`` (the start is feasible), so that
     ``ds_k = dt - a_k dl``. Everything else a step needs per row (the row
     sums of ``W = z / s``, the dual residual ``cost - sum_k z``, ``dt``) is
-    recomputed from ``s`` and ``z`` in blocks of ``_ROWS`` rows where it is
-    used: at the peak of a step only ``s``, ``z``, the complementarity
-    residual, ``ds`` (K floats per row each) and ``dl`` are n-sized.
+    recomputed from ``s`` and ``z`` by the compiled kernels of
+    ``sklloss._ipm_kernels`` where it is used, and ``dl`` in blocks of
+    ``_ROWS`` rows: at the peak of a step only ``s``, ``z``, the
+    complementarity residual and ``ds`` (K floats per row each) are n-sized.
     """
 
     def __init__(self, slopes, offsets, cost, offset, matvec, rmatvec):
         self.a = slopes
         self.c = offsets
         self.cost = cost
+        # the kernels' form: one cost per row, or one shared (length 1)
+        self._cost = np.ascontiguousarray(np.atleast_1d(cost), dtype=np.float64)
         self.offset = offset  # rows -> e[rows], a scalar or a vector
         self.matvec = matvec
         self.rmatvec = rmatvec
@@ -580,71 +612,49 @@ class _Group:
         self.z = np.empty_like(vals)
         self.z[:] = self.cost / self.K
 
-    def value(self):
-        """Sum of cost_m * phi(l_m) at the current l.
+    def measure(self):
+        """Sums of the iterate that the stopping tests need, in one pass.
+
+        ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
 
         Returns
         -------
-        float
-            The group's primal objective term.
+        grad : ndarray of shape (n_theta,)
+            ``L^T (a . z)``, the group's part of the dual residual in
+            ``theta``.
+        sz : float
+            ``sum s * z``, the group's complementarity.
+        value : float
+            Sum of ``cost_m * phi(l_m)`` at the current ``l``.
+        dual : float
+            ``sum_mk z_mk (a_k e_m + c_k)``, the group's dual objective term
+            (``e`` a vector or a scalar).
         """
-        f = np.empty(len(self.ell))
-        for rows in _blocks(len(f)):
-            f[rows] = np.max(self.pieces(self.ell[rows]), axis=0)
-        return _weighted_sum(self.cost, f)
-
-    def dual_value(self):
-        # sum_mk z_mk (a_k e_m + c_k), e a vector or a scalar
-        ze = self.a @ self.z
-        for rows in _blocks(len(ze)):
-            ze[rows] *= self.offset(rows)
-        return float(np.sum(ze) + self.z.sum(axis=1) @ self.c)
-
-    def residuals(self):
-        """Dual residuals: ``cost - sum_k z`` (its largest size) and ``L^T (a . z)``.
-
-        Returns
-        -------
-        ndarray of shape (n_theta,)
-            ``L^T (a . z)``, the group's part of the dual residual in ``theta``;
-            ``max |cost - sum_k z|`` is stored as ``self.r_t_max``.
-        """
-        r_t = self.z.sum(axis=0)
-        np.subtract(self.cost, r_t, out=r_t)
-        self.r_t_max = max(float(np.max(r_t)), -float(np.min(r_t)))
-        del r_t
-        return self.rmatvec(self.a @ self.z)
-
-    def _terms(self, rows, r_c):
-        """``(P0, P1, R0, r_t)`` on the given rows.
-
-        ``P0 = sum_k W_k``, ``P1 = sum_k a_k W_k`` (``W = z / s``),
-        ``R0 = -sum_k r_c / s`` (``-sum_k z`` when ``r_c`` is None) and
-        ``r_t = cost - sum_k z``.
-        """
-        z, s = self.z[:, rows], self.s[:, rows]
-        W = z / s
-        Rk = z if r_c is None else r_c[:, rows] / s
-        r_t = _part(self.cost, rows) - z.sum(axis=0)
-        return W.sum(axis=0), self.a @ W, -Rk.sum(axis=0), r_t, Rk
+        az = np.empty(self.z.shape[1])
+        sz, self.r_t_max, zk, value = _ipm_kernels.measure_rows(
+            self.a, self.c, self.s, self.z, self._cost, self.ell, az
+        )
+        dual = float(zk @ self.c)
+        for rows in _blocks(len(az)):
+            e = self.offset(rows)
+            dual += float(np.dot(az[rows], e)) if np.ndim(e) else e * az[rows].sum()
+        return self.rmatvec(az), sz, value, dual
 
     def prepare(self):
-        """Row weights q of the reduced system.
+        """Row weights q of the reduced system (and the predictor's rhs).
+
+        The predictor's right-hand side (``r_c = s * z``) is computed in the
+        same pass over ``s`` and ``z`` and kept for :meth:`rhs`.
 
         Returns
         -------
         ndarray of shape (m,)
             The weights ``q_m`` of the group's rows in the reduced system.
         """
-        q = np.zeros(self.z.shape[1])
-        for rows in _blocks(len(q)):
-            W = self.z[:, rows] / self.s[:, rows]
-            qb = q[rows]
-            # q = P2 - P1^2 / P0 written as a sum of non-negative terms
-            for k in range(self.K):
-                for j in range(k + 1, self.K):
-                    qb += (self.a[k] - self.a[j]) ** 2 * (W[k] * W[j])
-            qb /= W.sum(axis=0)
+        m = self.z.shape[1]
+        q, v = np.empty(m), np.empty(m)
+        _ipm_kernels.reduced_rows(self.a, self.s, self.z, None, self._cost, v, q, 0, m)
+        self._rhs_affine = self.rmatvec(v)
         return q
 
     def rhs(self, r_c):
@@ -654,7 +664,7 @@ class _Group:
         ----------
         r_c : ndarray of shape (K, m) or None
             Complementarity residual of the group's constraints; ``None`` means
-            ``r_c = s * z``.
+            ``r_c = s * z`` (computed by :meth:`prepare`).
 
         Returns
         -------
@@ -662,17 +672,21 @@ class _Group:
             The group's contribution to the right-hand side of the reduced
             system.
         """
-        v = np.empty(self.z.shape[1])
-        for rows in _blocks(len(v)):
-            P0, P1, R0, r_t, Rk = self._terms(rows, r_c)
-            R1 = -(self.a @ Rk)
-            v[rows] = R1 - P1 * (R0 - r_t) / P0
+        if r_c is None:
+            return self._rhs_affine
+        m = self.z.shape[1]
+        v = np.empty(m)
+        _ipm_kernels.reduced_rows(
+            self.a, self.s, self.z, r_c, self._cost, v, None, 0, m
+        )
         return self.rmatvec(v)
 
     def back(self, dtheta, r_c):
         """Directions (ds, dz) of the slacks and duals for the step dtheta.
 
-        ``r_c`` (when given) is overwritten: its buffer becomes ``dz``.
+        ``r_c`` (when given) is overwritten: its buffer becomes ``dz``. The
+        largest steps keeping ``s`` and ``z`` non-negative are stored as
+        ``self.max_steps``.
 
         Parameters
         ----------
@@ -691,31 +705,18 @@ class _Group:
         """
         ds = np.empty_like(self.s)
         dz = np.empty_like(self.s) if r_c is None else r_c
+        worst_s = worst_z = -np.inf
         for rows in _blocks(ds.shape[1]):
             dl = self.matvec(dtheta, rows)  # by blocks: no n-vector dl
-            P0, P1, R0, r_t, _ = self._terms(rows, r_c)
-            dt = (P1 * dl + R0 - r_t) / P0
-            s, z, dsb, dzb = self.s[:, rows], self.z[:, rows], ds[:, rows], dz[:, rows]
-            for k in range(self.K):  # ds_k = dt - a_k dl
-                np.multiply(dl, -self.a[k], out=dsb[k])
-                dsb[k] += dt
-            # dz = W (a dl - dt) - r_c / s = -(z ds + r_c) / s
-            if r_c is None:
-                np.multiply(s, z, out=dzb)
-            dzb += z * dsb
-            dzb /= s
-            np.negative(dzb, out=dzb)
+            ws, wz = _ipm_kernels.step_rows(
+                self.a, self.s, self.z, r_c, self._cost, dl, ds, dz, rows.start
+            )
+            worst_s, worst_z = max(worst_s, ws), max(worst_z, wz)
+        # largest a with v + a dv >= 0 (v > 0) is 1 / max(-dv / v)
+        self.max_steps = tuple(
+            np.inf if w <= 0 else 1.0 / w for w in (worst_s, worst_z)
+        )
         return ds, dz
-
-
-def _max_step(v, dv):
-    """Largest step a with v + a dv >= 0 (v > 0), as 1 / max(-dv / v)."""
-    blocks = _blocks(v.shape[1])
-    worst = max(
-        float(np.max([np.max(-dv[k, rows] / v[k, rows]) for rows in blocks]))
-        for k in range(len(v))
-    )
-    return np.inf if worst <= 0 else 1.0 / worst
 
 
 def _factor(N):
@@ -765,11 +766,12 @@ def _ipm_groups(prob):
 def _ipm_measures(prob, theta, groups, qdiag, n_cons):
     """``(r_theta, pobj, rel_gap, dual_inf, mu)`` at the current iterate."""
     p = prob.p
-    r_theta = qdiag * theta + sum(g.residuals() for g in groups)
-    mu = sum(float(np.vdot(g.s, g.z)) for g in groups) / n_cons
+    sums = [g.measure() for g in groups]
+    r_theta = qdiag * theta + sum(m[0] for m in sums)
+    mu = sum(m[1] for m in sums) / n_cons
     quad = 0.5 * float((prob.lam2w * theta[:p]) @ theta[:p])
-    pobj = sum(g.value() for g in groups) + quad
-    dobj = sum(g.dual_value() for g in groups) - quad
+    pobj = sum(m[2] for m in sums) + quad
+    dobj = sum(m[3] for m in sums) - quad
     rel_gap = (pobj - dobj) / max(1.0, abs(pobj))
     dual_inf = float(np.max(np.abs(r_theta))) / max(
         1.0, float(np.max(np.abs(r_theta - qdiag * theta)))
@@ -779,11 +781,13 @@ def _ipm_measures(prob, theta, groups, qdiag, n_cons):
     return r_theta, pobj, rel_gap, dual_inf, mu
 
 
-def _step_lengths(groups, dirs, is_lp, eta=1.0):
-    """Primal and dual step lengths (equal for a QP), ``eta`` of the boundary."""
-    pairs = list(zip(groups, dirs, strict=True))
-    ap = min([1.0] + [eta * _max_step(g.s, ds) for g, (ds, _) in pairs])
-    ad = min([1.0] + [eta * _max_step(g.z, dz) for g, (_, dz) in pairs])
+def _step_lengths(groups, is_lp, eta=1.0):
+    """Primal and dual step lengths (equal for a QP), ``eta`` of the boundary.
+
+    From the ratio tests of the groups' last :meth:`_Group.back`.
+    """
+    ap = min([1.0] + [eta * g.max_steps[0] for g in groups])
+    ad = min([1.0] + [eta * g.max_steps[1] for g in groups])
     return (min(ap, ad),) * 2 if not is_lp else (ap, ad)
 
 
@@ -807,19 +811,12 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
 
     # predictor (affine scaling): r_c = s * z
     _, dirs = direction([None] * len(groups))
-    ap, ad = _step_lengths(groups, dirs, is_lp)
+    ap, ad = _step_lengths(groups, is_lp)
     mu_aff = 0.0
     r_cs = []
     for g, (ds, dz) in zip(groups, dirs, strict=True):
-        for k in range(g.K):  # in blocks: small temporaries only
-            for rows in _blocks(ds.shape[1]):
-                s_aff = g.s[k, rows] + ap * ds[k, rows]
-                mu_aff += float(np.vdot(s_aff, g.z[k, rows] + ad * dz[k, rows]))
         # r_c = s * z + ds * dz (Mehrotra's second-order term) in ds's buffer
-        ds *= dz
-        for k in range(g.K):
-            for rows in _blocks(ds.shape[1]):
-                ds[k, rows] += g.s[k, rows] * g.z[k, rows]
+        mu_aff += _ipm_kernels.affine_rows(g.s, g.z, ds, dz, ap, ad)
         r_cs.append(ds)
     del dirs, ds, dz
     sigma = (mu_aff / n_cons / mu) ** 3 if mu > 0 else 0.0
@@ -831,7 +828,7 @@ def _mehrotra_step(prob, theta, groups, qdiag, r_theta, mu, n_cons):
     # never the full step to the boundary: a slack of exactly zero
     # divides by zero in the next Newton system (z / s)
     eta = min(max(0.95, 1.0 - 10 * mu), 1.0 - 1e-8)
-    ap, ad = _step_lengths(groups, dirs, is_lp, eta)
+    ap, ad = _step_lengths(groups, is_lp, eta)
     theta = theta + ap * dtheta
     for g, (ds, dz) in zip(groups, dirs, strict=True):
         ds *= ap
@@ -1277,9 +1274,10 @@ def fit_piecewise_linear(
         polished = res["polished"]
         if polished is None and res["status"] in (0, 1):
             polished = _polish(prob, theta, res["groups"])
-        if polished is not None and prob.objective(polished) <= prob.objective(
-            theta
-        ) + 1e-9 * max(1.0, abs(prob.objective(theta))):
+        obj_ipm = prob.objective(theta) if polished is not None else np.nan
+        if polished is not None and prob.objective(polished) <= obj_ipm + 1e-9 * max(
+            1.0, abs(obj_ipm)
+        ):
             theta = polished
             if verbose > 0:
                 print("[exact] active-set solve verified the KKT conditions")
@@ -1314,5 +1312,5 @@ def fit_piecewise_linear(
             )
             if theta is None:
                 theta = theta_h
-    coef, intercept, _ = prob.unscale(theta)
+    coef, intercept = prob.unscale(theta)
     return coef.astype(out_dtype, copy=False), float(intercept), max(int(n_iter), 1)
