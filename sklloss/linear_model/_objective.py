@@ -31,6 +31,7 @@ those four and needs no access to X.
 """
 
 import copy
+import functools
 
 import numpy as np
 from scipy import sparse
@@ -199,6 +200,9 @@ class LinearObjective:
         self._targets = {}
         self.keep_raw = bool(keep_raw)
         self.n_threads = n_threads
+        # the last evaluation's raw prediction (keep_last_raw), shared with
+        # configured copies
+        self._last = None
 
     def configured(self, *, keep_raw, n_threads):
         """This objective, evaluated as a solver run wants (a shallow copy).
@@ -223,6 +227,44 @@ class LinearObjective:
         view.n_threads = n_threads
         view._cache = None
         return view
+
+    def keep_last_raw(self):
+        """Record the raw prediction of each evaluation, for :meth:`last_raw`.
+
+        One output (``K == 1``) only; the compiled dense sweep writes it as
+        it goes, the two-product pass copies it (n doubles, kept across the
+        solver's copies of this objective). Other passes record nothing.
+        """
+        if self.K == 1 and not self.softmax:
+            self._last = {"raw": np.empty(self.X.shape[0]), "at": None}
+
+    def last_raw(self, W, b):
+        """``X @ W[0] + b[0]`` as the last evaluation computed it, or None.
+
+        None unless :meth:`keep_last_raw` is on and that evaluation was at
+        exactly ``(W, b)`` (a line search's last trial point need not be the
+        solution returned).
+        """
+        last = self._last
+        if last is None or last["at"] is None:
+            return None
+        W0, b0 = last["at"]
+        if np.array_equal(W0, W) and np.array_equal(b0, b):
+            return last["raw"]
+        return None
+
+    def _record_raw(self, W, b, raw=None):
+        """The record buffer to fill (None: none kept); ``at`` when filled."""
+        last = self._last
+        if last is None:
+            return None
+        if raw is None:  # about to be overwritten: no longer at any point
+            last["at"] = None
+            return last["raw"]
+        if raw is not last["raw"]:
+            last["raw"][:] = raw[:, 0]
+        last["at"] = (W.copy(), b.copy())
+        return last["raw"]
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -346,6 +388,7 @@ class LinearObjective:
         if n_workers:
             return self._fused_loss_gradient(W, b, n_workers)
         raw = self._raw(W, b)
+        self._record_raw(W, b, raw)
         value, grad = self._loss_gradient(self.y, self._for_loss(raw))
         s = self.sample_weight
         if self.keep_raw:  # for a Hessian at the same point (Newton)
@@ -464,8 +507,12 @@ class LinearObjective:
             grad_b += sg.sum(axis=0)
         return value, grad_W, grad_b
 
-    def _compiled_rows(self, W, b, lo, hi):
-        """:meth:`_fused_rows` by the compiled sweep (GIL released)."""
+    def _compiled_rows(self, W, b, lo, hi, raw=None):
+        """:meth:`_fused_rows` by the compiled sweep (GIL released).
+
+        ``raw``: None, or a buffer of n doubles whose rows ``lo:hi`` receive
+        the raw prediction.
+        """
         if "y64" not in self._targets:  # float64 targets, once per fit
             self._targets["y64"] = np.ascontiguousarray(self.y, dtype=np.float64)
         y, s = self._targets["y64"], self.sample_weight
@@ -481,8 +528,9 @@ class LinearObjective:
                     self._target_cache(), dtype=np.float64
                 )
             cache = self._targets["c64"]
+        out = {} if raw is None else {"raw": raw}
         value, grad_w, grad_b = fused_rows(
-            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi, cache
+            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi, cache, **out
         )
         return value, grad_w[None, :], np.array([grad_b])
 
@@ -500,8 +548,10 @@ class LinearObjective:
         if _compiled_csr(self.X):
             return self._csr_loss_gradient(W, b, n_workers)
         n = self.X.shape[0]
+        record = None
         if self._kernel() is not None:
-            rows = self._compiled_rows
+            record = None if self.softmax else self._record_raw(W, b)
+            rows = functools.partial(self._compiled_rows, raw=record)
             cuts = [n * i // n_workers for i in range(n_workers + 1)]
         else:
             rows = self._fused_rows
@@ -524,6 +574,8 @@ class LinearObjective:
         value = sum(part[0] for part in parts)
         grad_W = sum(part[1] for part in parts)
         grad_b = sum(part[2] for part in parts)
+        if record is not None:
+            self._record_raw(W, b, record)
         return value, grad_W, grad_b
 
     # ------------------------------------------------- CSR compiled sweeps
