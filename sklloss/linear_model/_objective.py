@@ -295,17 +295,24 @@ class LinearObjective:
         absolute value (all-zero columns 1), so that its centred values, zero
         up to rounding, stay tiny in the standardised coordinates. Any
         (mean, scale) gives an exact reparametrisation -- they only
-        precondition -- so above ``_STATS_ROWS`` rows they are estimated on an
-        evenly strided subset of rows (deterministic), which keeps this pass
-        cheap for large n. The moments are taken of each column divided by
-        its largest absolute value: ``x ** 2`` overflows from 1.4e154.
+        precondition -- so above ``_STATS_ROWS`` rows they are estimated on a
+        deterministic sample of rows, which keeps this pass cheap for large
+        n: evenly spaced contiguous blocks of a dense X (:func:`stats_blocks`;
+        a strided sample touches every page of X and costs a full read), the
+        evenly strided rows of a sparse X. The moments are taken of each
+        column divided by its largest absolute value: ``x ** 2`` overflows
+        from 1.4e154.
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
         step = 1
+        blocks = stats_blocks(n)
         if n > _STATS_ROWS:
-            step = n // _STATS_ROWS
-            s = s[::step]
+            if sparse.issparse(X):
+                step = n // _STATS_ROWS
+                s = s[::step]
+            else:
+                s = np.concatenate([s[lo:hi] for lo, hi in blocks])
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
         # one thread: OpenBLAS's idle threads would spin through the
         # fused passes that follow (see _LossLinearModel._solve)
@@ -313,7 +320,7 @@ class LinearObjective:
             if sparse.issparse(X):
                 top, mean, sq = _sparse_moments(X, s, step)
             else:
-                top, mean, sq = _dense_moments(X, s, step)
+                top, mean, sq = _dense_moments(X, s, blocks)
         top[~(top > 0)] = 1.0  # an all-zero column
         if not self.fit_intercept:
             mean = np.zeros(p)
@@ -930,18 +937,59 @@ def _compiled_csr(X):
 
 
 _STATS_BLOCK_BYTES = 2**20  # float64 bytes of one block of the statistics pass
+_STATS_BLOCKS = 50  # contiguous blocks of rows of the statistics' sample
 
 
-def _dense_moments(X, s, step):
-    """``(top, mean, sq)`` of the rows ``X[::step]``, read once, block by block.
+def stats_blocks(n):
+    """The rows of the column statistics of a dense X: ``[(lo, hi), ...]``.
 
-    ``top`` is each column's largest absolute value (0 for an all-zero
-    column), ``mean`` and ``sq`` the weighted (``s``) mean and mean square
-    of the column divided by ``top``: ``x ** 2`` overflows from 1.4e154.
-    Each block of rows is copied into one float64 buffer (a float32 X
-    upcast) that stays in cache while its maximum and both sums are taken;
-    when a block raises a column's maximum, the sums so far are rescaled to
-    it (a factor <= 1, exact up to rounding).
+    All rows below ``2 * _STATS_ROWS`` (as the strided sample it replaces,
+    which took every row there); from there, ``_STATS_BLOCKS`` contiguous
+    blocks of ``_STATS_ROWS // _STATS_BLOCKS`` rows, evenly spaced from the
+    first row to the last. The dask objective takes the same rows, so that
+    both backends fit in the same coordinates.
+
+    Parameters
+    ----------
+    n : int
+        Rows of X.
+
+    Returns
+    -------
+    list of tuple
+        Row ranges, increasing and disjoint.
+    """
+    if n < 2 * _STATS_ROWS:
+        return [(0, n)]
+    rows = _STATS_ROWS // _STATS_BLOCKS
+    starts = [(n - rows) * k // (_STATS_BLOCKS - 1) for k in range(_STATS_BLOCKS)]
+    return [(lo, lo + rows) for lo in starts]
+
+
+def _gather(X, blocks, lo, hi, out):
+    """Copy rows ``lo:hi`` of the stacked ``X[a:b]`` (``blocks``) into ``out``."""
+    start = 0  # the stacked index of the block's first row
+    for a, b in blocks:
+        first, last = max(lo, start), min(hi, start + b - a)
+        if first < last:
+            np.copyto(
+                out[first - lo : last - lo], X[a + first - start : a + last - start]
+            )
+        start += b - a
+
+
+def _dense_moments(X, s, blocks):
+    """``(top, mean, sq)`` of the rows ``blocks`` of X, read once, block by block.
+
+    The rows are those of ``X[a:b]`` for ``(a, b)`` in ``blocks``, stacked
+    (``s`` holds their weights). ``top`` is each column's largest absolute
+    value (0 for an all-zero column), ``mean`` and ``sq`` the weighted
+    (``s``) mean and mean square of the column divided by ``top``: ``x **
+    2`` overflows from 1.4e154. Each buffer of rows is copied into one
+    float64 buffer (a float32 X upcast) that stays in cache while its
+    maximum and both sums are taken; when a buffer raises a column's
+    maximum, the sums so far are rescaled to it (a factor <= 1, exact up to
+    rounding).
     """
     p = X.shape[1]
     m = len(s)
@@ -951,7 +999,7 @@ def _dense_moments(X, s, step):
     for lo in range(0, m, rows):
         hi = min(lo + rows, m)
         B = buf[: hi - lo]
-        np.copyto(B, X[lo * step : hi * step : step])
+        _gather(X, blocks, lo, hi, B)
         new = np.maximum(top, np.maximum(B.max(axis=0), -B.min(axis=0)))
         if np.any(new > top):
             r = top / np.where(new > 0, new, 1.0)
