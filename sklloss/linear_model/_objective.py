@@ -244,6 +244,18 @@ class LinearObjective:
         None unless :meth:`keep_last_raw` is on and that evaluation was at
         exactly ``(W, b)`` (a line search's last trial point need not be the
         solution returned).
+
+        Parameters
+        ----------
+        W : ndarray of shape (1, n_features)
+            Coefficients, as :meth:`unpack` gives them.
+        b : ndarray of shape (1,)
+            Intercept.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or None
+            The recorded raw prediction (not a copy), or None.
         """
         last = self._last
         if last is None or last["at"] is None:

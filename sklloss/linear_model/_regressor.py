@@ -454,6 +454,18 @@ class _InMemoryPlan(_ScaleLoopData):
         The fit's last evaluation is usually at the solution it returns (not
         always: a line search can end elsewhere), where its raw prediction,
         recorded by the compiled sweep, saves one pass over X.
+
+        Parameters
+        ----------
+        W : ndarray of shape (1, n_features)
+            Coefficients in units of y.
+        b : ndarray of shape (1,)
+            Intercept in units of y.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The residuals.
         """
         last = self._last_fit
         if (
