@@ -266,13 +266,15 @@ def test_redescending_loss_starts_inside_its_scale(loss):
     assert reg.intercept_ == pytest.approx(1000.0, abs=1e-3)
 
 
+@pytest.mark.parametrize("passes", ["compiled", "numpy"])
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("scale", [1.0, 2.5, "auto"], ids=lambda s: f"scale={s}")
 @pytest.mark.parametrize("loss", ["huber", "smooth_l1"])
 def test_outliers_are_those_of_the_returned_coefficients(
-    monkeypatch, loss, scale, order
+    monkeypatch, loss, scale, order, passes
 ):
-    # 60,000 x 20 (L-BFGS-B from a subsample start): the compiled sweep
+    # 60,000 x 20 (L-BFGS-B from a subsample start): the compiled sweep (or
+    # without it the NumPy blocks, or the two products of an F-ordered X)
     # records each evaluation's raw prediction, and outliers_ is taken from
     # the fit's last one, without a pass over X after the fit (no x_dot over
     # all rows for residuals; scale="auto" reads X once to look for an
@@ -280,8 +282,10 @@ def test_outliers_are_those_of_the_returned_coefficients(
     # returned coef_ / intercept_, written out here.
     import sys
 
-    from sklloss.linear_model import _regressor
+    from sklloss.linear_model import _objective, _regressor
 
+    if passes == "numpy":
+        monkeypatch.setattr(_objective, "COMPILED_PASSES", False)
     rng = np.random.default_rng(3)
     n, p = 60_000, 20
     X = np.asarray(rng.standard_normal((n, p)), order=order)

@@ -497,8 +497,12 @@ class LinearObjective:
         row_bytes = self.X.shape[1] * 8  # float64 (a float32 block is upcast)
         return int(np.clip(_FUSED_BLOCK_BYTES // max(row_bytes, 1), 1024, 65536))
 
-    def _fused_rows(self, W, b, lo, hi):
-        """Loss and gradient sums over rows ``lo:hi``, block by block."""
+    def _fused_rows(self, W, b, lo, hi, out=None):
+        """Loss and gradient sums over rows ``lo:hi``, block by block.
+
+        ``out``: None, or n doubles whose rows ``lo:hi`` receive the raw
+        prediction (one output).
+        """
         X, y, s_all = self.X, self.y, self.sample_weight
         value = 0.0
         grad_W = np.zeros_like(W)
@@ -518,6 +522,8 @@ class LinearObjective:
                 raw = Xb @ W[0]
             if self.fit_intercept:
                 raw += b if self.softmax else b[0]
+            if out is not None:
+                out[start:stop] = raw
             v, g = self._loss_gradient(y[start:stop], raw, start, stop)
             s = s_all[start:stop]
             value += float(s @ v)
@@ -567,13 +573,12 @@ class LinearObjective:
         if _compiled_csr(self.X):
             return self._csr_loss_gradient(W, b, n_workers)
         n = self.X.shape[0]
-        record = None
+        record = None if self.softmax else self._record_raw(W, b)
         if self._kernel() is not None:
-            record = None if self.softmax else self._record_raw(W, b)
             rows = functools.partial(self._compiled_rows, raw=record)
             cuts = [n * i // n_workers for i in range(n_workers + 1)]
         else:
-            rows = self._fused_rows
+            rows = functools.partial(self._fused_rows, out=record)
             block = self._fused_block()
             n_blocks = -(-n // block)
             cuts = [
