@@ -393,7 +393,8 @@ cdef inline double _dot(const floating* x, const double* w,
 cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
                   const double* c, const double* s, const double* w, double b,
                   Py_ssize_t lo, Py_ssize_t hi, int kind, double param,
-                  double* grad_w, double* grad_b) noexcept nogil:
+                  double* grad_w, double* grad_b, double* r) noexcept nogil:
+    # r: NULL, or receives each row's raw prediction z_i (same rounding).
     # Few columns (p < WIDE): four rows at a time, so that w and grad_w are
     # loaded and stored once per four rows and the four dot products are
     # independent chains (a short row's dependency chain, not the memory, is
@@ -420,6 +421,11 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
             z1 += x1[j] * wj
             z2 += x2[j] * wj
             z3 += x3[j] * wj
+        if r != NULL:
+            r[i] = z0
+            r[i + 1] = z1
+            r[i + 2] = z2
+            r[i + 3] = z3
         value += s[i] * _per_sample(kind, param, y[i], z0,
                                         c[i] if c != NULL else 0.0,
                                         &g0, NULL)
@@ -444,10 +450,14 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         # wide rows two at a time: one sweep of grad_w per pair
         x0 = X + i * p
         x1 = x0 + p
-        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b,
+        z0 = _dot(x0, w, p) + b
+        z1 = _dot(x1, w, p) + b
+        if r != NULL:
+            r[i] = z0
+            r[i + 1] = z1
+        value += s[i] * _per_sample(kind, param, y[i], z0,
                                     c[i] if c != NULL else 0.0, &g0, NULL)
-        value += s[i + 1] * _per_sample(kind, param, y[i + 1],
-                                        _dot(x1, w, p) + b,
+        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1,
                                         c[i + 1] if c != NULL else 0.0,
                                         &g1, NULL)
         g0 *= s[i]
@@ -458,7 +468,10 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         i += 2
     while i < hi:
         x0 = X + i * p
-        value += s[i] * _per_sample(kind, param, y[i], _dot(x0, w, p) + b,
+        z0 = _dot(x0, w, p) + b
+        if r != NULL:
+            r[i] = z0
+        value += s[i] * _per_sample(kind, param, y[i], z0,
                                     c[i] if c != NULL else 0.0, &g0, NULL)
         g0 *= s[i]
         gb += g0
@@ -483,7 +496,7 @@ cdef double _rows_blocked(const floating* X, Py_ssize_t p, const double* y,
                           const double* c, const double* s, const double* w,
                           double b, Py_ssize_t lo, Py_ssize_t hi, int kind,
                           double param, double* grad_w, double* grad_b,
-                          double* part_w) noexcept nogil:
+                          double* part_w, double* r) noexcept nogil:
     # _rows per SUM_BLOCK rows into part_w (p doubles), added to the totals
     cdef Py_ssize_t start = lo, stop, j
     cdef double value = 0.0, comp = 0.0, part_b = 0.0
@@ -492,7 +505,7 @@ cdef double _rows_blocked(const floating* X, Py_ssize_t p, const double* y,
         stop = start + SUM_BLOCK if start + SUM_BLOCK < hi else hi
         memset(part_w, 0, p * sizeof(double))
         _add(&value, &comp, _rows(X, p, y, c, s, w, b, start, stop, kind,
-                                  param, part_w, &part_b))
+                                  param, part_w, &part_b, r))
         grad_b[0] += part_b
         for j in range(p):
             grad_w[j] += part_w[j]
@@ -575,7 +588,7 @@ cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
                     const double* s, const double* W, const double* b,
                     Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
                     double param, Py_ssize_t block, double* grad_W,
-                    double* grad_b, double* Z) noexcept nogil:
+                    double* grad_b, double* Z, double* r) noexcept nogil:
     # The sweep of an F-ordered X, per block of ``block`` rows: the raw
     # prediction by column axpys (_raw_f), each row's loss and derivative
     # (the same formulas as the C-order sweep: _per_sample, or _softmax_row
@@ -585,7 +598,8 @@ cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
     # then added to the totals (the value with Neumaier's compensation), so
     # that the result depends on the layout only through the rounding of the
     # raw prediction. Z holds block * K + 3 K doubles; its first block * K
-    # receive the raw prediction, then s_i times its derivative.
+    # receive the raw prediction, then s_i times its derivative. r: NULL, or
+    # receives the raw prediction (K = 1).
     cdef Py_ssize_t start = lo, m, i, k, row, flush = lo + SUM_BLOCK
     cdef double value = 0.0, comp = 0.0, part = 0.0, g = 0.0, gk
     cdef double* zr = Z + block * K
@@ -598,6 +612,8 @@ cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
         for i in range(m):
             row = start + i
             if not softmax:
+                if r != NULL:
+                    r[row] = Z[i]
                 part += s[row] * _per_sample(kind, param, y[row], Z[i],
                                              c[row] if c != NULL else 0.0,
                                              &g, NULL)
@@ -641,7 +657,7 @@ cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
                      const double* s, const double* W, const double* b,
                      Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
                      double param, Py_ssize_t block, double* grad_W,
-                     double* grad_b) except? -1.0:
+                     double* grad_b, double* r=NULL) except? -1.0:
     # _rows_f over an F-ordered X (p >= 1, lo < hi), GIL released
     cdef Py_ssize_t n = X.shape[0], p = X.shape[1]
     cdef const float[::1, :] x32
@@ -656,12 +672,12 @@ cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
             x32 = X
             with nogil:
                 value = _rows_f(&x32[0, 0], n, p, K, y, c, s, W, b, lo, hi,
-                                softmax, kind, param, block, grad_W, grad_b, Z)
+                                softmax, kind, param, block, grad_W, grad_b, Z, r)
         else:
             x64 = X
             with nogil:
                 value = _rows_f(&x64[0, 0], n, p, K, y, c, s, W, b, lo, hi,
-                                softmax, kind, param, block, grad_W, grad_b, Z)
+                                softmax, kind, param, block, grad_W, grad_b, Z, r)
     finally:
         free(Z)
     return value
@@ -671,7 +687,8 @@ cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
 
 def fused_rows(int kind, double param, X, const double[::1] y,
                const double[::1] s, const double[::1] w, double b,
-               Py_ssize_t lo, Py_ssize_t hi, cache=None, Py_ssize_t block=0):
+               Py_ssize_t lo, Py_ssize_t hi, cache=None, Py_ssize_t block=0,
+               raw=None):
     """Loss and gradient sums over rows ``lo:hi`` of a dense X, GIL released.
 
     Parameters
@@ -694,6 +711,10 @@ def fused_rows(int kind, double param, X, const double[::1] y,
     block : int, default=0
         Rows per block of an F-ordered X (0: about ``F_BLOCK_BYTES`` of X,
         within ``F_BLOCK_MIN..F_BLOCK_MAX``); ignored for C order.
+    raw : ndarray of shape (n,), default=None
+        If given (float64, C-contiguous), ``raw[lo:hi]`` receives the raw
+        predictions ``x_i . w + b`` of the sweep (the values the loss saw);
+        the other entries are left as they are.
 
     Returns
     -------
@@ -717,6 +738,14 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         cache is not None and len(cache) != n
     ):
         raise ValueError(f"fused_rows: kind {kind} and its cache do not match.")
+    cdef double[::1] rv
+    cdef double* rp = NULL
+    if raw is not None:
+        if len(raw) != n:
+            raise ValueError(f"fused_rows: raw of length {len(raw)}, X has {n} rows.")
+        rv = raw
+        if hi > lo:
+            rp = &rv[0]
     grad = np.zeros(p)
     cdef double[::1] gw = grad
     cdef const double[::1] cv
@@ -734,13 +763,15 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         cp = &cv[0]
     if p == 0:  # no column: the rows' sums at the intercept alone
         for i in range(lo, hi):
+            if rp != NULL:
+                rp[i] = bias
             value += s[i] * _per_sample(kind, param, y[i], bias,
                                         cp[i] if cp != NULL else 0.0, &g, NULL)
             grad_b += s[i] * g
         return value, grad, grad_b
     if by_columns:
         value = _sweep_f(X, 1, &y[0], cp, &s[0], &w[0], &bias, lo, hi, False,
-                         kind, param, block, &gw[0], &grad_b)
+                         kind, param, block, &gw[0], &grad_b, rp)
         return value, grad, grad_b
     cdef double* part_w = <double*> malloc(p * sizeof(double))
     if part_w == NULL:
@@ -751,13 +782,13 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             with nogil:
                 value = _rows_blocked(&x32[0, 0], p, &y[0], cp, &s[0], &w[0],
                                       bias, lo, hi, kind, param, &gw[0],
-                                      &grad_b, part_w)
+                                      &grad_b, part_w, rp)
         else:
             x64 = X
             with nogil:
                 value = _rows_blocked(&x64[0, 0], p, &y[0], cp, &s[0], &w[0],
                                       bias, lo, hi, kind, param, &gw[0],
-                                      &grad_b, part_w)
+                                      &grad_b, part_w, rp)
     finally:
         free(part_w)
     return value, grad, grad_b

@@ -207,3 +207,57 @@ def test_convergence_warnings_name_the_users_line(make, target):
     found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert found
     assert {w.filename for w in found} == {__file__}
+
+
+# curvature of each loss where its Hessian is largest (its quadratic part)
+_STIFF_CASES = {
+    "huber": (get_loss("huber", delta=1.0), 1.0),
+    "smooth_l1": (get_loss("smooth_l1", beta=0.5), 2.0),
+    "squared_epsilon_insensitive": (
+        get_loss("squared_epsilon_insensitive", epsilon=0.3),
+        2.0,
+    ),
+}
+
+
+@pytest.mark.parametrize("columns", ["unit", "large", "small"])
+@pytest.mark.parametrize("name", sorted(_STIFF_CASES))
+def test_a_stiff_penalty_takes_sampled_newton(name, columns):
+    # Columns scaled by 10**u, u over [0, 0] / [0, 3] / [-3, 0]: in the
+    # standardised coordinates the penalty weighs column j by
+    # alpha / std_j**2; beyond 0.1 x the loss's largest curvature (written
+    # out above) the plan takes sampled-newton, else L-BFGS-B.
+    loss, curvature = _STIFF_CASES[name]
+    lo, hi = {"unit": (0, 0), "large": (0, 3), "small": (-3, 0)}[columns]
+    X, y = _problem(60_000, 20)
+    X = X * np.logspace(lo, hi, 20)
+    alpha = 1e-4
+    stiff = np.max(alpha / X.std(axis=0) ** 2) > 0.1 * curvature
+    assert stiff == (columns == "small")
+    plan = _plan_of(LossRegressor(loss=loss, alpha=alpha), loss, X, y)
+    assert plan.solver == ("sampled-newton" if stiff else "lbfgs")
+
+
+@pytest.mark.parametrize("name", ["huber", "smooth_l1"])
+def test_the_stiff_penalty_rule_keeps_the_optimum(name):
+    # the optimum of the stiff case, by sampled-newton ("auto") and by
+    # L-BFGS-B, scored by the objective written out here
+    loss = _STIFF_CASES[name][0]
+    X, y = _problem(60_000, 20, seed=2)
+    X = X * np.logspace(-3, 0, 20)
+    alpha = 1e-4
+
+    def objective(est):
+        r = y - X @ est.coef_ - est.intercept_
+        d = loss.delta if name == "huber" else loss.beta
+        rho = np.where(np.abs(r) <= d, r * r / 2, d * (np.abs(r) - d / 2))
+        rho = rho if name == "huber" else rho / d
+        return np.mean(rho) + alpha / 2 * est.coef_ @ est.coef_
+
+    auto = LossRegressor(loss=loss, alpha=alpha, scale=1.0).fit(X, y)
+    lbfgs = LossRegressor(loss=loss, alpha=alpha, scale=1.0, solver="lbfgs")
+    lbfgs.fit(X, y)
+    assert auto.solver_ == "sampled-newton"
+    best = min(objective(auto), objective(lbfgs))
+    assert objective(auto) - best <= 1e-10 * best
+    assert auto.n_evals_ < lbfgs.n_evals_

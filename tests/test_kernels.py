@@ -310,6 +310,33 @@ def test_the_column_sweep_allocates_no_copy_of_x(softmax, dtype):
     assert peak < 0.2 * X.nbytes
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("p", [0, 3, 37, 130], ids=lambda p: f"p{p}")
+def test_fused_rows_writes_the_raw_prediction_of_its_rows(p, order, dtype):
+    # raw[lo:hi] receives x_i . w + b (the product written out in float64
+    # here), the rows outside lo:hi are left alone, and the sums are those
+    # of the sweep without the output. lo:hi leaves 1-3 rows after the
+    # groups of four and two rows of the C sweep.
+    rng = np.random.default_rng(17)
+    n, lo, hi = 1200, 5, 1183
+    X = np.asarray(rng.standard_normal((n, p)).astype(dtype), order=order)
+    y, s = rng.standard_normal(n), rng.uniform(0, 2, size=n)
+    w = rng.standard_normal(p)
+    args = (KINDS["huber"], 1.0, X, y, s, w, 0.3, lo, hi)
+    raw = np.full(n, 7.0)
+    sums = fused_rows(*args, raw=raw)
+    expected = X.astype(np.float64) @ w + 0.3
+    np.testing.assert_allclose(raw[lo:hi], expected[lo:hi], rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(raw[:lo], 7.0)
+    np.testing.assert_array_equal(raw[hi:], 7.0)
+    plain = fused_rows(*args)
+    assert sums[0] == plain[0] and sums[2] == plain[2]
+    np.testing.assert_array_equal(sums[1], plain[1])
+    with pytest.raises(ValueError, match="raw of length"):
+        fused_rows(*args, raw=np.empty(n - 1))
+
+
 def test_fused_rows_refuses_what_it_cannot_sweep():
     X = np.ones((4, 2))
     y = s = np.ones(4)
@@ -334,9 +361,9 @@ def test_fits_take_the_compiled_pass_and_agree_with_the_generic_one(
 ):
     calls = []
 
-    def spy(*args):
+    def spy(*args, **kw):
         calls.append(args[7:9])
-        return fused_rows(*args)
+        return fused_rows(*args, **kw)
 
     monkeypatch.setattr(_objective, "fused_rows", spy)
     monkeypatch.setattr(_objective, "_COMPILED_MIN_ROWS", 1000)

@@ -264,3 +264,71 @@ def test_redescending_loss_starts_inside_its_scale(loss):
     X = np.zeros((100, 1))
     reg = LossRegressor(loss=loss).fit(X, y)
     assert reg.intercept_ == pytest.approx(1000.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("passes", ["compiled", "numpy"])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("scale", [1.0, 2.5, "auto"], ids=lambda s: f"scale={s}")
+@pytest.mark.parametrize("loss", ["huber", "smooth_l1"])
+def test_outliers_are_those_of_the_returned_coefficients(
+    monkeypatch, loss, scale, order, passes
+):
+    # 60,000 x 20 (L-BFGS-B from a subsample start): the compiled sweep (or
+    # without it the NumPy blocks, or the two products of an F-ordered X)
+    # records each evaluation's raw prediction, and outliers_ is taken from
+    # the fit's last one, without a pass over X after the fit (no x_dot over
+    # all rows for residuals; scale="auto" reads X once to look for an
+    # interpolating fit first). The reference is the residual of the
+    # returned coef_ / intercept_, written out here.
+    import sys
+
+    from sklloss.linear_model import _objective, _regressor
+
+    if passes == "numpy":
+        monkeypatch.setattr(_objective, "COMPILED_PASSES", False)
+    rng = np.random.default_rng(3)
+    n, p = 60_000, 20
+    X = np.asarray(rng.standard_normal((n, p)), order=order)
+    y = X @ rng.standard_normal(p) + rng.standard_t(2, n)
+    full_reads = []
+
+    def x_dot(A, w):
+        caller = sys._getframe(1).f_code.co_name
+        full_reads.append(A.shape[0] == n and caller == "residuals")
+        return A @ w
+
+    monkeypatch.setattr(_regressor, "x_dot", x_dot)
+    est = LossRegressor(loss=loss, scale=scale).fit(X, y)
+    assert est.solver_ == "lbfgs"
+    r = y - (X @ est.coef_ + est.intercept_)
+    expected = np.abs(r) > est.loss_.outlier_threshold * est.scale_
+    assert 0 < expected.sum() < n
+    np.testing.assert_array_equal(est.outliers_, expected)
+    assert not any(full_reads)
+
+
+def test_residuals_fall_back_to_a_pass_away_from_the_last_evaluation():
+    # The recorded raw prediction serves only the point it was computed at:
+    # after a later evaluation elsewhere (a line search's trial point), the
+    # residuals of the earlier point come from a pass over X.
+    from sklloss.linear_model._regressor import _InMemoryPlan
+
+    rng = np.random.default_rng(4)
+    n, p = 30_000, 5
+    X = rng.standard_normal((n, p))
+    y = X @ rng.standard_normal(p) + rng.standard_normal(n)
+    est = LossRegressor(loss="huber", scale=1.0)
+    plan = _InMemoryPlan(est, X, y, np.ones(n), get_loss("huber"))
+    objective = plan.objective(1.0).configured(keep_raw=False, n_threads=1)
+    theta = rng.standard_normal(objective.n_params) * 0.1
+    W, b = objective.unpack(theta)
+    objective.loss_gradient(theta)
+    np.testing.assert_allclose(
+        objective.last_raw(W, b), X @ W[0] + b[0], rtol=1e-12, atol=1e-14
+    )
+    objective.loss_gradient(theta * 0.5)
+    assert objective.last_raw(W, b) is None
+    plan._last_fit = (objective, W, b, W, b, 1.0)
+    np.testing.assert_allclose(
+        plan.residuals(W, b), y - X @ W[0] - b[0], rtol=1e-12, atol=1e-14
+    )

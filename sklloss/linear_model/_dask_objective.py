@@ -31,10 +31,11 @@ import threading
 import uuid
 
 import dask
+import dask.array as da
 import numpy as np
 
 from ._classifier import encode_target
-from ._objective import _STATS_ROWS, LinearObjective
+from ._objective import LinearObjective, stats_blocks
 
 __all__ = ["_BlockSpec", "_DaskObjective"]
 
@@ -260,14 +261,18 @@ class _DaskObjective(LinearObjective):
         """The in-memory statistics, on the rows the in-memory code would use.
 
         Above ``_STATS_ROWS`` rows, :class:`LinearObjective` estimates the
-        preconditioner on the evenly strided rows ``0, step, 2 step, ...``
-        (``step = n // _STATS_ROWS``); those few rows are brought to the
+        preconditioner on the contiguous row blocks of
+        :func:`~._objective.stats_blocks`; those few rows are brought to the
         client and handed to its own ``_column_stats``, so the dask fit runs
         in exactly the same coordinates.
         """
         d = self._data
-        step = max(d.n_samples // _STATS_ROWS, 1)
-        Xs, ss = dask.compute(d.X[::step], None if d.sw is None else d.sw[::step])
+        blocks = stats_blocks(d.n_samples)
+        Xs = da.concatenate([d.X[lo:hi] for lo, hi in blocks])
+        sw = d.sw
+        if sw is not None:
+            sw = da.concatenate([sw[lo:hi] for lo, hi in blocks])
+        Xs, ss = dask.compute(Xs, sw)
         ss = np.ones(len(Xs)) if ss is None or not np.any(ss > 0) else ss
         local = LinearObjective(
             np.asarray(Xs, dtype=np.float64),

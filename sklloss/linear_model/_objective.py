@@ -31,6 +31,7 @@ those four and needs no access to X.
 """
 
 import copy
+import functools
 
 import numpy as np
 from scipy import sparse
@@ -199,6 +200,9 @@ class LinearObjective:
         self._targets = {}
         self.keep_raw = bool(keep_raw)
         self.n_threads = n_threads
+        # the last evaluation's raw prediction (keep_last_raw), shared with
+        # configured copies
+        self._last = None
 
     def configured(self, *, keep_raw, n_threads):
         """This objective, evaluated as a solver run wants (a shallow copy).
@@ -223,6 +227,56 @@ class LinearObjective:
         view.n_threads = n_threads
         view._cache = None
         return view
+
+    def keep_last_raw(self):
+        """Record the raw prediction of each evaluation, for :meth:`last_raw`.
+
+        One output (``K == 1``) only; the compiled dense sweep writes it as
+        it goes, the two-product pass copies it (n doubles, kept across the
+        solver's copies of this objective). Other passes record nothing.
+        """
+        if self.K == 1 and not self.softmax:
+            self._last = {"raw": np.empty(self.X.shape[0]), "at": None}
+
+    def last_raw(self, W, b):
+        """``X @ W[0] + b[0]`` as the last evaluation computed it, or None.
+
+        None unless :meth:`keep_last_raw` is on and that evaluation was at
+        exactly ``(W, b)`` (a line search's last trial point need not be the
+        solution returned).
+
+        Parameters
+        ----------
+        W : ndarray of shape (1, n_features)
+            Coefficients, as :meth:`unpack` gives them.
+        b : ndarray of shape (1,)
+            Intercept.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or None
+            The recorded raw prediction (not a copy), or None.
+        """
+        last = self._last
+        if last is None or last["at"] is None:
+            return None
+        W0, b0 = last["at"]
+        if np.array_equal(W0, W) and np.array_equal(b0, b):
+            return last["raw"]
+        return None
+
+    def _record_raw(self, W, b, raw=None):
+        """The record buffer to fill (None: none kept); ``at`` when filled."""
+        last = self._last
+        if last is None:
+            return None
+        if raw is None:  # about to be overwritten: no longer at any point
+            last["at"] = None
+            return last["raw"]
+        if raw is not last["raw"]:
+            last["raw"][:] = raw[:, 0]
+        last["at"] = (W.copy(), b.copy())
+        return last["raw"]
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -253,17 +307,24 @@ class LinearObjective:
         absolute value (all-zero columns 1), so that its centred values, zero
         up to rounding, stay tiny in the standardised coordinates. Any
         (mean, scale) gives an exact reparametrisation -- they only
-        precondition -- so above ``_STATS_ROWS`` rows they are estimated on an
-        evenly strided subset of rows (deterministic), which keeps this pass
-        cheap for large n. The moments are taken of each column divided by
-        its largest absolute value: ``x ** 2`` overflows from 1.4e154.
+        precondition -- so above ``_STATS_ROWS`` rows they are estimated on a
+        deterministic sample of rows, which keeps this pass cheap for large
+        n: evenly spaced contiguous blocks of a dense X (:func:`stats_blocks`;
+        a strided sample touches every page of X and costs a full read), the
+        evenly strided rows of a sparse X. The moments are taken of each
+        column divided by its largest absolute value: ``x ** 2`` overflows
+        from 1.4e154.
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
         step = 1
+        blocks = stats_blocks(n)
         if n > _STATS_ROWS:
-            step = n // _STATS_ROWS
-            s = s[::step]
+            if sparse.issparse(X):
+                step = n // _STATS_ROWS
+                s = s[::step]
+            else:
+                s = np.concatenate([s[lo:hi] for lo, hi in blocks])
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
         # one thread: OpenBLAS's idle threads would spin through the
         # fused passes that follow (see _LossLinearModel._solve)
@@ -271,7 +332,7 @@ class LinearObjective:
             if sparse.issparse(X):
                 top, mean, sq = _sparse_moments(X, s, step)
             else:
-                top, mean, sq = _dense_moments(X, s, step)
+                top, mean, sq = _dense_moments(X, s, blocks)
         top[~(top > 0)] = 1.0  # an all-zero column
         if not self.fit_intercept:
             mean = np.zeros(p)
@@ -346,6 +407,7 @@ class LinearObjective:
         if n_workers:
             return self._fused_loss_gradient(W, b, n_workers)
         raw = self._raw(W, b)
+        self._record_raw(W, b, raw)
         value, grad = self._loss_gradient(self.y, self._for_loss(raw))
         s = self.sample_weight
         if self.keep_raw:  # for a Hessian at the same point (Newton)
@@ -435,8 +497,12 @@ class LinearObjective:
         row_bytes = self.X.shape[1] * 8  # float64 (a float32 block is upcast)
         return int(np.clip(_FUSED_BLOCK_BYTES // max(row_bytes, 1), 1024, 65536))
 
-    def _fused_rows(self, W, b, lo, hi):
-        """Loss and gradient sums over rows ``lo:hi``, block by block."""
+    def _fused_rows(self, W, b, lo, hi, out=None):
+        """Loss and gradient sums over rows ``lo:hi``, block by block.
+
+        ``out``: None, or n doubles whose rows ``lo:hi`` receive the raw
+        prediction (one output).
+        """
         X, y, s_all = self.X, self.y, self.sample_weight
         value = 0.0
         grad_W = np.zeros_like(W)
@@ -456,6 +522,8 @@ class LinearObjective:
                 raw = Xb @ W[0]
             if self.fit_intercept:
                 raw += b if self.softmax else b[0]
+            if out is not None:
+                out[start:stop] = raw
             v, g = self._loss_gradient(y[start:stop], raw, start, stop)
             s = s_all[start:stop]
             value += float(s @ v)
@@ -464,8 +532,12 @@ class LinearObjective:
             grad_b += sg.sum(axis=0)
         return value, grad_W, grad_b
 
-    def _compiled_rows(self, W, b, lo, hi):
-        """:meth:`_fused_rows` by the compiled sweep (GIL released)."""
+    def _compiled_rows(self, W, b, lo, hi, raw=None):
+        """:meth:`_fused_rows` by the compiled sweep (GIL released).
+
+        ``raw``: None, or a buffer of n doubles whose rows ``lo:hi`` receive
+        the raw prediction.
+        """
         if "y64" not in self._targets:  # float64 targets, once per fit
             self._targets["y64"] = np.ascontiguousarray(self.y, dtype=np.float64)
         y, s = self._targets["y64"], self.sample_weight
@@ -481,8 +553,9 @@ class LinearObjective:
                     self._target_cache(), dtype=np.float64
                 )
             cache = self._targets["c64"]
+        out = {} if raw is None else {"raw": raw}
         value, grad_w, grad_b = fused_rows(
-            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi, cache
+            kind, param, self.X, y, s, W[0], float(b[0]), lo, hi, cache, **out
         )
         return value, grad_w[None, :], np.array([grad_b])
 
@@ -500,11 +573,12 @@ class LinearObjective:
         if _compiled_csr(self.X):
             return self._csr_loss_gradient(W, b, n_workers)
         n = self.X.shape[0]
+        record = None if self.softmax else self._record_raw(W, b)
         if self._kernel() is not None:
-            rows = self._compiled_rows
+            rows = functools.partial(self._compiled_rows, raw=record)
             cuts = [n * i // n_workers for i in range(n_workers + 1)]
         else:
-            rows = self._fused_rows
+            rows = functools.partial(self._fused_rows, out=record)
             block = self._fused_block()
             n_blocks = -(-n // block)
             cuts = [
@@ -524,6 +598,8 @@ class LinearObjective:
         value = sum(part[0] for part in parts)
         grad_W = sum(part[1] for part in parts)
         grad_b = sum(part[2] for part in parts)
+        if record is not None:
+            self._record_raw(W, b, record)
         return value, grad_W, grad_b
 
     # ------------------------------------------------- CSR compiled sweeps
@@ -878,18 +954,59 @@ def _compiled_csr(X):
 
 
 _STATS_BLOCK_BYTES = 2**20  # float64 bytes of one block of the statistics pass
+_STATS_BLOCKS = 50  # contiguous blocks of rows of the statistics' sample
 
 
-def _dense_moments(X, s, step):
-    """``(top, mean, sq)`` of the rows ``X[::step]``, read once, block by block.
+def stats_blocks(n):
+    """The rows of the column statistics of a dense X: ``[(lo, hi), ...]``.
 
-    ``top`` is each column's largest absolute value (0 for an all-zero
-    column), ``mean`` and ``sq`` the weighted (``s``) mean and mean square
-    of the column divided by ``top``: ``x ** 2`` overflows from 1.4e154.
-    Each block of rows is copied into one float64 buffer (a float32 X
-    upcast) that stays in cache while its maximum and both sums are taken;
-    when a block raises a column's maximum, the sums so far are rescaled to
-    it (a factor <= 1, exact up to rounding).
+    All rows below ``2 * _STATS_ROWS`` (as the strided sample it replaces,
+    which took every row there); from there, ``_STATS_BLOCKS`` contiguous
+    blocks of ``_STATS_ROWS // _STATS_BLOCKS`` rows, evenly spaced from the
+    first row to the last. The dask objective takes the same rows, so that
+    both backends fit in the same coordinates.
+
+    Parameters
+    ----------
+    n : int
+        Rows of X.
+
+    Returns
+    -------
+    list of tuple
+        Row ranges, increasing and disjoint.
+    """
+    if n < 2 * _STATS_ROWS:
+        return [(0, n)]
+    rows = _STATS_ROWS // _STATS_BLOCKS
+    starts = [(n - rows) * k // (_STATS_BLOCKS - 1) for k in range(_STATS_BLOCKS)]
+    return [(lo, lo + rows) for lo in starts]
+
+
+def _gather(X, blocks, lo, hi, out):
+    """Copy rows ``lo:hi`` of the stacked ``X[a:b]`` (``blocks``) into ``out``."""
+    start = 0  # the stacked index of the block's first row
+    for a, b in blocks:
+        first, last = max(lo, start), min(hi, start + b - a)
+        if first < last:
+            np.copyto(
+                out[first - lo : last - lo], X[a + first - start : a + last - start]
+            )
+        start += b - a
+
+
+def _dense_moments(X, s, blocks):
+    """``(top, mean, sq)`` of the rows ``blocks`` of X, read once, block by block.
+
+    The rows are those of ``X[a:b]`` for ``(a, b)`` in ``blocks``, stacked
+    (``s`` holds their weights). ``top`` is each column's largest absolute
+    value (0 for an all-zero column), ``mean`` and ``sq`` the weighted
+    (``s``) mean and mean square of the column divided by ``top``: ``x **
+    2`` overflows from 1.4e154. Each buffer of rows is copied into one
+    float64 buffer (a float32 X upcast) that stays in cache while its
+    maximum and both sums are taken; when a buffer raises a column's
+    maximum, the sums so far are rescaled to it (a factor <= 1, exact up to
+    rounding).
     """
     p = X.shape[1]
     m = len(s)
@@ -899,7 +1016,7 @@ def _dense_moments(X, s, step):
     for lo in range(0, m, rows):
         hi = min(lo + rows, m)
         B = buf[: hi - lo]
-        np.copyto(B, X[lo * step : hi * step : step])
+        _gather(X, blocks, lo, hi, B)
         new = np.maximum(top, np.maximum(B.max(axis=0), -B.min(axis=0)))
         if np.any(new > top):
             r = top / np.where(new > 0, new, 1.0)

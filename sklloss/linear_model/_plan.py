@@ -16,9 +16,10 @@ loss                                           solver
 quadratic (squared_error), dense X in memory,  ``"cholesky"``: the normal
 ``l1_ratio == 0``, P <= 2000                   equations (_direct.py)
 Hessian, ``n * P**2 <= 1e7`` (P parameters)    ``"newton-cholesky"``
-convex, Hessian, ``is_twice_differentiable``   ``"sampled-newton"`` (subsample
-or a margin loss; n >= 50,000, dense X,        start, Hessian of a row
-P <= 500, larger problems                      sample)
+convex, Hessian, ``is_twice_differentiable``,  ``"sampled-newton"`` (subsample
+a margin loss, or a stiff penalty (below);     start, Hessian of a row
+n >= 50,000, dense X, P <= 500, larger         sample)
+problems
 Hessian, sparse X, larger problems             ``"newton-cg"`` (_newton_cg.py)
 Hessian, larger problems                       ``"lbfgs"`` (standardised)
 gradient only (a user's loss without Hessian)  ``"lbfgs"``
@@ -32,10 +33,41 @@ not ``is_convex``                              least-absolute-deviation start
 Above 50,000 rows L-BFGS-B and sampled-newton start from the solution on
 every 10th row (the *subsample start*): the same optimum in about half the
 full passes.
+
+*Stiff penalty.* The convex losses whose Hessian jumps (huber, smooth_l1,
+squared_epsilon_insensitive) go to L-BFGS-B, except when the ridge penalty
+is stiff in the standardised coordinates the solvers work in: there it
+weighs column j by ``l2 / scale_j**2`` (``scale_j`` the column's standard
+deviation), against a data curvature of order ``c``, the largest loss
+Hessian over the residuals ``y - median(y)`` of a sample of y (1 for huber,
+``1 / beta`` for smooth_l1, 2 for squared_epsilon_insensitive). When
+``max_j l2 / scale_j**2 > 0.1 c`` ("sampled-newton" then). Measured at
+1e5 x 100 (make_regression's informative columns multiplied by factors
+``10**u``, HuberRegressor-calibrated alpha, full passes L-BFGS-B /
+sampled-newton, same optimum to 3e-14):
+
+==========================  =========  ========  =========  ===========
+column factors              max pen/c  huber     smooth_l1  sq. eps-ins.
+==========================  =========  ========  =========  ===========
+1 (informative)             7e-5       8 / 9     8 / 9      7 / 9
+1e-1.5 .. 1e1.5             0.07       8 / 9     8 / 9      7 / 9
+1e-2 .. 1e2                 0.7        12 / 9    12 / 9     10 / 9
+1e-3 .. 1e3 (badly-scaled)  68         56 / 10   56 / 10    40 / 10
+1 .. 1e3                    7e-5       8 / 9     8 / 9      7 / 9
+1e-3 .. 1                   68         70 / 11   70 / 11    49 / 10
+==========================  =========  ========  =========  ===========
+
+(max pen / c for huber; smooth_l1 and squared_epsilon_insensitive within a
+factor 2.) The spread of the scales alone does not decide (1 .. 1e3 and
+1e-3 .. 1 have the same spread): small columns under a penalty do. The
+threshold sits between 0.07 (L-BFGS-B one pass better) and 0.7 (three
+passes worse); a needless sampled-newton costs about one pass and the
+Hessian sample, a needless L-BFGS-B up to 6 x the passes.
 """
 
 from dataclasses import dataclass
 
+import numpy as np
 from scipy import sparse
 
 from ._direct import DIRECT_MAX_PARAMS, is_quadratic
@@ -59,6 +91,10 @@ SUBSAMPLE_MIN_ROWS = 50_000
 # costly dense Hessian), another solver is used. Softmax on 100 features and
 # 3 classes has P = 303.
 _SAMPLED_NEWTON_MAX_PARAMS = 500
+# max_j l2 / scale_j**2 over the data curvature above which the ridge
+# penalty is stiff (module notes), and the y values the curvature is read on
+_STIFF_PENALTY = 0.1
+_CURVATURE_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -110,7 +146,15 @@ def newton_ok(n_samples, n_params):
     return n_params <= 2000 and n_samples * n_params**2 <= _NEWTON_MAX_WORK
 
 
-def choose_solver(est, loss, n_samples, n_params, sparse_X=False, in_memory=True):
+def choose_solver(
+    est,
+    loss,
+    n_samples,
+    n_params,
+    sparse_X=False,
+    in_memory=True,
+    stiff_penalty=False,
+):
     """The solver of ``est.solver`` for this loss and data size.
 
     Parameters
@@ -125,6 +169,9 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False, in_memory=True
         Whether X is a scipy sparse matrix.
     in_memory : bool, default=True
         Whether X is an in-memory array (False: dask blocks).
+    stiff_penalty : bool, default=False
+        Whether the ridge penalty is stiff in standardised coordinates
+        (:func:`_stiff_penalty`).
 
     Returns
     -------
@@ -164,7 +211,7 @@ def choose_solver(est, loss, n_samples, n_params, sparse_X=False, in_memory=True
     if (
         loss.has_hessian
         and loss.is_convex
-        and _sampled_hessian_ok(loss)
+        and (_sampled_hessian_ok(loss) or stiff_penalty)
         and n_samples >= SUBSAMPLE_MIN_ROWS
         and n_params <= _SAMPLED_NEWTON_MAX_PARAMS
         and not sparse_X
@@ -216,6 +263,28 @@ def _sampled_hessian_ok(loss):
     return bool(loss.is_twice_differentiable or loss.kind == "margin")
 
 
+def _stiff_penalty(objective, loss):
+    """Whether ``max_j l2 / scale_j**2`` exceeds 0.1 x the data curvature.
+
+    The module notes give the rule and its measurements. ``c`` is the
+    largest loss Hessian at the residuals ``y - median(y)`` of about
+    ``_CURVATURE_ROWS`` evenly strided targets (no pass over X). False
+    where y is not an in-memory array (a dask objective), or the loss has
+    no Hessian.
+    """
+    y = objective.y
+    if not (loss.has_hessian and objective.l2 > 0 and isinstance(y, np.ndarray)):
+        return False
+    y = y[:: max(1, len(y) // _CURVATURE_ROWS)]
+    if y.ndim != 1 or not y.size:
+        return False
+    with np.errstate(all="ignore"):
+        h = loss.hessian(y, np.full(len(y), np.median(y)))
+        curvature = float(np.max(h, initial=0.0))
+        stiffness = float(np.max(objective.l2 / objective.scale**2))
+    return bool(curvature > 0 and stiffness > _STIFF_PENALTY * curvature)
+
+
 def make_plan(est, loss, objective, *, warm=None, tol=None):
     """The plan of one fit: everything decided before the first pass.
 
@@ -245,6 +314,11 @@ def make_plan(est, loss, objective, *, warm=None, tol=None):
         objective.n_params,
         sparse_X=sparse.issparse(objective.X),
         in_memory=objective.in_memory and objective.K == 1,
+        stiff_penalty=(
+            est.solver == "auto"
+            and not _sampled_hessian_ok(loss)
+            and _stiff_penalty(objective, loss)
+        ),
     )
     smooth = solver not in ("exact", "cholesky")
     first_order = solver in ("lbfgs", "sampled-newton")

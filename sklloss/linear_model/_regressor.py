@@ -365,6 +365,9 @@ class _ScaleLoopData:
         self.est, self.loss, self.y, self.sw = est, loss, y, sw
         self.l2_weight = est.alpha * (1.0 - est.l1_ratio)
         self.n_evals = 0.0
+        # (objective, W, b, W in units of y, b in units of y, sigma) of the
+        # last fit_at: its last evaluation may hold the residuals' prediction
+        self._last_fit = None
 
     def fit_at(self, sigma, warm, tol=None):
         """The fit at scale ``sigma``, in units of y: ``(W, b, n_iter)``.
@@ -391,7 +394,9 @@ class _ScaleLoopData:
             objective, self.loss, warm=warm, tol=tol
         )
         self.n_evals += n_evals
-        return (*rescale(W, b, sigma, link), n_iter)
+        W_y, b_y = rescale(W, b, sigma, link)
+        self._last_fit = (objective, W, b, W_y, b_y, sigma)
+        return W_y, b_y, n_iter
 
     def lad_start(self, sigma):
         """The least-absolute-deviation fit (same penalty), or None if too large.
@@ -446,12 +451,42 @@ class _InMemoryPlan(_ScaleLoopData):
             column_stats=self._stats,
         )
         self._stats = (objective.mean, objective.scale)
+        if self.loss.link == "identity" and self.loss.outlier_threshold is not None:
+            objective.keep_last_raw()  # residuals() without a pass over X
         return objective
 
     def _lad_rows(self):
         return self.X, self.y, self.sw
 
     def residuals(self, W, b):
+        """``y - X @ W[0] - b[0]``; from the last evaluation if it was at (W, b).
+
+        The fit's last evaluation is usually at the solution it returns (not
+        always: a line search can end elsewhere), where its raw prediction,
+        recorded by the compiled sweep, saves one pass over X.
+
+        Parameters
+        ----------
+        W : ndarray of shape (1, n_features)
+            Coefficients in units of y.
+        b : ndarray of shape (1,)
+            Intercept in units of y.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The residuals.
+        """
+        last = self._last_fit
+        if (
+            last is not None
+            and np.array_equal(last[3], W)
+            and np.array_equal(last[4], b)
+        ):
+            objective, W_s, b_s, _, _, sigma = last
+            raw = objective.last_raw(W_s, b_s)
+            if raw is not None:
+                return self.y - sigma * raw
         return self.y - (x_dot(self.X, W[0]) + b[0])
 
     def interpolates(self):
