@@ -178,11 +178,13 @@ def _truncated_cg(hessp, g, minv, max_cg):
     """
     gnorm = float(np.linalg.norm(g))
     target = min(0.5, np.sqrt(gnorm)) * gnorm
+    # four p-vectors alive across the products (x, r, d, Hd): z = minv * r
+    # lives only long enough to update d, in place
     x = np.zeros_like(g)
     r = g.copy()  # residual H x + g
-    z = minv * r
-    d = -z
-    rz = float(r @ z)
+    d = minv * r
+    rz = float(r @ d)
+    d *= -1.0
     for i in range(max_cg):
         Hd = hessp(d)
         dHd = float(d @ Hd)
@@ -195,7 +197,9 @@ def _truncated_cg(hessp, g, minv, max_cg):
             return x, i + 1, False
         z = minv * r
         rz_new = float(r @ z)
-        d = -z + (rz_new / rz) * d
+        d *= rz_new / rz
+        d -= z
+        del z, Hd
         rz = rz_new
     return x, max_cg, False
 
@@ -274,6 +278,7 @@ def newton_cg(objective, x0, *, max_iter, tol, printer, precondition=True):
             printer(it + 1, f, g)
             return NewtonCGResult(x, it + 1, True, "gradient at rounding level")
         x, f, g = x_new, f_new, g_new
+        del d, found  # not alive through the next CG solve (a p-vector)
     printer(max_iter, f, g)
     if np.max(np.abs(g), initial=0.0) <= tol:
         return NewtonCGResult(x, max_iter, True, "gradient below tol")
