@@ -180,8 +180,12 @@ class LinearObjective:
         self.y = y
         # scaled by their maximum first: a sum of weights near 1e308 would
         # overflow to inf and make every normalised weight zero
-        self.sample_weight_raw = scaled_weights(sample_weight)
-        self.sample_weight = self.sample_weight_raw / np.sum(self.sample_weight_raw)
+        raw = scaled_weights(sample_weight)
+        self._weight_total = float(np.sum(raw))
+        self.sample_weight = raw / self._weight_total
+        # not kept: one n-vector (the normalised weights) per objective
+        self._sample_weight_raw = None
+        del raw
         self.loss = loss
         self.K = int(n_outputs)
         self.softmax = bool(softmax)
@@ -224,6 +228,23 @@ class LinearObjective:
         view.n_threads = n_threads
         view._cache = None
         return view
+
+    @property
+    def sample_weight_raw(self):
+        """The weights divided by their maximum (largest entry 1).
+
+        Recomputed from the normalised :attr:`sample_weight` when asked
+        (sub-samples, fall-back objectives), equal to the weights given up
+        to rounding: keeping them would hold a second n-vector through
+        every fit.
+        """
+        if self._sample_weight_raw is not None:
+            return self._sample_weight_raw
+        return self.sample_weight * self._weight_total
+
+    @sample_weight_raw.setter
+    def sample_weight_raw(self, value):
+        self._sample_weight_raw = value
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -273,10 +294,12 @@ class LinearObjective:
                 top, mean, sq = _sparse_moments(X, s, step)
             else:
                 top, mean, sq = _dense_moments(X, s, step)
+        del s  # the sampled weights: p-vectors only from here
         top[~(top > 0)] = 1.0  # an all-zero column
         if not self.fit_intercept:
             mean = np.zeros(p)
-        scale = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+        sq -= mean * mean  # the variance, in place (sq is not used again)
+        scale = np.sqrt(np.maximum(sq, 0.0, out=sq), out=sq)
         # A column constant up to rounding carries no direction to rescale.
         # sq - mean^2 of a constant c has a rounding error of ~eps c^2, so
         # its square root can be ~sqrt(eps) |c| (1.5e-8 |c|), not zero; such
@@ -284,7 +307,9 @@ class LinearObjective:
         tiny = scale <= 1e-7 * np.abs(mean)
         scale[tiny] = np.abs(mean[tiny])
         scale[scale == 0] = 1.0
-        return mean * top, scale * top
+        mean *= top  # in place: the peak of a sparse fit's construction
+        scale *= top
+        return mean, scale
 
     def _raw(self, W, b):
         if self.X.dtype != np.float64:  # float32: upcast block by block
