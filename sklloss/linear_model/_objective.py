@@ -282,9 +282,8 @@ class LinearObjective:
         """
         X, s = self.X, self.sample_weight
         n, p = X.shape
-        step = 1
-        if n > _STATS_ROWS:
-            step = n // _STATS_ROWS
+        step = max(1, n // _STATS_ROWS)
+        if step > 1:  # (not a renormalised copy of all the weights)
             s = s[::step]
             s = s / s.sum() if s.sum() > 0 else np.full(len(s), 1.0 / len(s))
         # one thread: OpenBLAS's idle threads would spin through the
