@@ -201,21 +201,28 @@ def test_cg_solves_a_positive_definite_system():
     assert np.linalg.norm(d - exact) <= 0.5 * np.linalg.norm(exact)
 
 
-def test_hessian_diagonal_against_dense_formula():
-    X, y, _ = tfidf(200, 50, seed=3)
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+@pytest.mark.parametrize("evaluated", [False, True], ids=["fresh", "after-sweep"])
+def test_hessian_diagonal_and_product_against_dense_formula(loss, evaluated):
+    X, y_class, y_reg = tfidf(200, 50, seed=3)
+    y = y_class if loss == "log_loss" else y_reg
     sw = np.random.default_rng(3).uniform(0.5, 2.0, 200)
-    obj = LinearObjective(X, y, sw, get_loss("log_loss"), alpha=ALPHA)
+    obj = LinearObjective(X, y, sw, get_loss(loss), alpha=ALPHA)
     theta = np.random.default_rng(4).standard_normal(obj.n_params)
+    if evaluated:  # the CSR sweep's Hessian (squared_error: 2 x the weights)
+        obj.loss_gradient(theta)
     W, b = obj.unpack(theta)
-    # the standardised design, written out densely
-    Z = (X.toarray() - obj.mean) / obj.scale
+    # the standardised design with its column of ones, written out densely
+    Z = np.column_stack([(X.toarray() - obj.mean) / obj.scale, np.ones(200)])
     p = 1.0 / (1.0 + np.exp(-(X @ W[0] + b[0])))
-    h = sw / sw.sum() * p * (1 - p)
-    expect = np.append(
-        (Z * Z).T @ h + ALPHA / obj.scale**2,
-        h.sum(),
-    )
+    h = sw / sw.sum() * (p * (1 - p) if loss == "log_loss" else 2.0)
+    penalty = np.append(ALPHA / obj.scale**2, 0.0)
+    expect = (Z * Z).T @ h + penalty
     np.testing.assert_allclose(hessian_diagonal(obj, theta), expect, rtol=1e-10)
+    v = np.random.default_rng(5).standard_normal(obj.n_params)
+    np.testing.assert_allclose(
+        obj.hessp(theta, v), Z.T @ (h * (Z @ v)) + penalty * v, rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("layout", ["csr", "csc", "csr-float32", "dense"])

@@ -147,7 +147,9 @@ def hessian_diagonal(objective, theta):
     """
     obj = _base(objective)
     W, b = obj.unpack(theta)
-    h = obj._sample_hessian(W, b)
+    # h = factor * the weights for a loss of constant second derivative
+    # (no n-vector for them), else factor = 1
+    h, factor = obj._hessian_parts(W, b)
     X, K, p = obj.X, obj.K, obj.n_features
     diag = np.zeros(obj.n_params)
     centred = bool(np.any(obj.mean))
@@ -160,6 +162,9 @@ def hessian_diagonal(objective, theta):
             d = _squared_column_sums(X, hk)
             c = np.asarray(X.T @ hk, dtype=np.float64).ravel() if centred else None
         t = float(np.sum(hk))
+        if factor != 1.0:
+            d, t = d * factor, t * factor
+            c = None if c is None else c * factor
         if centred:
             d = d - 2.0 * obj.mean * c + obj.mean**2 * t
         with np.errstate(over="ignore"):

@@ -606,7 +606,10 @@ class LinearObjective:
         y, cache = self._kernel_targets(kind)
         w = np.ascontiguousarray(W[0], dtype=np.float64)
         bias = float(b[0]) if self.fit_intercept else 0.0
-        hess = np.empty(n) if self.keep_raw else None
+        # a constant second derivative c: s_i h_i is c s_i, the weights
+        # themselves times a number (_hessian_parts), not another n-vector
+        constant = _CONSTANT_HESSIAN.get(kind)
+        hess = np.empty(n) if self.keep_raw and constant is None else None
 
         def sweep(lo, hi):
             s = self.sample_weight
@@ -615,7 +618,8 @@ class LinearObjective:
 
         parts = self._on_workers(sweep, n_workers)
         if self.keep_raw:
-            self._cache = (W.copy(), b.copy(), None, hess)
+            h = hess if constant is None else (self.sample_weight, constant)
+            self._cache = (W.copy(), b.copy(), None, h)
         value = sum(part[0] for part in parts)
         grad_w = _sum_in_place(part[1] for part in parts)
         grad_b = sum(part[2] for part in parts)
@@ -624,7 +628,8 @@ class LinearObjective:
     def _csr_hessp(self, W, b, V, vb):
         """:meth:`_data_hessp` of a CSR X: ``csr_hessp``, one read of X."""
         X = self.X
-        h = np.ascontiguousarray(self._sample_hessian(W, b), dtype=np.float64)
+        h, factor = self._hessian_parts(W, b)
+        h = np.ascontiguousarray(h, dtype=np.float64)
         v = np.ascontiguousarray(V[0], dtype=np.float64)
         v_b = float(vb[0]) if self.fit_intercept else 0.0
         n_workers = self._csr_workers(loss_kernel=False)
@@ -635,6 +640,9 @@ class LinearObjective:
         parts = self._on_workers(sweep, n_workers)
         out = _sum_in_place(part[0] for part in parts)
         out_b = sum(part[1] for part in parts)
+        if factor != 1.0:  # exact for the factor 2 of squared_error
+            out *= factor
+            out_b *= factor
         return out[None, :], np.array([out_b])
 
     def _cached_raw(self, W, b):
@@ -652,8 +660,22 @@ class LinearObjective:
         c = self._cache
         return c is not None and np.array_equal(c[0], W) and np.array_equal(c[1], b)
 
+    def _hessian_parts(self, W, b):
+        """``(h, factor)`` with ``factor * h`` the :meth:`_sample_hessian`.
+
+        ``h`` is the weights themselves and ``factor`` the loss's constant
+        second derivative after a CSR sweep of such a loss (squared_error:
+        2); otherwise ``factor`` is 1.
+        """
+        if self._cached_at(W, b) and isinstance(self._cache[3], tuple):
+            return self._cache[3]
+        return self._sample_hessian(W, b), 1.0
+
     def _sample_hessian(self, W, b):
         """Per-sample weighted Hessian s_i h_i (1-D losses), cached per point."""
+        if self._cached_at(W, b) and isinstance(self._cache[3], tuple):
+            s, factor = self._cache[3]  # a new array: the factor applied
+            return factor * s
         if self._cached_at(W, b) and self._cache[3] is not None:
             return self._cache[3]  # a CSR sweep's, whose raw is not kept
         raw = self._cached_raw(W, b)
@@ -907,6 +929,10 @@ class LinearObjective:
             d[: self.n_coef] = np.minimum(pen, 1e300)
             H[np.diag_indices_from(H)] += d
         return H
+
+
+# kinds whose second derivative is one number (squared_error's (z - y)^2: 2)
+_CONSTANT_HESSIAN = {KINDS["squared_error"]: 2.0}
 
 
 def _sum_in_place(arrays):
