@@ -237,6 +237,11 @@ class LinearObjective:
         (sub-samples, fall-back objectives), equal to the weights given up
         to rounding: keeping them would hold a second n-vector through
         every fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The weights given, divided by their largest.
         """
         if self._sample_weight_raw is not None:
             return self._sample_weight_raw
