@@ -4,16 +4,24 @@ Each (case, dtype) is fitted once in a fresh child process (glibc's mmap
 threshold fixed, as in ``bench_fit.py``'s memory mode, so that freed arrays
 are returned to the OS and the peak resident set is seen); the data are made
 before the measurement, and a small fit first imports and warms everything.
-The figure is the larger of the tracemalloc peak and the VmHWM increase
+The figure ("extra / X") is the larger of the tracemalloc peak and the VmHWM increase
 during ``fit``, divided by ``X.nbytes`` of the dtype fitted (the README
 promises at most one extra copy; issue 12 asks for at most 0.5 x X).
 The fit times are not a timing benchmark (``bench_fit.py`` is): tracemalloc
 and the fixed mmap threshold (every freed temporary goes back to the OS)
 slow allocation-heavy code.
 
+``--data tfidf`` fits the TF-IDF-like CSR X of ``bench_sparse.py`` (Zipf
+column frequencies, ``TFIDF_NNZ_ROW`` entries a row, unit rows) instead of
+a dense Gaussian X; X's bytes are then those of its three arrays (data,
+indices, indptr), and a float32 X keeps int32 indices.
+
     python benchmarks/bench_memory.py --size 2e6x50
     python benchmarks/bench_memory.py --size 5e5x50 --cases log_loss,huber \
         --output benchmarks/results/memory.md
+    python benchmarks/bench_memory.py --data tfidf --size 1e5x1e4 \
+        --cases log_loss,squared_hinge,squared_error,huber \
+        --output benchmarks/results/sparse_memory.md
 """
 
 import argparse
@@ -41,10 +49,24 @@ CASES = {
     "huber": ("regressor", "huber", "regression"),
     "log_loss": ("classifier", "log_loss", "binary"),
     "absolute_error": ("regressor", "absolute_error", "regression"),
+    "squared_hinge": ("classifier", "squared_hinge", "binary"),
 }
+TFIDF_NNZ_ROW = 10  # as bench_fit.py's *_tfidf cases
 
 
-def _data(target, n, p, seed):
+def _nbytes(X):
+    """Bytes of X: its array, or a sparse X's data, indices and indptr."""
+    if hasattr(X, "indptr"):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def _data(target, n, p, seed, kind="dense"):
+    if kind == "tfidf":
+        from bench_sparse import make_tfidf
+
+        X, y_class, y_reg = make_tfidf(n, p, nnz_row=TFIDF_NNZ_ROW, seed=seed)
+        return X, (y_class if target == "binary" else y_reg)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
     z = X @ rng.standard_normal(p) / np.sqrt(p)
@@ -66,11 +88,12 @@ def _estimator(case):
 def _child(spec):
     """Measure one fit; print one JSON line."""
     case, n, p, dtype, seed = (spec[k] for k in ("case", "n", "p", "dtype", "seed"))
+    kind = spec.get("data", "dense")
     target = CASES[case][2]
-    Xs, ys = _data(target, 300, p, seed + 1)
+    Xs, ys = _data(target, 300, p, seed + 1, kind)
     _estimator(case).fit(Xs.astype(dtype), ys)  # imports, caches
-    X, y = _data(target, n, p, seed)
-    X = np.ascontiguousarray(X, dtype=dtype)
+    X, y = _data(target, n, p, seed, kind)
+    X = X.astype(dtype) if kind == "tfidf" else np.ascontiguousarray(X, dtype=dtype)
     gc.collect()
     est = _estimator(case)
     t0 = time.perf_counter()
@@ -82,8 +105,9 @@ def _child(spec):
     out = dict(
         mem,
         extra_mb=extra,
-        x_mb=X.nbytes / 2**20,
-        ratio=extra * 2**20 / X.nbytes,
+        x_mb=_nbytes(X) / 2**20,
+        ratio=extra * 2**20 / _nbytes(X),
+        tm_ratio=mem["tracemalloc_mb"] * 2**20 / _nbytes(X),
         seconds=seconds,
         solver=getattr(est, "solver_", "?"),
         warnings=[str(w.message)[:80] for w in caught],
@@ -108,6 +132,12 @@ def main(argv=None):
     parser.add_argument("--size", default="5e5x50")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data",
+        choices=("dense", "tfidf"),
+        default="dense",
+        help="dense Gaussian X, or the TF-IDF-like CSR X of bench_sparse.py",
+    )
     parser.add_argument("--output", default=None)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -118,9 +148,10 @@ def main(argv=None):
     for case in args.cases.split(","):
         coefs = {}
         for dtype in ("float64", "float32"):
-            r = _run(dict(case=case, n=n, p=p, dtype=dtype, seed=args.seed))
+            spec = dict(case=case, n=n, p=p, dtype=dtype, seed=args.seed)
+            r = _run(dict(spec, data=args.data))
             if r is None:
-                rows.append([case, dtype, "failed", "", "", "", "", "", ""])
+                rows.append([case, dtype, "failed", *[""] * 7])
                 continue
             coefs[dtype] = np.array(r["coef"])
             rows.append(
@@ -128,9 +159,10 @@ def main(argv=None):
                     case,
                     dtype,
                     r["solver"],
-                    f"{r['x_mb']:.0f}",
-                    f"{r['tracemalloc_mb']:.0f}",
-                    f"{r['rss_mb']:.0f}" if r["rss_mb"] is not None else "-",
+                    f"{r['x_mb']:.3g}",
+                    f"{r['tracemalloc_mb']:.3g}",
+                    f"{r['rss_mb']:.3g}" if r["rss_mb"] is not None else "-",
+                    f"{r['tm_ratio']:.2f}",
                     f"{r['ratio']:.2f}",
                     f"{r['seconds']:.1f}",
                     "; ".join(r["warnings"]) or "none",
@@ -148,11 +180,13 @@ def main(argv=None):
         "X (MB)",
         "tracemalloc peak (MB)",
         "RSS peak (MB)",
+        "tracemalloc / X",
         "extra / X",
         "fit under the probe (s)",
         "warnings",
     ]
-    text = environment_header(f"Peak memory of one fit, {n} x {p}") + "\n"
+    shape = f"{n} x {p}" + (" TF-IDF CSR" if args.data == "tfidf" else "")
+    text = environment_header(f"Peak memory of one fit, {shape}") + "\n"
     text += markdown_table(header, rows)
     print(text)
     if args.output:

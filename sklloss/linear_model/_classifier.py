@@ -429,6 +429,7 @@ class LossClassifier(RawScoreClassifierMixin, ClassifierMixin, _LossLinearModel)
                 len(classes), loss, self.label_smoothing, classes
             )
         ]
+        del y_enc, sw  # the problems hold what they need: n-vectors less in the fit
         return self._fit_classes(classes, problems, loss, X.dtype)
 
     def _class_weighted(self, sw, classes, y, y_enc):

@@ -147,7 +147,9 @@ def hessian_diagonal(objective, theta):
     """
     obj = _base(objective)
     W, b = obj.unpack(theta)
-    h = obj._sample_hessian(W, b)
+    # h = factor * the weights for a loss of constant second derivative
+    # (no n-vector for them), else factor = 1
+    h, factor = obj._hessian_parts(W, b)
     X, K, p = obj.X, obj.K, obj.n_features
     diag = np.zeros(obj.n_params)
     centred = bool(np.any(obj.mean))
@@ -160,6 +162,9 @@ def hessian_diagonal(objective, theta):
             d = _squared_column_sums(X, hk)
             c = np.asarray(X.T @ hk, dtype=np.float64).ravel() if centred else None
         t = float(np.sum(hk))
+        if factor != 1.0:
+            d, t = d * factor, t * factor
+            c = None if c is None else c * factor
         if centred:
             d = d - 2.0 * obj.mean * c + obj.mean**2 * t
         with np.errstate(over="ignore"):
@@ -178,11 +183,13 @@ def _truncated_cg(hessp, g, minv, max_cg):
     """
     gnorm = float(np.linalg.norm(g))
     target = min(0.5, np.sqrt(gnorm)) * gnorm
+    # four p-vectors alive across the products (x, r, d, Hd): z = minv * r
+    # lives only long enough to update d, in place
     x = np.zeros_like(g)
     r = g.copy()  # residual H x + g
-    z = minv * r
-    d = -z
-    rz = float(r @ z)
+    d = minv * r
+    rz = float(r @ d)
+    d *= -1.0
     for i in range(max_cg):
         Hd = hessp(d)
         dHd = float(d @ Hd)
@@ -195,7 +202,9 @@ def _truncated_cg(hessp, g, minv, max_cg):
             return x, i + 1, False
         z = minv * r
         rz_new = float(r @ z)
-        d = -z + (rz_new / rz) * d
+        d *= rz_new / rz
+        d -= z
+        del z, Hd
         rz = rz_new
     return x, max_cg, False
 
@@ -274,6 +283,7 @@ def newton_cg(objective, x0, *, max_iter, tol, printer, precondition=True):
             printer(it + 1, f, g)
             return NewtonCGResult(x, it + 1, True, "gradient at rounding level")
         x, f, g = x_new, f_new, g_new
+        del d, found  # not alive through the next CG solve (a p-vector)
     printer(max_iter, f, g)
     if np.max(np.abs(g), initial=0.0) <= tol:
         return NewtonCGResult(x, max_iter, True, "gradient below tol")

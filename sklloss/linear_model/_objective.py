@@ -46,6 +46,7 @@ from .._kernels import (
     fused_rows_softmax,
 )
 from ._passes import (
+    _readable_csr,
     _upcast_blocks,
     _uses_target_cache,
     _weighted,
@@ -180,8 +181,12 @@ class LinearObjective:
         self.y = y
         # scaled by their maximum first: a sum of weights near 1e308 would
         # overflow to inf and make every normalised weight zero
-        self.sample_weight_raw = scaled_weights(sample_weight)
-        self.sample_weight = self.sample_weight_raw / np.sum(self.sample_weight_raw)
+        raw = scaled_weights(sample_weight)
+        self._weight_total = float(np.sum(raw))
+        self.sample_weight = raw / self._weight_total
+        # not kept: one n-vector (the normalised weights) per objective
+        self._sample_weight_raw = None
+        del raw
         self.loss = loss
         self.K = int(n_outputs)
         self.softmax = bool(softmax)
@@ -278,6 +283,28 @@ class LinearObjective:
         last["at"] = (W.copy(), b.copy())
         return last["raw"]
 
+    @property
+    def sample_weight_raw(self):
+        """The weights divided by their maximum (largest entry 1).
+
+        Recomputed from the normalised :attr:`sample_weight` when asked
+        (sub-samples, fall-back objectives), equal to the weights given up
+        to rounding: keeping them would hold a second n-vector through
+        every fit.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The weights given, divided by their largest.
+        """
+        if self._sample_weight_raw is not None:
+            return self._sample_weight_raw
+        return self.sample_weight * self._weight_total
+
+    @sample_weight_raw.setter
+    def sample_weight_raw(self, value):
+        self._sample_weight_raw = value
+
     # ---------------------------------------------------------------- sizes
     @property
     def n_coef(self):
@@ -333,10 +360,12 @@ class LinearObjective:
                 top, mean, sq = _sparse_moments(X, s, step)
             else:
                 top, mean, sq = _dense_moments(X, s, blocks)
+        del s  # the sampled weights: p-vectors only from here
         top[~(top > 0)] = 1.0  # an all-zero column
         if not self.fit_intercept:
             mean = np.zeros(p)
-        scale = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+        sq -= mean * mean  # the variance, in place (sq is not used again)
+        scale = np.sqrt(np.maximum(sq, 0.0, out=sq), out=sq)
         # A column constant up to rounding carries no direction to rescale.
         # sq - mean^2 of a constant c has a rounding error of ~eps c^2, so
         # its square root can be ~sqrt(eps) |c| (1.5e-8 |c|), not zero; such
@@ -344,7 +373,9 @@ class LinearObjective:
         tiny = scale <= 1e-7 * np.abs(mean)
         scale[tiny] = np.abs(mean[tiny])
         scale[scale == 0] = 1.0
-        return mean * top, scale * top
+        mean *= top  # in place: the peak of a sparse fit's construction
+        scale *= top
+        return mean, scale
 
     def _raw(self, W, b):
         if self.X.dtype != np.float64:  # float32: upcast block by block
@@ -646,37 +677,41 @@ class LinearObjective:
         """:meth:`_fused_loss_gradient` of a CSR X (``csr_fused_rows``).
 
         One read of X's arrays per evaluation; with ``keep_raw`` the same
-        sweep writes the raw prediction and the weighted Hessian diagonal
-        that the Hessian products at this point read
-        (:meth:`_sample_hessian`), so a Newton step needs no other pass for
-        them.
+        sweep writes the weighted Hessian diagonal that the Hessian products
+        at this point read (:meth:`_sample_hessian`), so a Newton step needs
+        no other pass for it. The raw prediction itself is not kept (the
+        cache holds None in its place): ``csr_hessp`` reads only the
+        diagonal, and an n-vector less is a tenth of a TF-IDF X's bytes.
         """
         X, n = self.X, self.X.shape[0]
         kind, param = self._kernel()
         y, cache = self._kernel_targets(kind)
         w = np.ascontiguousarray(W[0], dtype=np.float64)
         bias = float(b[0]) if self.fit_intercept else 0.0
-        raw = hess = None
-        if self.keep_raw:
-            raw, hess = np.empty(n), np.empty(n)
+        # a constant second derivative c: s_i h_i is c s_i, the weights
+        # themselves times a number (_hessian_parts), not another n-vector
+        constant = _CONSTANT_HESSIAN.get(kind)
+        hess = np.empty(n) if self.keep_raw and constant is None else None
 
         def sweep(lo, hi):
             s = self.sample_weight
             args = (X.data, X.indices, X.indptr, y, s, w, bias, lo, hi)
-            return csr_fused_rows(kind, param, *args, raw, hess, cache)
+            return csr_fused_rows(kind, param, *args, None, hess, cache)
 
         parts = self._on_workers(sweep, n_workers)
         if self.keep_raw:
-            self._cache = (W.copy(), b.copy(), raw[:, None], hess)
+            h = hess if constant is None else (self.sample_weight, constant)
+            self._cache = (W.copy(), b.copy(), None, h)
         value = sum(part[0] for part in parts)
-        grad_w = sum(part[1] for part in parts)
+        grad_w = _sum_in_place(part[1] for part in parts)
         grad_b = sum(part[2] for part in parts)
         return value, grad_w[None, :], np.array([grad_b])
 
     def _csr_hessp(self, W, b, V, vb):
         """:meth:`_data_hessp` of a CSR X: ``csr_hessp``, one read of X."""
         X = self.X
-        h = np.ascontiguousarray(self._sample_hessian(W, b), dtype=np.float64)
+        h, factor = self._hessian_parts(W, b)
+        h = np.ascontiguousarray(h, dtype=np.float64)
         v = np.ascontiguousarray(V[0], dtype=np.float64)
         v_b = float(vb[0]) if self.fit_intercept else 0.0
         n_workers = self._csr_workers(loss_kernel=False)
@@ -685,20 +720,46 @@ class LinearObjective:
             return csr_hessp(X.data, X.indices, X.indptr, h, v, v_b, lo, hi)
 
         parts = self._on_workers(sweep, n_workers)
-        out = sum(part[0] for part in parts)
+        out = _sum_in_place(part[0] for part in parts)
         out_b = sum(part[1] for part in parts)
+        if factor != 1.0:  # exact for the factor 2 of squared_error
+            out *= factor
+            out_b *= factor
         return out[None, :], np.array([out_b])
 
     def _cached_raw(self, W, b):
         c = self._cache
-        if c is not None and np.array_equal(c[0], W) and np.array_equal(c[1], b):
+        if self._cached_at(W, b) and c[2] is not None:
             return c[2]
         raw = self._raw(W, b)
-        self._cache = (W.copy(), b.copy(), raw, None)
+        # a CSR sweep's cache (no raw) keeps its Hessian diagonal
+        hess = c[3] if self._cached_at(W, b) else None
+        self._cache = (W.copy(), b.copy(), raw, hess)
         return raw
+
+    def _cached_at(self, W, b):
+        """Whether the cache holds the point ``(W, b)``."""
+        c = self._cache
+        return c is not None and np.array_equal(c[0], W) and np.array_equal(c[1], b)
+
+    def _hessian_parts(self, W, b):
+        """``(h, factor)`` with ``factor * h`` the :meth:`_sample_hessian`.
+
+        ``h`` is the weights themselves and ``factor`` the loss's constant
+        second derivative after a CSR sweep of such a loss (squared_error:
+        2); otherwise ``factor`` is 1.
+        """
+        if self._cached_at(W, b) and isinstance(self._cache[3], tuple):
+            return self._cache[3]
+        return self._sample_hessian(W, b), 1.0
 
     def _sample_hessian(self, W, b):
         """Per-sample weighted Hessian s_i h_i (1-D losses), cached per point."""
+        if self._cached_at(W, b) and isinstance(self._cache[3], tuple):
+            s, factor = self._cache[3]  # a new array: the factor applied
+            return factor * s
+        if self._cached_at(W, b) and self._cache[3] is not None:
+            return self._cache[3]  # a CSR sweep's, whose raw is not kept
         raw = self._cached_raw(W, b)
         c = self._cache
         if c[3] is None:
@@ -838,11 +899,20 @@ class LinearObjective:
         return np.concatenate(parts)
 
     def _to_theta(self, gW, gb):
-        """Chain rule from (W, b) to theta coordinates (adjoint of unpack)."""
-        parts = [((gW - np.outer(gb, self.mean)) / self.scale).ravel()]
+        """Chain rule from (W, b) to theta coordinates (adjoint of unpack).
+
+        Written into one new vector, no temporaries (at p = 1e4 and n = 1e5
+        each p-vector is a tenth of an n-vector, and a Newton-CG fit's peak
+        holds a dozen).
+        """
+        out = np.empty(self.n_params)
+        head = out[: self.n_coef].reshape(self.K, self.n_features)
+        np.multiply(np.reshape(gb, (-1, 1)), self.mean, out=head)
+        np.subtract(gW, head, out=head)
+        head /= self.scale
         if self.fit_intercept:
-            parts.append(gb)
-        return np.concatenate(parts)
+            out[self.n_coef :] = gb
+        return out
 
     # ----------------------------------------------------- smooth objective
     def loss_gradient(self, theta):
@@ -884,9 +954,13 @@ class LinearObjective:
             The Hessian of :meth:`loss_gradient`'s value at ``theta`` times ``v``.
         """
         W, b = self.unpack(theta)
-        V, vb = self.unpack(v)
+        V, vb = self.unpack(v)  # a fresh V: hW + l2 V is summed into it
         hW, hb = self._data_hessp(W, b, V, vb)
-        return self._to_theta(hW + self.l2 * V, hb)
+        del W
+        V *= self.l2
+        V += hW
+        del hW
+        return self._to_theta(V, hb)
 
     def _jacobian(self):
         """d(augmented W * scale, b) / d theta, dense (for small problems).
@@ -939,18 +1013,22 @@ class LinearObjective:
         return H
 
 
+# kinds whose second derivative is one number (squared_error's (z - y)^2: 2)
+_CONSTANT_HESSIAN = {KINDS["squared_error"]: 2.0}
+
+
+def _sum_in_place(arrays):
+    """The sum of fresh arrays, in order, into the first (no new array)."""
+    arrays = iter(arrays)
+    total = next(arrays)
+    for a in arrays:
+        total += a
+    return total
+
+
 def _compiled_csr(X):
     """Whether the compiled CSR sweeps can read X as it is (no copy)."""
-    return (
-        COMPILED_PASSES
-        and sparse.issparse(X)
-        and X.format == "csr"
-        and X.dtype in (np.float32, np.float64)
-        and X.indices.dtype == X.indptr.dtype
-        and X.indices.dtype in (np.int32, np.int64)
-        and X.data.flags.c_contiguous
-        and X.indices.flags.c_contiguous
-    )
+    return COMPILED_PASSES and _readable_csr(X)
 
 
 _STATS_BLOCK_BYTES = 2**20  # float64 bytes of one block of the statistics pass
