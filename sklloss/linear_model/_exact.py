@@ -79,7 +79,7 @@ with the coefficients whose both L1 pieces are active set to exactly zero.
 
 Per iteration: three ``X @ v`` (the two directions' ``dl``, by row blocks,
 and the new ``l``), three ``X.T @ v``, the weighted Gram matrix in row blocks
-of ``_GRAM_ROWS`` (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
+that stay in cache (``O(n p^2)``) and a ``(p + 1)^2`` Cholesky; 10-25
 iterations. The per-row work (``q``, the right-hand sides, the directions
 with their ratio tests, Mehrotra's second-order term, the sums of the
 stopping tests) is compiled (``sklloss._ipm_kernels``): one pass over the
@@ -119,15 +119,9 @@ from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
 
-# Rows per block when forming X^T diag(q) X for a dense X: bounds the
-# temporary to ~ _CHUNK x p floats instead of a copy of X.
-_CHUNK = 8192
 # Rows per block of the interior point's elementwise updates: their
 # temporaries are ~ _ROWS floats each instead of n.
 _ROWS = 16384
-# Rows per block of the interior point's weighted Gram matrix: a block of
-# sqrt(q) [X, 1] that stays in cache for its syrk.
-_GRAM_ROWS = 4096
 # Beyond this many columns a sparse X goes to HiGHS when the problem is an LP,
 # and a wide X (n < p) with an L2 part uses an n x n Woodbury system.
 _MAX_DENSE_NORMAL = 2000
@@ -376,9 +370,7 @@ class _Problem:
             absolute value ``col`` (the column of ones only with an intercept).
         """
         # of the columns X / col: entries of X near 1e300 square to inf
-        if self.sparse:
-            return _weighted_gram(self.X, q, self.col, self.fit_intercept)
-        return _dense_gram(self.X, q, self.col, self.fit_intercept)
+        return _weighted_gram(self.X, q, self.col, self.fit_intercept)
 
     def normal_solver(self, q, diag):
         """Return ``rhs -> N^{-1} rhs`` for ``N = diag + [X 1]^T diag(q) [X 1]``.
@@ -423,24 +415,25 @@ class _Problem:
         Kmat[np.diag_indices(self.n)] += 1.0
         del XD
         fac = _factor(Kmat)
-
-        def minv(v):  # (D + X^T Q X)^{-1} v
-            t = dinv * v
-            u = _solve(fac, sq * x_dot(X, t))
-            return t - dinv * xt_dot(X, sq * u)
-
-        if not self.fit_intercept:
-            return minv
-        xq = xt_dot(X, q)
-        y1 = minv(xq)
-        schur = float(q.sum() - xq @ y1)
+        # With e = X w + b (the rows' values) and f = S e, the normal
+        # equations D w + X^T Q e = r_w, 1^T Q e = r_b become
+        #     M f = S X D^-1 r_w + b s,   s^T f = r_b,   M = I + S X D^-1 X^T S,
+        # and w = D^-1 (r_w - X^T S f). The intercept's Schur complement
+        # s^T M^-1 s is the squared norm of a triangular solve here; written
+        # as sum(q) - x_q^T N_w^-1 x_q it cancels to noise once q spans many
+        # orders of magnitude (late iterations), and the iterations stall.
+        if self.fit_intercept:
+            m_s = _solve(fac, sq)
+            schur = _quadratic_form(fac, sq)
 
         def solve(rhs):
-            y2 = minv(rhs[:p])
-            b = (rhs[p] - xq @ y2) / schur
+            f = _solve(fac, sq * x_dot(X, dinv * rhs[:p]))
             out = np.empty(self.n_theta)
-            out[:p] = y2 - y1 * b
-            out[p] = b
+            if self.fit_intercept:
+                b = (rhs[p] - sq @ f) / schur
+                f += b * m_s
+                out[p] = b
+            out[:p] = dinv * (rhs[:p] - xt_dot(X, sq * f))
             return out
 
         return solve
@@ -512,32 +505,6 @@ class _Problem:
         coef = theta[: self.p] / self.col
         b = float(theta[self.p]) if self.fit_intercept else 0.0
         return coef, b
-
-
-def _dense_gram(X, q, col, intercept):
-    """``Z^T Z`` for ``Z = sqrt(q) [X / col, 1]`` (the ones if intercept).
-
-    The interior point's form of ``_passes._weighted_gram`` (q >= 0): the
-    column of ones rides in each block, so that one BLAS ``syrk`` (NumPy's
-    ``Z.T @ Z``) per block of ``_GRAM_ROWS`` rows, which stays in cache,
-    gives the whole matrix; ``col`` divides only when it is not all ones.
-    """
-    n, p = X.shape
-    nt = p + int(intercept)
-    scale = None if np.all(col == 1.0) else 1.0 / col
-    G = np.zeros((nt, nt))
-    buf = np.empty((min(_GRAM_ROWS, n), nt))
-    for lo in range(0, n, _GRAM_ROWS):
-        hi = min(lo + _GRAM_ROWS, n)
-        Z = buf[: hi - lo]
-        root = np.sqrt(q[lo:hi])
-        np.multiply(X[lo:hi], root[:, None], out=Z[:, :p])
-        if scale is not None:
-            Z[:, :p] *= scale
-        if intercept:
-            Z[:, p] = root
-        G += Z.T @ Z
-    return G
 
 
 # --------------------------------------------------------------------------
@@ -735,6 +702,13 @@ def _factor(N):
 def _solve(fac, rhs):
     cf, diag = fac
     return linalg.cho_solve(cf, rhs / diag, check_finite=False) / diag
+
+
+def _quadratic_form(fac, v):
+    """``v^T N^-1 v`` from the factor of :func:`_factor`, as a sum of squares."""
+    (cf, lower), diag = fac
+    t = linalg.solve_triangular(cf, v / diag, trans=0 if lower else 1, lower=lower)
+    return float(t @ t)
 
 
 def _ipm_groups(prob):

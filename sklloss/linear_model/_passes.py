@@ -13,6 +13,9 @@ from .._kernels import csr_column_moments
 __all__ = ["column_absmax", "compiled_kernel", "scaled_weights", "x_dot", "xt_dot"]
 
 _CHUNK = 8192  # rows per block when a pass over dense X needs a temporary
+# Rows per block of the weighted Gram matrix: a block of sqrt(w) [X, 1]
+# stays in cache between its scaling and its syrk.
+_GRAM_ROWS = 4096
 # A float32 X is never converted as a whole: each product reads it in blocks
 # of about this many float64 bytes, upcast, so that every sum is accumulated
 # in float64 (float32 sums over 1e6 rows lose ~3 digits, enough to stall a
@@ -307,7 +310,7 @@ def _weighted_gram(X, w, col, intercept):
 
     Dense X in float64 row blocks (no copy of X, whatever its dtype).
     """
-    p = X.shape[1]
+    n, p = X.shape
     q = p + (1 if intercept else 0)
     G = np.zeros((q, q))
     if sparse.issparse(X):
@@ -315,25 +318,37 @@ def _weighted_gram(X, w, col, intercept):
         G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
         if intercept:
             G[:p, p] = np.asarray(Z.T @ w).ravel()
-    elif np.all(w >= 0):
-        # Z_w = diag(sqrt w) Z, and Z_w.T @ Z_w: NumPy hands a product of an
-        # array with its own transpose to BLAS's syrk (half the work of a
-        # general product, one temporary of the block instead of two)
-        inv_col = 1.0 / col
-        for start in range(0, X.shape[0], _CHUNK):
-            root = np.sqrt(w[start : start + _CHUNK])
-            Z = np.multiply(X[start : start + _CHUNK], root[:, None], dtype=np.float64)
+            G[p, :p] = G[:p, p]
+            G[p, p] = w.sum()
+        return G
+    inv_col = None if np.all(col == 1.0) else 1.0 / col
+    if np.all(w >= 0):
+        # Z_w = diag(sqrt w) [X / col, 1] one block at a time, the column of
+        # ones (sqrt w) inside the block, and Z_w.T @ Z_w: NumPy hands a
+        # product of an array with its own transpose to BLAS's syrk (half
+        # the work of a general product), and a block of _GRAM_ROWS rows
+        # stays in cache between its scaling and its syrk.
+        buf = np.empty((min(_GRAM_ROWS, n), q))
+        for start in range(0, n, _GRAM_ROWS):
+            stop = min(start + _GRAM_ROWS, n)
+            Z = buf[: stop - start]
+            root = np.sqrt(w[start:stop])
+            np.multiply(X[start:stop], root[:, None], out=Z[:, :p])
+            if inv_col is not None:
+                Z[:, :p] *= inv_col
+            if intercept:
+                Z[:, p] = root
+            G += Z.T @ Z
+        return G
+    # negative weights (a non-convex loss's Hessian): no square root
+    for start in range(0, n, _CHUNK):
+        Z = X[start : start + _CHUNK].astype(np.float64)
+        if inv_col is not None:
             Z *= inv_col
-            G[:p, :p] += Z.T @ Z
-            if intercept:
-                G[:p, p] += Z.T @ root
-    else:  # negative weights (a non-convex loss's Hessian)
-        for start in range(0, X.shape[0], _CHUNK):
-            Z = X[start : start + _CHUNK].astype(np.float64) / col
-            wb = w[start : start + _CHUNK]
-            G[:p, :p] += Z.T @ (Z * wb[:, None])
-            if intercept:
-                G[:p, p] += Z.T @ wb
+        wb = w[start : start + _CHUNK]
+        G[:p, :p] += Z.T @ (Z * wb[:, None])
+        if intercept:
+            G[:p, p] += Z.T @ wb
     if intercept:
         G[p, :p] = G[:p, p]
         G[p, p] = w.sum()
