@@ -150,7 +150,7 @@ def xt_dot(X, G, col=None):
     return out
 
 
-def column_absmax(X):
+def column_absmax(X, step=1):
     """Largest absolute value of each column (1.0 for an all-zero column).
 
     Block by block (:func:`_upcast_blocks`): no copy of X.
@@ -159,6 +159,8 @@ def column_absmax(X):
     ----------
     X : ndarray or sparse matrix of shape (n, p)
         Data, float64 or float32.
+    step : int, default=1
+        Read only the rows ``0, step, 2 step, ...`` (in place for a CSR X).
 
     Returns
     -------
@@ -166,9 +168,11 @@ def column_absmax(X):
         ``max_i |X[i, j]|`` per column, 1.0 where that is 0.
     """
     if _readable_csr(X):  # in place, no block copies (csr_column_moments)
-        top = csr_column_moments(X.data, X.indices, X.indptr, X.shape[1])
+        top = csr_column_moments(X.data, X.indices, X.indptr, X.shape[1], step=step)
         top[~(top > 0)] = 1.0
         return top
+    if step > 1:
+        X = X[::step]
     top = np.zeros(X.shape[1])
     for axis, lo, hi, B in _upcast_blocks(X):
         cols = slice(lo, hi) if axis else slice(None)

@@ -387,6 +387,9 @@ class _ScaleLoopData:
             ``(W, b, n_iter)`` in units of y.
         """
         link = self.loss.link
+        # the previous fit's objective (its scaled targets, weights and
+        # buffers) is released before the next one is built, not kept beside it
+        self._last_fit = None
         objective = self.objective(sigma)
         if warm is not None:
             warm = rescale(*warm, 1.0 / sigma, link)
@@ -475,7 +478,7 @@ class _InMemoryPlan(_ScaleLoopData):
         Returns
         -------
         ndarray of shape (n_samples,)
-            The residuals.
+            The residuals (read-only: the same array may be returned again).
         """
         last = self._last_fit
         if (
@@ -483,10 +486,18 @@ class _InMemoryPlan(_ScaleLoopData):
             and np.array_equal(last[3], W)
             and np.array_equal(last[4], b)
         ):
-            objective, W_s, b_s, _, _, sigma = last
+            objective, W_s, b_s, W_y, b_y, sigma = last
+            if isinstance(objective, np.ndarray):
+                return objective  # the residuals of an earlier call
             raw = objective.last_raw(W_s, b_s)
             if raw is not None:
-                return self.y - sigma * raw
+                # y - sigma raw, written over the raw buffer, kept for the
+                # next call (the final outliers_ asks again), and the
+                # objective (scaled targets, weights) released
+                raw *= -sigma
+                raw += self.y
+                self._last_fit = (raw, W_s, b_s, W_y, b_y, sigma)
+                return raw
         return self.y - (x_dot(self.X, W[0]) + b[0])
 
     def interpolates(self):

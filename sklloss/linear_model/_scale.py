@@ -103,7 +103,7 @@ def check_scale(scale):
     )
 
 
-def weighted_median(v, w):
+def weighted_median(v, w, *, overwrite=False):
     """Weighted median of ``v`` (``np.median`` for equal weights).
 
     The smallest value whose cumulative weight reaches half the total; when
@@ -117,6 +117,9 @@ def weighted_median(v, w):
         Values.
     w : ndarray of shape (n,)
         Non-negative weights, not all zero.
+    overwrite : bool, default=False
+        Whether ``v`` may be reordered in place (a temporary of the caller's:
+        no copy of it for the partition).
 
     Returns
     -------
@@ -126,7 +129,8 @@ def weighted_median(v, w):
     v = np.asarray(v, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     if w.size and np.all(w == w[0]) and w[0] > 0:
-        return float(np.median(v))  # equal weights: a partition, O(n)
+        # equal weights: a partition, O(n)
+        return float(np.median(v, overwrite_input=overwrite))
     keep = w > 0
     v, w = v[keep], w[keep] / np.max(w[keep])
     order = np.argsort(v)
@@ -144,7 +148,7 @@ def _mad_scale(r, sw):
     0 when more than half the weight sits on exact zeros: the fit then
     interpolates a majority of the data, and the scale has collapsed.
     """
-    return weighted_median(np.abs(r), sw) / _MAD_NORMAL
+    return weighted_median(np.abs(r), sw, overwrite=True) / _MAD_NORMAL
 
 
 def _data_scale(y, sw, link):
@@ -270,13 +274,14 @@ def _sampled_absmax(X):
     A dense X: ``_MAGNITUDE_BLOCKS`` contiguous blocks of rows, evenly
     spaced. Every 5th row of a 1e5 x 100 X (the strided sample) touched
     every page of X and took as long as a full pass; the blocks are read
-    at the memory's speed. A sparse X: evenly strided rows (one slice).
+    at the memory's speed. A sparse X: evenly strided rows (read in place
+    for CSR; a slice of X copied those rows, all of X below 40,000 rows).
     """
     n = X.shape[0]
     if n <= _MAGNITUDE_ROWS:
         return column_absmax(X)
     if sparse.issparse(X):
-        return column_absmax(X[:: n // _MAGNITUDE_ROWS])
+        return column_absmax(X, step=n // _MAGNITUDE_ROWS)
     rows = _MAGNITUDE_ROWS // _MAGNITUDE_BLOCKS
     top = np.zeros(X.shape[1])
     for k in range(_MAGNITUDE_BLOCKS):
@@ -438,12 +443,12 @@ def fit_scaled(
                 max_iter=max_iter,
             )
         plan.n_evals += sub.n_evals / sub.step
+        del sub  # its rows and last objective, not kept through the full fits
     if W0 is None and not loss.is_convex:
         start = plan.lad_start(sigma)
         if start is not None:
             W0, b0, n_iter = start
-            r = plan.residuals(W0, b0)
-            new = _next_scale("mad", loss, r, sw, sigma, 0.0)
+            new = _next_scale("mad", loss, plan.residuals(W0, b0), sw, sigma, 0.0)
             sigma = new if new > floor else sigma
     W, b, it = plan.fit_at(
         sigma, None if W0 is None else (W0, b0), tol=_inner_tol(tol, 1.0)
@@ -484,9 +489,9 @@ def _solve_scale_equation(
     prev = None  # (sigma, T(sigma) - sigma) of the previous step
     strict = False  # every fit at the full tol (after an inconsistent bracket)
     for _ in range(max_steps):
-        r = plan.residuals(W, b)
         l2 = plan.l2_weight * float(np.sum(W**2)) / 2.0 if mode == "joint" else 0.0
-        new = _next_scale(mode, loss, r, sw, sigma, l2)
+        # (the residuals are not kept alive through the next fit)
+        new = _next_scale(mode, loss, plan.residuals(W, b), sw, sigma, l2)
         if not new > floor:
             # An exact fit of the majority (mad) or of all the data (joint):
             # the scale collapses to 0, where the fit at this scale already is.
