@@ -263,7 +263,8 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
         Broadcast against each other.
     cache : array-like, default=None
         The per-row value of y alone that the kinds of ``NEEDS_LOG_Y`` read
-        (``log y``, 0 where y = 0), of y's shape; None for the others.
+        (``log y``, 0 where y = 0), of y's shape, for their loss value (their
+        gradient and Hessian do not read it); None for the other kinds.
     loss, gradient, hessian : bool
         Which arrays to return.
 
@@ -284,7 +285,9 @@ def elementwise(int kind, double param, y_true, raw_prediction, *,
     shape = z.shape
     yc = np.ascontiguousarray(y, dtype=dtype).reshape(-1)
     zc = np.ascontiguousarray(z, dtype=dtype).reshape(-1)
-    if (cache is None) != (kind not in NEEDS_LOG_Y):
+    if (cache is not None and kind not in NEEDS_LOG_Y) or (
+        cache is None and kind in NEEDS_LOG_Y and loss
+    ):
         raise ValueError(f"elementwise: kind {kind} and cache={type(cache)} disagree.")
     if cache is not None:
         cache = np.broadcast_to(cache, shape)

@@ -196,8 +196,10 @@ def test_cg_solves_a_positive_definite_system():
     d, _, negative = _truncated_cg(lambda v: H @ v, g, minv, 200)
     assert not negative
     exact = np.linalg.solve(H, -g)
-    # relative residual <= min(0.5, sqrt|g|) = 0.01 or so
-    assert np.linalg.norm(H @ d + g) <= 0.02 * np.linalg.norm(g)
+    # the forcing term: relative residual <= min(0.5, sqrt|g|), 0.024 here
+    # (the bound was 0.02, and on AVX-512 kernels CG stopped at 0.0218)
+    gnorm = np.linalg.norm(g)
+    assert np.linalg.norm(H @ d + g) <= min(0.5, np.sqrt(gnorm)) * gnorm
     assert np.linalg.norm(d - exact) <= 0.5 * np.linalg.norm(exact)
 
 

@@ -223,8 +223,10 @@ def _gradient_raw(y, raw, p):
         if p == 0:
             mu = np.exp(raw)
             return 2.0 * mu * (mu - y)
-        if p == 1:
-            return 2.0 * (np.exp(raw) - y)
+        if p == 1:  # the compiled formula, as loss_gradient's
+            return elementwise(
+                KINDS["poisson"], 0.0, y, raw, loss=False, gradient=True
+            )[0]
         if p == 2:
             return -2.0 * np.expm1(np.log(y) - raw)
         a, b = 1.0 - p, 2.0 - p
@@ -238,7 +240,9 @@ def _hessian_raw(y, raw, p):
             mu = np.exp(raw)
             return 2.0 * mu * (2.0 * mu - y)
         if p == 1:
-            return 2.0 * np.exp(raw)
+            return elementwise(KINDS["poisson"], 0.0, y, raw, loss=False, hessian=True)[
+                0
+            ]
         if p == 2:
             return 2.0 * np.exp(np.log(y) - raw)
         a, b = 1.0 - p, 2.0 - p
