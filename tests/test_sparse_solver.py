@@ -268,6 +268,25 @@ def test_scale_equation_solved_on_sparse_tfidf_data(loss):
     assert est.scale_ == pytest.approx(mad, rel=1e-3)
 
 
+def _peak_over_x(make, X, y):
+    """The fit's tracemalloc peak as a multiple of the bytes of CSR X.
+
+    Python-tracked allocations only (numpy arrays included, deterministic,
+    unlike the RSS), relative to X's three CSR arrays; one small fit first,
+    so that imports and caches are not counted.
+    """
+    make().fit(X[:300], y[:300])
+    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        est = make().fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return est, peak / x_bytes
+
+
 # (dtype, bound on the peak / X's bytes): measured 0.34 and 0.50 at this
 # size; before the CSR fit stopped keeping its raw prediction, a second and
 # third weight vector and the label codes, 0.67 and 0.99. A float64 copy of
@@ -278,24 +297,14 @@ _PEAK_BOUNDS = {"float64": 0.5, "float32": 0.65}
 @pytest.mark.skipif(tracemalloc.is_tracing(), reason="tracemalloc already on")
 @pytest.mark.parametrize("dtype", sorted(_PEAK_BOUNDS))
 def test_sparse_log_loss_fit_memory_peak(dtype):
-    # Issue 14: at most 0.5 x X extra. Python-tracked allocations only
-    # (tracemalloc: numpy arrays included, deterministic, unlike the RSS),
-    # relative to the bytes of X's three CSR arrays. p / n = 0.1 and ten
-    # entries a row as the 1e5 x 1e4 TF-IDF benchmark
-    # (benchmarks/results/sparse_memory.md).
+    # Issue 14: at most 0.5 x X extra. p / n = 0.1 and ten entries a row as
+    # the 1e5 x 1e4 TF-IDF benchmark (benchmarks/results/sparse_memory.md).
     X, y, _ = tfidf(30_000, 3_000, nnz_row=10)
-    X = X.astype(dtype)
-    LossClassifier().fit(X[:300], y[:300])  # imports and caches first
-    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    tracemalloc.start()
-    try:
-        base, _ = tracemalloc.get_traced_memory()
-        clf = LossClassifier(loss="log_loss", alpha=1e-4).fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    clf, ratio = _peak_over_x(
+        lambda: LossClassifier(loss="log_loss", alpha=1e-4), X.astype(dtype), y
+    )
     assert clf.solver_ == "newton-cg"
-    assert peak <= _PEAK_BOUNDS[dtype] * x_bytes, peak / x_bytes
+    assert ratio <= _PEAK_BOUNDS[dtype]
 
 
 # (dtype, bound): measured 0.50 and 0.99 at this size. Before, 1.09 and 1.19:
@@ -312,17 +321,9 @@ def test_sparse_huber_fit_memory_peak(dtype):
     # scale="auto": the MAD re-estimation loop around the fits
     X, _, y = tfidf(30_000, 3_000, nnz_row=10)
     X = X.astype(dtype)
-    LossRegressor(loss="huber").fit(X[:300], y[:300])  # imports and caches first
-    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    tracemalloc.start()
-    try:
-        base, _ = tracemalloc.get_traced_memory()
-        est = LossRegressor(loss="huber", alpha=1e-4).fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    est, ratio = _peak_over_x(lambda: LossRegressor(loss="huber", alpha=1e-4), X, y)
     assert est.solver_ == "newton-cg"
-    assert peak <= _HUBER_PEAK_BOUNDS[dtype] * x_bytes, peak / x_bytes
+    assert ratio <= _HUBER_PEAK_BOUNDS[dtype]
     # the outliers_ from the kept residuals: those of the returned model
     r = y - est.predict(X)
     np.testing.assert_array_equal(
