@@ -30,8 +30,15 @@ Solvers:
     of the rows (a few thousand), corrected by L-BFGS updates on the full
     data, unit step first, Armijo backtracking. One evaluation is one full
     gradient pass; from the estimators' subsample start a well-posed problem
-    needs 4-8 of them (scipy's L-BFGS-B needs 10-16: its first step is a
+    needs 4-9 of them (scipy's L-BFGS-B needs 10-16: its first step is a
     unit-length gradient step and it learns the curvature from scratch).
+    Near the optimum the unit steps are accepted and the iteration is
+    conjugate gradients preconditioned by the sampled Hessian: the gradient
+    falls by a factor of about ``sqrt(P / m)`` per pass (P parameters, m
+    sampled rows), where the sampled-Newton step alone gives about
+    ``2 sqrt(P / m)``. A larger sample, a refreshed one or exact Newton
+    steps cost at least the time of the passes they save
+    (``benchmarks/results/poisson.md``).
     Stops like ``"lbfgs"`` (largest gradient entry below ``tol``); if the
     line search fails, L-BFGS-B continues from the last point.
 ``"lbfgs"``
