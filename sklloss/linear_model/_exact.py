@@ -141,6 +141,10 @@ _NEGLIGIBLE_WEIGHT = 1e-32
 _EXTREME_SCALE = 1e100
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
+# Relative duality gap from which the simplex crossover (_crossover) is tried
+# at every iteration, and its pivots per attempt (times n_theta, plus 50).
+_CROSSOVER_GAP = 0.1
+_CROSSOVER_PIVOTS = 20
 
 
 # --------------------------------------------------------------------------
@@ -856,6 +860,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
         g.start(theta)
     n_cons = sum(g.s.size for g in groups)
     status, message, polished = 1, "iteration limit reached", None
+    crossover = _crossover_applies(prob)
+    max_pivots = _CROSSOVER_PIVOTS * prob.n_theta + 50
+    next_crossover = _CROSSOVER_GAP
     t0 = time.perf_counter()
     it = 0
     for it in range(1, max_iter + 1):
@@ -868,7 +875,21 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 f"{pobj * prob.sigma / prob.n:.10e}  rel. gap {rel_gap:.2e}  "
                 f"dual inf. {dual_inf:.2e}  mu {mu:.2e}"
             )
-        if abs(rel_gap) <= 1e-4 and dual_inf <= 1e-6:
+        if crossover and abs(rel_gap) <= next_crossover:
+            polished, pivots = _crossover(prob, groups, max_pivots)
+            if verbose > 1:
+                print(
+                    f"[exact ipm] crossover: {pivots} pivots, "
+                    + ("verified" if polished is not None else "no vertex")
+                )
+            if polished is not None:
+                status = 0
+                message = f"converged (crossover, {pivots} pivots, verified)"
+                break
+            if pivots >= max_pivots:
+                # an expensive failure: the next attempt only 10x closer
+                next_crossover = abs(rel_gap) / 10
+        elif abs(rel_gap) <= 1e-4 and dual_inf <= 1e-6:
             polished = _polish(prob, theta, groups)
             if polished is not None:
                 status, message = 0, "converged (active set verified)"
@@ -1045,6 +1066,188 @@ def _polish(prob, theta_ipm, groups):
     if not _kkt_holds(prob, theta, nu, sol[nf:], first, kink, free_w, sign):
         return None
     return theta
+
+
+def _crossover_applies(prob):
+    """Whether :func:`_crossover` handles the problem.
+
+    A linear program without penalty (no L1 group, so that the free unknowns
+    are all of theta) whose loss has one breakpoint (quantile, absolute
+    error, hinge), dense normal equations, more rows than unknowns.
+    """
+    return (
+        prob.lam1 == 0
+        and prob.lam2 == 0
+        and len(prob.slopes) == 2
+        and not prob.wide
+        and prob.n > prob.n_theta
+    )
+
+
+def _crossover(prob, groups, max_pivots, max_rounds=8):
+    """Exact vertex from the interior-point iterate by simplex pivots, or None.
+
+    Starts at the vertex where the ``n_theta`` rows nearest the kink at the
+    iterate (the basis) sit on it, and repairs the basis by
+    Barrodale-Roberts exchanges instead of more interior-point iterations:
+    the basis row whose multiplier lies furthest outside its slope interval
+    leaves the kink in the direction that lowers the objective, and the step
+    along that edge goes to the weighted median of the other rows' kink
+    crossings (the first crossing after which the directional derivative is
+    no longer negative); the row crossed there enters the basis.
+
+    The pivots look only at a working set of the ``n^(2/3)`` rows nearest
+    the kink (Portnoy and Koenker's size), whose rows of ``[X, 1]`` are
+    gathered once: a pivot then costs ``O(n^(2/3) p)`` instead of passes
+    over X. When the working set is optimal, one pass over all rows finds
+    the rows outside it that changed side; they are taken in (their
+    multipliers updated) and the pivots go on from a new working set. The
+    vertex is returned only when no row changed side and
+    :func:`_kkt_holds` verifies it from scratch: the answer is exact by
+    construction, whatever the working set was.
+
+    Parameters
+    ----------
+    prob : _Problem
+        The scaled problem (see :func:`_crossover_applies`).
+    groups : list of _Group
+        The interior point's groups; ``groups[0].ell`` is the iterate's ``l``.
+    max_pivots : int
+        Largest number of exchanges.
+    max_rounds : int, default=8
+        Largest number of working sets.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_theta,) or None
+        The optimal vertex, verified; None when not found within the limits,
+        on a singular basis or an edge without a crossing in the working set.
+    pivots : int
+        Exchanges made.
+    """
+    n, nt = prob.n, prob.n_theta
+    cols = np.arange(nt)
+    a_lo, a_hi = float(prob.slopes[0]), float(prob.slopes[1])
+    beta = float(prob.breaks[0])
+    _, basis = _row_pieces(prob, groups, nt)
+    A = prob.rows(basis, cols)
+
+    def vertex():
+        # the basis rows on the kink: d_i [x_i, 1] theta + e_i = beta
+        rhs = np.broadcast_to(beta - prob.offset(basis), (nt,))
+        try:
+            theta = linalg.solve(A, rhs, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+        return theta if np.all(np.isfinite(theta)) else None
+
+    theta = vertex()
+    if theta is None:
+        return None, 0
+    u = groups[0].line(theta)
+    up = u > beta  # each non-basis row's side: on the upper piece
+    nu = np.where(up, a_hi, a_lo)
+    nu *= prob.cost
+    nu[basis] = 0.0
+    g_fixed = prob.rmatvec(nu)
+    m_work = min(n, max(50 * nt, int(n ** (2 / 3))))
+    pivots = 0
+    for _ in range(max_rounds):
+        # the working set: the rows nearest the kink (the basis among them)
+        dist = np.abs(u - beta)
+        dist[basis] = -1.0
+        R = np.sort(np.argpartition(dist, m_work - 1)[:m_work])
+        del dist
+        XR = prob.rows(R, cols)
+        uR, upR, costR = u[R], up[R], _at(prob.cost, R)
+        bpos = np.searchsorted(R, basis)
+        isb = np.zeros(len(R), dtype=bool)
+        isb[bpos] = True
+        optimal = False
+        while True:
+            try:
+                nu_h = linalg.solve(A.T, -g_fixed, check_finite=False)
+            except linalg.LinAlgError:
+                return None, pivots
+            cost_h = costR[bpos]
+            lo, hi = cost_h * a_lo, cost_h * a_hi
+            viol = np.maximum(lo - nu_h, nu_h - hi) / (hi - lo)
+            j = int(np.argmax(viol))
+            if viol[j] <= 1e-10:
+                optimal = True
+                break
+            if pivots == max_pivots:
+                return None, pivots
+            pivots += 1
+            # basis row j leaves the kink, up (s = 1) or down (s = -1):
+            # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
+            s = 1.0 if nu_h[j] > hi[j] else -1.0
+            unit = np.zeros(nt)
+            unit[j] = s
+            try:
+                delta = linalg.solve(A, unit, check_finite=False)
+            except linalg.LinAlgError:
+                return None, pivots
+            wR = XR @ delta  # du / dt of the working rows
+            slope0 = s * (cost_h[j] * (a_hi if s > 0 else a_lo) - nu_h[j])
+            toward = np.where(upR, wR < 0, wR > 0)
+            toward[isb] = False
+            idx = np.flatnonzero(toward)
+            absw = np.abs(wR[idx])
+            tc = np.abs(uR[idx] - beta) / absw
+            order = np.argsort(tc)
+            # each crossing raises the slope by cost_i (a_hi - a_lo) |w_i|
+            climb = slope0 + np.cumsum(
+                costR[idx[order]] * ((a_hi - a_lo) * absw[order])
+            )
+            reached = np.flatnonzero(climb >= 0)
+            if len(reached) == 0:
+                # the crossings that stop this edge lie outside the working
+                # set: a larger one, around the same vertex
+                if m_work == n:
+                    return None, pivots  # F bounded below: only by rounding
+                m_work = min(n, 4 * m_work)
+                break
+            k = int(reached[0])
+            crossed, enter = idx[order[:k]], int(idx[order[k]])
+            uR += tc[order[k]] * wR
+            leave = int(bpos[j])
+            upR[crossed] = ~upR[crossed]
+            upR[leave] = s > 0
+            changed = np.concatenate([crossed, [leave, enter]])
+            new = np.where(upR[changed], a_hi, a_lo) * costR[changed]
+            new[-1] = 0.0  # the entering row sits on the kink
+            old = nu[R[changed]]
+            nu[R[changed]] = new
+            g_fixed = g_fixed + XR[changed].T @ (new - old)
+            isb[leave], isb[enter] = False, True
+            bpos[j], basis[j] = enter, R[enter]
+            A[j] = XR[enter]
+            theta = vertex()
+            if theta is None:
+                return None, pivots
+            uR[bpos] = beta
+        # every row: did any change side along the pivots?
+        up[R] = upR
+        u = groups[0].line(theta)
+        moved = (u > beta) != up
+        moved[basis] = False
+        moved = np.flatnonzero(moved)
+        if len(moved) == 0 and optimal:
+            order = np.argsort(basis)
+            first = up.astype(np.int8)  # 0: the lower piece, 1: the upper
+            first[basis] = 0  # a kink row: the lower piece of the kink
+            free_w = np.ones(prob.p, dtype=bool)
+            ok = _kkt_holds(
+                prob, theta, nu, nu_h[order], first, basis[order], free_w,
+                np.ones(prob.p),
+            )  # fmt: skip
+            return (theta if ok else None), pivots
+        up[moved] = ~up[moved]
+        old = nu[moved]
+        nu[moved] = np.where(up[moved], a_hi, a_lo) * _at(prob.cost, moved)
+        g_fixed = g_fixed + prob.rows(moved, cols).T @ (nu[moved] - old)
+    return None, pivots
 
 
 def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
