@@ -142,9 +142,11 @@ _EXTREME_SCALE = 1e100
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
 # Relative duality gap from which the simplex crossover (_crossover) is tried
-# at every iteration, and its pivots per attempt (times n_theta, plus 50).
+# at every iteration, and its pivots per attempt (times n_theta + 3).
 _CROSSOVER_GAP = 0.1
 _CROSSOVER_PIVOTS = 20
+# Smallest working set of the crossover, in rows per unknown.
+_CROSSOVER_ROWS = 50
 
 
 # --------------------------------------------------------------------------
@@ -861,7 +863,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
     n_cons = sum(g.s.size for g in groups)
     status, message, polished = 1, "iteration limit reached", None
     crossover = _crossover_applies(prob)
-    max_pivots = _CROSSOVER_PIVOTS * prob.n_theta + 50
+    max_pivots = _CROSSOVER_PIVOTS * (prob.n_theta + 3)
     next_crossover = _CROSSOVER_GAP
     t0 = time.perf_counter()
     it = 0
@@ -876,15 +878,18 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 f"dual inf. {dual_inf:.2e}  mu {mu:.2e}"
             )
         if crossover and abs(rel_gap) <= next_crossover:
-            polished, pivots = _crossover(prob, groups, max_pivots)
+            polished, pivots, rounds = _crossover(prob, groups, max_pivots)
             if verbose > 1:
                 print(
-                    f"[exact ipm] crossover: {pivots} pivots, "
-                    + ("verified" if polished is not None else "no vertex")
+                    f"[exact ipm] crossover: {pivots} pivots, {rounds} working "
+                    "sets, " + ("verified" if polished is not None else "no vertex")
                 )
             if polished is not None:
                 status = 0
-                message = f"converged (crossover, {pivots} pivots, verified)"
+                message = (
+                    f"converged (crossover: {pivots} pivots, {rounds} working "
+                    "sets, verified)"
+                )
                 break
             if pivots >= max_pivots:
                 # an expensive failure: the next attempt only 10x closer
@@ -1124,6 +1129,8 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
         on a singular basis or an edge without a crossing in the working set.
     pivots : int
         Exchanges made.
+    rounds : int
+        Working sets used.
     """
     n, nt = prob.n, prob.n_theta
     cols = np.arange(nt)
@@ -1143,16 +1150,16 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
 
     theta = vertex()
     if theta is None:
-        return None, 0
+        return None, 0, 0
     u = groups[0].line(theta)
     up = u > beta  # each non-basis row's side: on the upper piece
     nu = np.where(up, a_hi, a_lo)
     nu *= prob.cost
     nu[basis] = 0.0
     g_fixed = prob.rmatvec(nu)
-    m_work = min(n, max(50 * nt, int(n ** (2 / 3))))
+    m_work = min(n, max(_CROSSOVER_ROWS * nt, int(n ** (2 / 3))))
     pivots = 0
-    for _ in range(max_rounds):
+    for rounds in range(1, max_rounds + 1):
         # the working set: the rows nearest the kink (the basis among them)
         dist = np.abs(u - beta)
         dist[basis] = -1.0
@@ -1168,7 +1175,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             try:
                 nu_h = linalg.solve(A.T, -g_fixed, check_finite=False)
             except linalg.LinAlgError:
-                return None, pivots
+                return None, pivots, rounds
             cost_h = costR[bpos]
             lo, hi = cost_h * a_lo, cost_h * a_hi
             viol = np.maximum(lo - nu_h, nu_h - hi) / (hi - lo)
@@ -1177,7 +1184,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
                 optimal = True
                 break
             if pivots == max_pivots:
-                return None, pivots
+                return None, pivots, rounds
             pivots += 1
             # basis row j leaves the kink, up (s = 1) or down (s = -1):
             # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
@@ -1187,7 +1194,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             try:
                 delta = linalg.solve(A, unit, check_finite=False)
             except linalg.LinAlgError:
-                return None, pivots
+                return None, pivots, rounds
             wR = XR @ delta  # du / dt of the working rows
             slope0 = s * (cost_h[j] * (a_hi if s > 0 else a_lo) - nu_h[j])
             toward = np.where(upR, wR < 0, wR > 0)
@@ -1205,7 +1212,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
                 # the crossings that stop this edge lie outside the working
                 # set: a larger one, around the same vertex
                 if m_work == n:
-                    return None, pivots  # F bounded below: only by rounding
+                    return None, pivots, rounds  # F bounded below: only by rounding
                 m_work = min(n, 4 * m_work)
                 break
             k = int(reached[0])
@@ -1225,7 +1232,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             A[j] = XR[enter]
             theta = vertex()
             if theta is None:
-                return None, pivots
+                return None, pivots, rounds
             uR[bpos] = beta
         # every row: did any change side along the pivots?
         up[R] = upR
@@ -1242,12 +1249,12 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
                 prob, theta, nu, nu_h[order], first, basis[order], free_w,
                 np.ones(prob.p),
             )  # fmt: skip
-            return (theta if ok else None), pivots
+            return (theta if ok else None), pivots, rounds
         up[moved] = ~up[moved]
         old = nu[moved]
         nu[moved] = np.where(up[moved], a_hi, a_lo) * _at(prob.cost, moved)
         g_fixed = g_fixed + prob.rows(moved, cols).T @ (nu[moved] - old)
-    return None, pivots
+    return None, pivots, max_rounds
 
 
 def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
