@@ -147,6 +147,8 @@ _CROSSOVER_GAP = 0.1
 _CROSSOVER_PIVOTS = 20
 # Smallest working set of the crossover, in rows per unknown.
 _CROSSOVER_ROWS = 50
+# Rank-one updates of the crossover's basis inverse between two inversions.
+_REFRESH = 32
 
 
 # --------------------------------------------------------------------------
@@ -1139,62 +1141,79 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
     _, basis = _row_pieces(prob, groups, nt)
     A = prob.rows(basis, cols)
 
-    def vertex():
-        # the basis rows on the kink: d_i [x_i, 1] theta + e_i = beta
-        rhs = np.broadcast_to(beta - prob.offset(basis), (nt,))
+    def invert():
         try:
-            theta = linalg.solve(A, rhs, check_finite=False)
+            B = linalg.inv(A, check_finite=False)
         except linalg.LinAlgError:
             return None
-        return theta if np.all(np.isfinite(theta)) else None
+        return B if np.all(np.isfinite(B)) else None
 
-    theta = vertex()
-    if theta is None:
+    def vertex(B):
+        # the basis rows on the kink: d_i [x_i, 1] theta + e_i = beta
+        return B @ np.broadcast_to(beta - prob.offset(basis), (nt,))
+
+    # B = A^{-1}: kept by rank-one updates along the pivots (one solve less
+    # each), computed afresh every _REFRESH pivots and before a vertex is
+    # declared optimal
+    B = invert()
+    if B is None:
         return None, 0, 0
+    theta = vertex(B)
+
+    def multipliers(up):
+        # nu_i = cost_i * (the slope of row i's piece), 0 on the basis: an
+        # n-vector only while it is used (memory)
+        nu = np.where(up, a_hi, a_lo)
+        nu *= prob.cost
+        nu[basis] = 0.0
+        return nu
+
+    def side_values(up_rows, cost_rows):
+        return np.where(up_rows, a_hi, a_lo) * cost_rows
+
     u = groups[0].line(theta)
     up = u > beta  # each non-basis row's side: on the upper piece
-    nu = np.where(up, a_hi, a_lo)
-    nu *= prob.cost
-    nu[basis] = 0.0
-    g_fixed = prob.rmatvec(nu)
+    g_fixed = None
     m_work = min(n, max(_CROSSOVER_ROWS * nt, int(n ** (2 / 3))))
-    pivots = 0
+    pivots = updates = 0
     for rounds in range(1, max_rounds + 1):
-        # the working set: the rows nearest the kink (the basis among them)
-        dist = np.abs(u - beta)
-        dist[basis] = -1.0
-        R = np.sort(np.argpartition(dist, m_work - 1)[:m_work])
-        del dist
+        # the working set: the rows nearest the kink (the basis among them),
+        # found block by block (no n-sized temporaries)
+        best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+        for rows in _blocks(n):
+            best = _nearest_rows(np.abs(u[rows] - beta), rows.start, m_work, best)
+        R = np.union1d(best[0], basis)
         XR = prob.rows(R, cols)
         uR, upR, costR = u[R], up[R], _at(prob.cost, R)
+        u = None  # recomputed after the pivots
+        if g_fixed is None:
+            g_fixed = prob.rmatvec(multipliers(up))
         bpos = np.searchsorted(R, basis)
         isb = np.zeros(len(R), dtype=bool)
         isb[bpos] = True
-        optimal = False
+        optimal = fresh = False
         while True:
-            try:
-                nu_h = linalg.solve(A.T, -g_fixed, check_finite=False)
-            except linalg.LinAlgError:
-                return None, pivots, rounds
+            nu_h = -(B.T @ g_fixed)
             cost_h = costR[bpos]
             lo, hi = cost_h * a_lo, cost_h * a_hi
             viol = np.maximum(lo - nu_h, nu_h - hi) / (hi - lo)
             j = int(np.argmax(viol))
             if viol[j] <= 1e-10:
-                optimal = True
-                break
+                if fresh:
+                    optimal = True
+                    break
+                B = invert()  # the optimality test on an exact inverse
+                if B is None:
+                    return None, pivots, rounds
+                theta, fresh, updates = vertex(B), True, 0
+                continue
             if pivots == max_pivots:
                 return None, pivots, rounds
             pivots += 1
             # basis row j leaves the kink, up (s = 1) or down (s = -1):
             # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
             s = 1.0 if nu_h[j] > hi[j] else -1.0
-            unit = np.zeros(nt)
-            unit[j] = s
-            try:
-                delta = linalg.solve(A, unit, check_finite=False)
-            except linalg.LinAlgError:
-                return None, pivots, rounds
+            delta = s * B[:, j]
             wR = XR @ delta  # du / dt of the working rows
             slope0 = s * (cost_h[j] * (a_hi if s > 0 else a_lo) - nu_h[j])
             toward = np.where(upR, wR < 0, wR > 0)
@@ -1219,20 +1238,29 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             crossed, enter = idx[order[:k]], int(idx[order[k]])
             uR += tc[order[k]] * wR
             leave = int(bpos[j])
+            changed = np.concatenate([crossed, [leave, enter]])
+            old = side_values(upR[changed], costR[changed])
+            old[-2] = 0.0  # the leaving row was on the kink
             upR[crossed] = ~upR[crossed]
             upR[leave] = s > 0
-            changed = np.concatenate([crossed, [leave, enter]])
-            new = np.where(upR[changed], a_hi, a_lo) * costR[changed]
+            new = side_values(upR[changed], costR[changed])
             new[-1] = 0.0  # the entering row sits on the kink
-            old = nu[R[changed]]
-            nu[R[changed]] = new
             g_fixed = g_fixed + XR[changed].T @ (new - old)
             isb[leave], isb[enter] = False, True
             bpos[j], basis[j] = enter, R[enter]
+            # row j of A becomes XR[enter]: Sherman-Morrison, whose pivot
+            # 1 + v^T B e_j = XR[enter] . B e_j = s w_enter is not zero
+            vB = (XR[enter] - A[j]) @ B
             A[j] = XR[enter]
-            theta = vertex()
-            if theta is None:
-                return None, pivots, rounds
+            updates += 1
+            denom = 1.0 + vB[j]
+            if updates >= _REFRESH or abs(denom) < 1e-8 * np.max(np.abs(vB)):
+                B, updates = invert(), 0
+                if B is None:
+                    return None, pivots, rounds
+            else:
+                B -= np.outer(B[:, j] / denom, vB)
+            theta, fresh = vertex(B), False
             uR[bpos] = beta
         # every row: did any change side along the pivots?
         up[R] = upR
@@ -1241,19 +1269,21 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
         moved[basis] = False
         moved = np.flatnonzero(moved)
         if len(moved) == 0 and optimal:
+            u = None  # _kkt_holds recomputes it by blocks
             order = np.argsort(basis)
             first = up.astype(np.int8)  # 0: the lower piece, 1: the upper
             first[basis] = 0  # a kink row: the lower piece of the kink
             free_w = np.ones(prob.p, dtype=bool)
             ok = _kkt_holds(
-                prob, theta, nu, nu_h[order], first, basis[order], free_w,
-                np.ones(prob.p),
+                prob, theta, multipliers(up), nu_h[order], first, basis[order],
+                free_w, np.ones(prob.p),
             )  # fmt: skip
             return (theta if ok else None), pivots, rounds
+        cost_m = _at(prob.cost, moved)
+        old = side_values(up[moved], cost_m)
         up[moved] = ~up[moved]
-        old = nu[moved]
-        nu[moved] = np.where(up[moved], a_hi, a_lo) * _at(prob.cost, moved)
-        g_fixed = g_fixed + prob.rows(moved, cols).T @ (nu[moved] - old)
+        dnu = side_values(up[moved], cost_m) - old
+        g_fixed = g_fixed + prob.rows(moved, cols).T @ dnu
     return None, pivots, max_rounds
 
 
