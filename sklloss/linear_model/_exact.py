@@ -1138,7 +1138,12 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
     cols = np.arange(nt)
     a_lo, a_hi = float(prob.slopes[0]), float(prob.slopes[1])
     beta = float(prob.breaks[0])
-    _, basis = _row_pieces(prob, groups, nt)
+    ell = groups[0].ell
+    best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+    for rows in _blocks(n):
+        best = _nearest_rows(np.abs(ell[rows] - beta), rows.start, nt, best)
+    basis = np.sort(best[0])  # the rows nearest the kink at the iterate
+    del ell
     A = prob.rows(basis, cols)
 
     def invert():
