@@ -1188,7 +1188,10 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
         for rows in _blocks(n):
             best = _nearest_rows(np.abs(u[rows] - beta), rows.start, m_work, best)
         R = np.union1d(best[0], basis)
-        XR = prob.rows(R, cols)
+        # gathered in chunks: prob.rows makes several copies of its rows
+        XR = np.empty((len(R), nt))
+        for lo in range(0, len(R), 1024):
+            XR[lo : lo + 1024] = prob.rows(R[lo : lo + 1024], cols)
         uR, upR, costR = u[R], up[R], _at(prob.cost, R)
         u = None  # recomputed after the pivots
         if g_fixed is None:
