@@ -71,7 +71,18 @@ sample on its piece, the zero coefficients' subgradients inside
 ``[-lambda_1, lambda_1]``) and returned as soon as it passes. The result is
 then the optimum up to rounding (typically 1e-14 relative in the
 coefficients on random data), with exact zeros where the L1 penalty makes
-them. In degenerate cases where no check passes, the interior point runs on
+them.
+
+For a linear program without penalty whose loss has one kink (quantile,
+absolute error, hinge), a simplex crossover replaces that finish from a
+relative gap of 0.1 on (:func:`_crossover`): from the vertex of the rows
+nearest the kink at the iterate, Barrodale-Roberts exchanges (each a
+weighted-median line search along an edge) on a working set of the
+``n^(2/3)`` rows nearest the kink reach the optimal vertex, which is
+returned only when the same KKT checks hold on every row; a failed attempt
+(pivot limit, singular basis) lets the interior point go on.
+
+In degenerate cases where no check passes, the interior point runs on
 to a relative duality gap of ``min(tol, 1e-10)`` and its iterate is returned,
 with the coefficients whose both L1 pieces are active set to exactly zero.
 
