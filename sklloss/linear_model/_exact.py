@@ -1098,7 +1098,7 @@ def _crossover_applies(prob):
         and prob.lam2 == 0
         and len(prob.slopes) == 2
         and not prob.wide
-        and prob.n > prob.n_theta
+        and prob.n > prob.n_theta > 0
     )
 
 
