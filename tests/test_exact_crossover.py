@@ -45,6 +45,14 @@ HINGE = _PWLoss("margin", ((0.0, 0.0), (-1.0, 1.0)), "hinge")
 _MESSAGE = re.compile(r"crossover: (\d+) pivots, (\d+) working sets, verified")
 
 
+@pytest.fixture(autouse=True)
+def _generous_budget(monkeypatch):
+    # On data this small the work model of _crossover_budget allows almost no
+    # pivots (an interior-point iteration costs less than the pivots' Python
+    # overhead); a larger budget makes the crossover run here.
+    monkeypatch.setattr(_exact, "_CROSSOVER_PIVOTS", 10_000)
+
+
 def _loss_values(loss, u):
     out = np.full(len(u), -np.inf)
     for a, c in loss.convex_pieces:
@@ -200,3 +208,14 @@ def test_penalised_fits_do_not_use_the_crossover(capsys, l1_ratio):
         fit_intercept=True, tol=1e-8, max_iter=100, verbose=2,
     )  # fmt: skip
     assert "crossover" not in capsys.readouterr().out
+
+
+def test_short_wide_fits_do_not_use_the_crossover(capsys):
+    # fewer than _CROSSOVER_TALL rows per unknown: the interior point's own
+    # finish, still HiGHS's optimum
+    X, y = regression_data(600, 9, seed=8)
+    sw = np.ones(len(y))
+    coef, b, runs = fit_verbose(capsys, ABSOLUTE, X, y, sw)
+    assert runs == []
+    ref_coef, ref_b, _ = highs_reference(ABSOLUTE, X, y, sw, True)
+    np.testing.assert_allclose(coef, ref_coef, rtol=1e-7, atol=1e-9)

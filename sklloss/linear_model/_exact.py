@@ -153,11 +153,14 @@ _EXTREME_SCALE = 1e100
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
 # Relative duality gap from which the simplex crossover (_crossover) is tried
-# at every iteration, and its pivots per attempt (times n_theta + 3).
+# at every iteration, and its pivots per attempt, in interior-point
+# iterations' worth of work (see _crossover_budget).
 _CROSSOVER_GAP = 0.1
-_CROSSOVER_PIVOTS = 20
-# Smallest working set of the crossover, in rows per unknown.
-_CROSSOVER_ROWS = 50
+_CROSSOVER_PIVOTS = 4
+# Smallest working set of the crossover, in rows per unknown, and the fewest
+# rows per unknown for the crossover to be tried at all.
+_CROSSOVER_ROWS = 20
+_CROSSOVER_TALL = 200
 # Rank-one updates of the crossover's basis inverse between two inversions.
 _REFRESH = 32
 
@@ -876,7 +879,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
     n_cons = sum(g.s.size for g in groups)
     status, message, polished = 1, "iteration limit reached", None
     crossover = _crossover_applies(prob)
-    max_pivots = _CROSSOVER_PIVOTS * (prob.n_theta + 3)
+    budget = _crossover_budget(prob)
     next_crossover = _CROSSOVER_GAP
     t0 = time.perf_counter()
     it = 0
@@ -891,7 +894,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 f"dual inf. {dual_inf:.2e}  mu {mu:.2e}"
             )
         if crossover and abs(rel_gap) <= next_crossover:
-            polished, pivots, rounds = _crossover(prob, groups, max_pivots)
+            polished, pivots, rounds, exhausted = _crossover(prob, groups, budget)
             if verbose > 1:
                 print(
                     f"[exact ipm] crossover: {pivots} pivots, {rounds} working "
@@ -904,7 +907,7 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                     "sets, verified)"
                 )
                 break
-            if pivots >= max_pivots:
+            if exhausted:
                 # an expensive failure: the next attempt only 10x closer
                 next_crossover = abs(rel_gap) / 10
         elif abs(rel_gap) <= 1e-4 and dual_inf <= 1e-6:
@@ -1091,18 +1094,40 @@ def _crossover_applies(prob):
 
     A linear program without penalty (no L1 group, so that the free unknowns
     are all of theta) whose loss has one breakpoint (quantile, absolute
-    error, hinge), dense normal equations, more rows than unknowns.
+    error, hinge), dense normal equations, and at least ``_CROSSOVER_TALL``
+    rows per unknown: with fewer, an optimal vertex is thousands of pivots
+    away from the interior point's early iterates, and the working set's
+    rows are a large share of X (memory).
     """
     return (
         prob.lam1 == 0
         and prob.lam2 == 0
         and len(prob.slopes) == 2
         and not prob.wide
-        and prob.n > prob.n_theta > 0
+        and prob.n >= _CROSSOVER_TALL * prob.n_theta > 0
     )
 
 
-def _crossover(prob, groups, max_pivots, max_rounds=8):
+def _working_rows(prob):
+    """Rows of the crossover's first working set (n^(2/3), >= 20 per unknown)."""
+    return min(prob.n, max(_CROSSOVER_ROWS * prob.n_theta, int(prob.n ** (2 / 3))))
+
+
+def _crossover_budget(prob):
+    """Work allowed to a crossover attempt: ``_CROSSOVER_PIVOTS`` iterations.
+
+    Work model (in units of about one flop of the products, by the
+    measurements in ``benchmarks/results/quantile_ipm.md``): an interior-point
+    iteration ``20 n n_theta`` (its passes over X), a pivot ``3e5`` (the
+    Python and small-matrix overhead) plus ``3 m n_theta`` (its product with
+    the working set of ``m`` rows and the line search), a working set
+    ``4 n n_theta`` (the passes that choose and check it; see
+    :func:`_crossover`).
+    """
+    return _CROSSOVER_PIVOTS * 20.0 * prob.n * prob.n_theta
+
+
+def _crossover(prob, groups, budget, max_rounds=8):
     """Exact vertex from the interior-point iterate by simplex pivots, or None.
 
     Starts at the vertex where the ``n_theta`` rows nearest the kink at the
@@ -1130,8 +1155,8 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
         The scaled problem (see :func:`_crossover_applies`).
     groups : list of _Group
         The interior point's groups; ``groups[0].ell`` is the iterate's ``l``.
-    max_pivots : int
-        Largest number of exchanges.
+    budget : float
+        Largest work of the pivots (see :func:`_crossover_budget`).
     max_rounds : int, default=8
         Largest number of working sets.
 
@@ -1144,6 +1169,8 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
         Exchanges made.
     rounds : int
         Working sets used.
+    exhausted : bool
+        Whether the attempt stopped at its work budget.
     """
     n, nt = prob.n, prob.n_theta
     cols = np.arange(nt)
@@ -1173,7 +1200,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
     # declared optimal
     B = invert()
     if B is None:
-        return None, 0, 0
+        return None, 0, 0, False
     theta = vertex(B)
 
     def multipliers(up):
@@ -1190,11 +1217,13 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
     u = groups[0].line(theta)
     up = u > beta  # each non-basis row's side: on the upper piece
     g_fixed = None
-    m_work = min(n, max(_CROSSOVER_ROWS * nt, int(n ** (2 / 3))))
+    m_work = _working_rows(prob)
     pivots = updates = 0
+    work = 0.0
     for rounds in range(1, max_rounds + 1):
         # the working set: the rows nearest the kink (the basis among them),
         # found block by block (no n-sized temporaries)
+        work += 4.0 * n * nt  # this pass, the gathering, the one after
         best = (np.zeros(0, dtype=np.intp), np.zeros(0))
         for rows in _blocks(n):
             best = _nearest_rows(np.abs(u[rows] - beta), rows.start, m_work, best)
@@ -1223,11 +1252,12 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
                     break
                 B = invert()  # the optimality test on an exact inverse
                 if B is None:
-                    return None, pivots, rounds
+                    return None, pivots, rounds, False
                 theta, fresh, updates = vertex(B), True, 0
                 continue
-            if pivots == max_pivots:
-                return None, pivots, rounds
+            work += 3e5 + 3.0 * len(R) * nt
+            if work > budget:
+                return None, pivots, rounds, True
             pivots += 1
             # basis row j leaves the kink, up (s = 1) or down (s = -1):
             # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
@@ -1249,8 +1279,8 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             if len(reached) == 0:
                 # the crossings that stop this edge lie outside the working
                 # set: a larger one, around the same vertex
-                if m_work == n:
-                    return None, pivots, rounds  # F bounded below: only by rounding
+                if m_work == n:  # F is bounded below: only by rounding
+                    return None, pivots, rounds, False
                 m_work = min(n, 4 * m_work)
                 break
             k = int(reached[0])
@@ -1276,7 +1306,7 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
             if updates >= _REFRESH or abs(denom) < 1e-8 * np.max(np.abs(vB)):
                 B, updates = invert(), 0
                 if B is None:
-                    return None, pivots, rounds
+                    return None, pivots, rounds, False
             else:
                 B -= np.outer(B[:, j] / denom, vB)
             theta, fresh = vertex(B), False
@@ -1297,13 +1327,13 @@ def _crossover(prob, groups, max_pivots, max_rounds=8):
                 prob, theta, multipliers(up), nu_h[order], first, basis[order],
                 free_w, np.ones(prob.p),
             )  # fmt: skip
-            return (theta if ok else None), pivots, rounds
+            return (theta if ok else None), pivots, rounds, False
         cost_m = _at(prob.cost, moved)
         old = side_values(up[moved], cost_m)
         up[moved] = ~up[moved]
         dnu = side_values(up[moved], cost_m) - old
         g_fixed = g_fixed + prob.rows(moved, cols).T @ dnu
-    return None, pivots, max_rounds
+    return None, pivots, max_rounds, False
 
 
 def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
