@@ -74,8 +74,9 @@ coefficients on random data), with exact zeros where the L1 penalty makes
 them.
 
 For a linear program without penalty whose loss has one kink (quantile,
-absolute error, hinge), a simplex crossover replaces that finish from a
-relative gap of 0.1 on (:func:`_crossover`): from the vertex of the rows
+absolute error, hinge) and at least 200 rows per unknown, a simplex
+crossover replaces that finish from a relative gap of 0.1 on
+(:func:`_crossover`, within a work budget of a few iterations): from the vertex of the rows
 nearest the kink at the iterate, Barrodale-Roberts exchanges (each a
 weighted-median line search along an edge) on a working set of the
 ``n^(2/3)`` rows nearest the kink reach the optimal vertex, which is
