@@ -76,11 +76,11 @@ them.
 For a linear program without penalty whose loss has one kink (quantile,
 absolute error, hinge) and at least 200 rows per unknown, a simplex
 crossover replaces that finish from a relative gap of 0.1 on
-(:func:`_crossover`, within a work budget of a few iterations): from the vertex of the rows
-nearest the kink at the iterate, Barrodale-Roberts exchanges (each a
-weighted-median line search along an edge) on a working set of the
-``n^(2/3)`` rows nearest the kink reach the optimal vertex, which is
-returned only when the same KKT checks hold on every row; a failed attempt
+(:func:`_crossover`, within a work budget of a few iterations): from the
+vertex of the rows nearest the kink at the iterate, Barrodale-Roberts
+exchanges (each a weighted-median line search along an edge) on a working
+set of the ``n^(2/3)`` rows nearest the kink reach the optimal vertex, which
+is returned only when the same KKT checks hold on every row; a failed attempt
 (pivot limit, singular basis) lets the interior point go on.
 
 In degenerate cases where no check passes, the interior point runs on
