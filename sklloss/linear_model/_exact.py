@@ -71,7 +71,19 @@ sample on its piece, the zero coefficients' subgradients inside
 ``[-lambda_1, lambda_1]``) and returned as soon as it passes. The result is
 then the optimum up to rounding (typically 1e-14 relative in the
 coefficients on random data), with exact zeros where the L1 penalty makes
-them. In degenerate cases where no check passes, the interior point runs on
+them.
+
+For a linear program without penalty whose loss has one kink (quantile,
+absolute error, hinge) and at least 200 rows per unknown, a simplex
+crossover replaces that finish from a relative gap of 0.1 on
+(:func:`_crossover`, within a work budget of a few iterations): from the
+vertex of the rows nearest the kink at the iterate, Barrodale-Roberts
+exchanges (each a weighted-median line search along an edge) on a working
+set of the ``n^(2/3)`` rows nearest the kink reach the optimal vertex, which
+is returned only when the same KKT checks hold on every row; a failed attempt
+(pivot limit, singular basis) lets the interior point go on.
+
+In degenerate cases where no check passes, the interior point runs on
 to a relative duality gap of ``min(tol, 1e-10)`` and its iterate is returned,
 with the coefficients whose both L1 pieces are active set to exactly zero.
 
@@ -135,6 +147,17 @@ _NEGLIGIBLE_WEIGHT = 1e-32
 _EXTREME_SCALE = 1e100
 # Largest KKT system of the exact active-set finish.
 _MAX_POLISH = 4000
+# Relative duality gap from which the simplex crossover (_crossover) is tried
+# at every iteration, and its pivots per attempt, in interior-point
+# iterations' worth of work (see _crossover_budget).
+_CROSSOVER_GAP = 0.1
+_CROSSOVER_PIVOTS = 4
+# Smallest working set of the crossover, in rows per unknown, and the fewest
+# rows per unknown for the crossover to be tried at all.
+_CROSSOVER_ROWS = 20
+_CROSSOVER_TALL = 200
+# Rank-one updates of the crossover's basis inverse between two inversions.
+_REFRESH = 32
 
 
 # --------------------------------------------------------------------------
@@ -830,6 +853,9 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
         g.start(theta)
     n_cons = sum(g.s.size for g in groups)
     status, message, polished = 1, "iteration limit reached", None
+    crossover = _crossover_applies(prob)
+    budget = _crossover_budget(prob)
+    next_crossover = _CROSSOVER_GAP
     t0 = time.perf_counter()
     it = 0
     for it in range(1, max_iter + 1):
@@ -842,7 +868,24 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 f"{pobj * prob.sigma / prob.n:.10e}  rel. gap {rel_gap:.2e}  "
                 f"dual inf. {dual_inf:.2e}  mu {mu:.2e}"
             )
-        if abs(rel_gap) <= 1e-4 and dual_inf <= 1e-6:
+        if crossover and abs(rel_gap) <= next_crossover:
+            polished, pivots, rounds, exhausted = _crossover(prob, groups, budget)
+            if verbose > 1:
+                print(
+                    f"[exact ipm] crossover: {pivots} pivots, {rounds} working "
+                    "sets, " + ("verified" if polished is not None else "no vertex")
+                )
+            if polished is not None:
+                status = 0
+                message = (
+                    f"converged (crossover: {pivots} pivots, {rounds} working "
+                    "sets, verified)"
+                )
+                break
+            if exhausted:
+                # an expensive failure: the next attempt only 10x closer
+                next_crossover = abs(rel_gap) / 10
+        elif abs(rel_gap) <= 1e-4 and dual_inf <= 1e-6:
             polished = _polish(prob, theta, groups)
             if polished is not None:
                 status, message = 0, "converged (active set verified)"
@@ -1019,6 +1062,253 @@ def _polish(prob, theta_ipm, groups):
     if not _kkt_holds(prob, theta, nu, sol[nf:], first, kink, free_w, sign):
         return None
     return theta
+
+
+def _crossover_applies(prob):
+    """Whether :func:`_crossover` handles the problem.
+
+    A linear program without penalty (no L1 group, so that the free unknowns
+    are all of theta) whose loss has one breakpoint (quantile, absolute
+    error, hinge), dense normal equations, and at least ``_CROSSOVER_TALL``
+    rows per unknown: with fewer, an optimal vertex is thousands of pivots
+    away from the interior point's early iterates, and the working set's
+    rows are a large share of X (memory).
+    """
+    return (
+        prob.lam1 == 0
+        and prob.lam2 == 0
+        and len(prob.slopes) == 2
+        and not prob.wide
+        and prob.n >= _CROSSOVER_TALL * prob.n_theta > 0
+    )
+
+
+def _working_rows(prob):
+    """Rows of the crossover's first working set (n^(2/3), >= 20 per unknown)."""
+    return min(prob.n, max(_CROSSOVER_ROWS * prob.n_theta, int(prob.n ** (2 / 3))))
+
+
+def _crossover_budget(prob):
+    """Work allowed to a crossover attempt: ``_CROSSOVER_PIVOTS`` iterations.
+
+    Work model (in units of about one flop of the products, by the
+    measurements in ``benchmarks/results/quantile_ipm.md``): an interior-point
+    iteration ``20 n n_theta`` (its passes over X), a pivot ``3e5`` (the
+    Python and small-matrix overhead) plus ``3 m n_theta`` (its product with
+    the working set of ``m`` rows and the line search), a working set
+    ``4 n n_theta`` (the passes that choose and check it; see
+    :func:`_crossover`).
+    """
+    return _CROSSOVER_PIVOTS * 20.0 * prob.n * prob.n_theta
+
+
+def _crossover(prob, groups, budget, max_rounds=8):
+    """Exact vertex from the interior-point iterate by simplex pivots, or None.
+
+    Starts at the vertex where the ``n_theta`` rows nearest the kink at the
+    iterate (the basis) sit on it, and repairs the basis by
+    Barrodale-Roberts exchanges instead of more interior-point iterations:
+    the basis row whose multiplier lies furthest outside its slope interval
+    leaves the kink in the direction that lowers the objective, and the step
+    along that edge goes to the weighted median of the other rows' kink
+    crossings (the first crossing after which the directional derivative is
+    no longer negative); the row crossed there enters the basis.
+
+    The pivots look only at a working set of the ``n^(2/3)`` rows nearest
+    the kink (Portnoy and Koenker's size), whose rows of ``[X, 1]`` are
+    gathered once: a pivot then costs ``O(n^(2/3) p)`` instead of passes
+    over X. When the working set is optimal, one pass over all rows finds
+    the rows outside it that changed side; they are taken in (their
+    multipliers updated) and the pivots go on from a new working set. The
+    vertex is returned only when no row changed side and
+    :func:`_kkt_holds` verifies it from scratch: the answer is exact by
+    construction, whatever the working set was.
+
+    Parameters
+    ----------
+    prob : _Problem
+        The scaled problem (see :func:`_crossover_applies`).
+    groups : list of _Group
+        The interior point's groups; ``groups[0].ell`` is the iterate's ``l``.
+    budget : float
+        Largest work of the pivots (see :func:`_crossover_budget`).
+    max_rounds : int, default=8
+        Largest number of working sets.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_theta,) or None
+        The optimal vertex, verified; None when not found within the limits,
+        on a singular basis or an edge without a crossing in the working set.
+    pivots : int
+        Exchanges made.
+    rounds : int
+        Working sets used.
+    exhausted : bool
+        Whether the attempt stopped at its work budget.
+    """
+    n, nt = prob.n, prob.n_theta
+    cols = np.arange(nt)
+    a_lo, a_hi = float(prob.slopes[0]), float(prob.slopes[1])
+    beta = float(prob.breaks[0])
+    ell = groups[0].ell
+    best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+    for rows in _blocks(n):
+        best = _nearest_rows(np.abs(ell[rows] - beta), rows.start, nt, best)
+    basis = np.sort(best[0])  # the rows nearest the kink at the iterate
+    del ell
+    A = prob.rows(basis, cols)
+
+    def invert():
+        try:
+            B = linalg.inv(A, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+        return B if np.all(np.isfinite(B)) else None
+
+    def vertex(B):
+        # the basis rows on the kink: d_i [x_i, 1] theta + e_i = beta
+        return B @ np.broadcast_to(beta - prob.offset(basis), (nt,))
+
+    # B = A^{-1}: kept by rank-one updates along the pivots (one solve less
+    # each), computed afresh every _REFRESH pivots and before a vertex is
+    # declared optimal
+    B = invert()
+    if B is None:
+        return None, 0, 0, False
+    theta = vertex(B)
+
+    def multipliers(up):
+        # nu_i = cost_i * (the slope of row i's piece), 0 on the basis: an
+        # n-vector only while it is used (memory)
+        nu = np.where(up, a_hi, a_lo)
+        nu *= prob.cost
+        nu[basis] = 0.0
+        return nu
+
+    def side_values(up_rows, cost_rows):
+        return np.where(up_rows, a_hi, a_lo) * cost_rows
+
+    u = groups[0].line(theta)
+    up = u > beta  # each non-basis row's side: on the upper piece
+    g_fixed = None
+    m_work = _working_rows(prob)
+    pivots = updates = 0
+    work = 0.0
+    for rounds in range(1, max_rounds + 1):
+        # the working set: the rows nearest the kink (the basis among them),
+        # found block by block (no n-sized temporaries)
+        work += 4.0 * n * nt  # this pass, the gathering, the one after
+        best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+        for rows in _blocks(n):
+            best = _nearest_rows(np.abs(u[rows] - beta), rows.start, m_work, best)
+        R = np.union1d(best[0], basis)
+        # gathered in chunks: prob.rows makes several copies of its rows
+        XR = np.empty((len(R), nt))
+        for lo in range(0, len(R), 1024):
+            XR[lo : lo + 1024] = prob.rows(R[lo : lo + 1024], cols)
+        uR, upR, costR = u[R], up[R], _at(prob.cost, R)
+        u = None  # recomputed after the pivots
+        if g_fixed is None:
+            g_fixed = prob.rmatvec(multipliers(up))
+        bpos = np.searchsorted(R, basis)
+        isb = np.zeros(len(R), dtype=bool)
+        isb[bpos] = True
+        optimal = fresh = False
+        while True:
+            nu_h = -(B.T @ g_fixed)
+            cost_h = costR[bpos]
+            lo, hi = cost_h * a_lo, cost_h * a_hi
+            viol = np.maximum(lo - nu_h, nu_h - hi) / (hi - lo)
+            j = int(np.argmax(viol))
+            if viol[j] <= 1e-10:
+                if fresh:
+                    optimal = True
+                    break
+                B = invert()  # the optimality test on an exact inverse
+                if B is None:
+                    return None, pivots, rounds, False
+                theta, fresh, updates = vertex(B), True, 0
+                continue
+            work += 3e5 + 3.0 * len(R) * nt
+            if work > budget:
+                return None, pivots, rounds, True
+            pivots += 1
+            # basis row j leaves the kink, up (s = 1) or down (s = -1):
+            # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
+            s = 1.0 if nu_h[j] > hi[j] else -1.0
+            delta = s * B[:, j]
+            wR = XR @ delta  # du / dt of the working rows
+            slope0 = s * (cost_h[j] * (a_hi if s > 0 else a_lo) - nu_h[j])
+            toward = np.where(upR, wR < 0, wR > 0)
+            toward[isb] = False
+            idx = np.flatnonzero(toward)
+            absw = np.abs(wR[idx])
+            tc = np.abs(uR[idx] - beta) / absw
+            order = np.argsort(tc)
+            # each crossing raises the slope by cost_i (a_hi - a_lo) |w_i|
+            climb = slope0 + np.cumsum(
+                costR[idx[order]] * ((a_hi - a_lo) * absw[order])
+            )
+            reached = np.flatnonzero(climb >= 0)
+            if len(reached) == 0:
+                # the crossings that stop this edge lie outside the working
+                # set: a larger one, around the same vertex
+                if m_work == n:  # F is bounded below: only by rounding
+                    return None, pivots, rounds, False
+                m_work = min(n, 4 * m_work)
+                break
+            k = int(reached[0])
+            crossed, enter = idx[order[:k]], int(idx[order[k]])
+            uR += tc[order[k]] * wR
+            leave = int(bpos[j])
+            changed = np.concatenate([crossed, [leave, enter]])
+            old = side_values(upR[changed], costR[changed])
+            old[-2] = 0.0  # the leaving row was on the kink
+            upR[crossed] = ~upR[crossed]
+            upR[leave] = s > 0
+            new = side_values(upR[changed], costR[changed])
+            new[-1] = 0.0  # the entering row sits on the kink
+            g_fixed = g_fixed + XR[changed].T @ (new - old)
+            isb[leave], isb[enter] = False, True
+            bpos[j], basis[j] = enter, R[enter]
+            # row j of A becomes XR[enter]: Sherman-Morrison, whose pivot
+            # 1 + v^T B e_j = XR[enter] . B e_j = s w_enter is not zero
+            vB = (XR[enter] - A[j]) @ B
+            A[j] = XR[enter]
+            updates += 1
+            denom = 1.0 + vB[j]
+            if updates >= _REFRESH or abs(denom) < 1e-8 * np.max(np.abs(vB)):
+                B, updates = invert(), 0
+                if B is None:
+                    return None, pivots, rounds, False
+            else:
+                B -= np.outer(B[:, j] / denom, vB)
+            theta, fresh = vertex(B), False
+            uR[bpos] = beta
+        # every row: did any change side along the pivots?
+        up[R] = upR
+        u = groups[0].line(theta)
+        moved = (u > beta) != up
+        moved[basis] = False
+        moved = np.flatnonzero(moved)
+        if len(moved) == 0 and optimal:
+            u = None  # _kkt_holds recomputes it by blocks
+            order = np.argsort(basis)
+            first = up.astype(np.int8)  # 0: the lower piece, 1: the upper
+            first[basis] = 0  # a kink row: the lower piece of the kink
+            free_w = np.ones(prob.p, dtype=bool)
+            ok = _kkt_holds(
+                prob, theta, multipliers(up), nu_h[order], first, basis[order],
+                free_w, np.ones(prob.p),
+            )  # fmt: skip
+            return (theta if ok else None), pivots, rounds, False
+        cost_m = _at(prob.cost, moved)
+        old = side_values(up[moved], cost_m)
+        up[moved] = ~up[moved]
+        dnu = side_values(up[moved], cost_m) - old
+        g_fixed = g_fixed + prob.rows(moved, cols).T @ dnu
+    return None, pivots, max_rounds, False
 
 
 def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
