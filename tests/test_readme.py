@@ -173,3 +173,53 @@ def test_compare_figures_quoted_in_readme_and_user_guide(capsys):
     clf = _compare(capsys, "--task", "classification")
     accuracy = [v["accuracy"] for v in clf.values()]
     assert round(min(accuracy), 3) == 0.963 and round(max(accuracy), 3) == 0.970
+
+
+def _performance_rows():
+    """``(loss, size, peer, 2-thread text, 1-thread text)`` of the README's table."""
+    section = README[README.index("## Performance") : README.index("## Documentation")]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"[\d.]+", cells[3]):
+            loss = cells[0].split(" (")[0]
+            size = cells[1].replace(" × ", " x ").replace("1e5", "1e+05")
+            size = size.replace("1e6", "1e+06")
+            rows.append((loss, size, cells[2].replace("`", ""), cells[3], cells[4]))
+    return rows
+
+
+def _goal_ratios(files, loss, size, peer):
+    """The two ratios of the goal-table line ``<= g x peer | loss size | ...``."""
+    for name in files:
+        text = (ROOT / "benchmarks" / "results" / name).read_text()
+        for line in text.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if (
+                len(cells) == 6
+                and cells[0].startswith("<=")
+                and cells[0].endswith(f" x {peer}")
+                and cells[1] == f"{loss} {size}"
+            ):
+                return [float(c.rsplit("= ", 1)[1]) for c in cells[2:4]]
+    return None
+
+
+def test_readme_performance_table_quotes_the_results_files():
+    # Every ratio of the README's table is its results file's, rounded to
+    # the digits the README shows (the files the section names).
+    section = README[README.index("## Performance") : README.index("## Documentation")]
+    files = re.findall(r"`(?:benchmarks/results/)?(fit_key\w*\.md)`", section)
+    rows = _performance_rows()
+    assert len(rows) >= 10
+    for loss, size, peer, two, one in rows:
+        measured = _goal_ratios(files, loss, size, peer)
+        assert measured is not None, (loss, size, peer)
+        for text, value in zip((two, one), measured, strict=True):
+            unit = 10.0 ** -len(text.split(".")[1])
+            assert abs(float(text) - value) <= unit / 2 + 1e-9, (
+                loss,
+                size,
+                text,
+                value,
+            )

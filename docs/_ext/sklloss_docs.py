@@ -332,6 +332,21 @@ def write_benchmarks(path, results_dir):
     out = []
     for name, title, sections in [
         (
+            "fit_key5.md",
+            "Key cells after session 10, informative data, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
+            "fit_key5_quantile.md",
+            "Quantile and absolute error with the simplex crossover, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
+            "fit_key5_1e6.md",
+            "Key cells at 1e6 x 20 after session 10, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_key4.md",
             "Key cells after session 8 (direct squared error, two-row sweeps), "
             "informative data, 2 and 1 threads",
