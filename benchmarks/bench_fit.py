@@ -340,6 +340,26 @@ def poisson_regressor(solver):
 
 
 # ---- optional peers --------------------------------------------------------
+def glum_poisson():
+    """glum's GeneralizedLinearRegressor, Poisson family, ridge penalty.
+
+    glum minimises 1/(2 sum s) sum s_i dev_i + alpha_g/2 ||w||^2 (l1_ratio=0),
+    as PoissonRegressor does: alpha_g = alpha / 2. Its default solver ("auto":
+    IRLS-CD for a ridge) and gradient_tol.
+    """
+
+    def fit(ctx):
+        from glum import GeneralizedLinearRegressor
+
+        est = GeneralizedLinearRegressor(
+            family="poisson", alpha=ctx.alpha / 2, l1_ratio=0.0
+        )
+        est.fit(ctx.X, ctx.y)
+        return (*_coef(est), _n_iter(est))
+
+    return Est("glum", fit, note="alpha_g = alpha / 2, l1_ratio=0; default solver, tol")
+
+
 def skglm_est(datafit, scale=1.0, labels_pm1=False):
     """skglm GeneralizedLinearEstimator with AndersonCD and a ridge penalty.
 
@@ -537,6 +557,7 @@ def _regression_cases():
                 sklloss_est(),
                 poisson_regressor("lbfgs"),
                 poisson_regressor("newton-cholesky"),
+                *_opt(_has("glum"), glum_poisson()),
             ],
         ),
     ]
@@ -1045,6 +1066,7 @@ RATIO_GOALS = (
     (("log_loss",), _KEY, "LogisticRegression(lbfgs)", 0.35),
     (("multinomial",), _KEY, "LogisticRegression(lbfgs)", 0.4),
     (("poisson",), _KEY, "PoissonRegressor(lbfgs)", 0.4),
+    (("poisson",), _KEY, "glum", 1.0),
     (("huber", "smooth_l1"), _KEY[:1], "HuberRegressor", 0.08),
     (("huber", "smooth_l1"), _KEY[:1], "skglm", 0.5),
     (("squared_hinge",), _KEY[:1], "LinearSVC(dual=False)", 0.08),

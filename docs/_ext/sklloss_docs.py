@@ -342,6 +342,11 @@ def write_benchmarks(path, results_dir):
             ("Reading this run (note added by hand after the run)", "Results"),
         ),
         (
+            "fit_key5_glum.md",
+            "Poisson against PoissonRegressor and glum, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_key5_1e6.md",
             "Key cells at 1e6 x 20 after session 10, 2 and 1 threads",
             ("Reading this run (note added by hand after the run)", "Results"),
