@@ -349,6 +349,11 @@ class LossRegressor(RegressorMixin, _LossLinearModel):
         return self.loss_.inverse_link(np.asarray(self._raw(X)))
 
 
+def _same_point(kept, W, b):
+    """Whether ``kept[:2]`` is exactly the point ``(W, b)``."""
+    return np.array_equal(kept[0], W) and np.array_equal(kept[1], b)
+
+
 class _ScaleLoopData:
     """The data steps of :func:`~._scale.fit_scaled`, common to both backends.
 
@@ -368,6 +373,8 @@ class _ScaleLoopData:
         # (objective, W, b, W in units of y, b in units of y, sigma) of the
         # last fit_at: its last evaluation may hold the residuals' prediction
         self._last_fit = None
+        # (W, b, residuals) in units of y, once residuals() has computed them
+        self._residuals = None
 
     def fit_at(self, sigma, warm, tol=None):
         """The fit at scale ``sigma``, in units of y: ``(W, b, n_iter)``.
@@ -389,7 +396,7 @@ class _ScaleLoopData:
         link = self.loss.link
         # the previous fit's objective (its scaled targets, weights and
         # buffers) is released before the next one is built, not kept beside it
-        self._last_fit = None
+        self._last_fit = self._residuals = None
         objective = self.objective(sigma)
         if warm is not None:
             warm = rescale(*warm, 1.0 / sigma, link)
@@ -480,23 +487,19 @@ class _InMemoryPlan(_ScaleLoopData):
         ndarray of shape (n_samples,)
             The residuals (read-only: the same array may be returned again).
         """
+        kept = self._residuals
+        if kept is not None and _same_point(kept, W, b):
+            return kept[2]  # the final outliers_ asks again
         last = self._last_fit
-        if (
-            last is not None
-            and np.array_equal(last[3], W)
-            and np.array_equal(last[4], b)
-        ):
+        if last is not None and _same_point(last[3:5], W, b):
             objective, W_s, b_s, W_y, b_y, sigma = last
-            if isinstance(objective, np.ndarray):
-                return objective  # the residuals of an earlier call
             raw = objective.last_raw(W_s, b_s)
             if raw is not None:
-                # y - sigma raw, written over the raw buffer, kept for the
-                # next call (the final outliers_ asks again), and the
-                # objective (scaled targets, weights) released
+                # y - sigma raw, written over the raw buffer; the objective
+                # (scaled targets, weights) released
                 raw *= -sigma
                 raw += self.y
-                self._last_fit = (raw, W_s, b_s, W_y, b_y, sigma)
+                self._last_fit, self._residuals = None, (W_y, b_y, raw)
                 return raw
         return self.y - (x_dot(self.X, W[0]) + b[0])
 
