@@ -175,11 +175,13 @@ def test_compare_figures_quoted_in_readme_and_user_guide(capsys):
     assert round(min(accuracy), 3) == 0.963 and round(max(accuracy), 3) == 0.970
 
 
+PERFORMANCE = README[README.index("## Performance") : README.index("## Documentation")]
+
+
 def _performance_rows():
     """``(loss, size, peer, 2-thread text, 1-thread text)`` of the README's table."""
-    section = README[README.index("## Performance") : README.index("## Documentation")]
     rows = []
-    for line in section.splitlines():
+    for line in PERFORMANCE.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 5 and re.fullmatch(r"[\d.]+", cells[3]):
             loss = cells[0].split(" (")[0]
@@ -208,8 +210,7 @@ def _goal_ratios(files, loss, size, peer):
 def test_readme_performance_table_quotes_the_results_files():
     # Every ratio of the README's table is its results file's, rounded to
     # the digits the README shows (the files the section names).
-    section = README[README.index("## Performance") : README.index("## Documentation")]
-    files = re.findall(r"`(?:benchmarks/results/)?(fit_key\w*\.md)`", section)
+    files = re.findall(r"`(?:benchmarks/results/)?(fit_key\w*\.md)`", PERFORMANCE)
     rows = _performance_rows()
     assert len(rows) >= 10
     for loss, size, peer, two, one in rows:

@@ -317,16 +317,8 @@ def _weighted_gram(X, w, col, intercept):
     n, p = X.shape
     q = p + (1 if intercept else 0)
     G = np.zeros((q, q))
-    if sparse.issparse(X):
-        Z = X.tocsr() @ sparse.diags(1.0 / col)
-        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
-        if intercept:
-            G[:p, p] = np.asarray(Z.T @ w).ravel()
-            G[p, :p] = G[:p, p]
-            G[p, p] = w.sum()
-        return G
     inv_col = None if np.all(col == 1.0) else 1.0 / col
-    if np.all(w >= 0):
+    if not sparse.issparse(X) and np.all(w >= 0):
         # Z_w = diag(sqrt w) [X / col, 1] one block at a time, the column of
         # ones (sqrt w) inside the block, and Z_w.T @ Z_w: NumPy hands a
         # product of an array with its own transpose to BLAS's syrk (half
@@ -344,15 +336,20 @@ def _weighted_gram(X, w, col, intercept):
                 Z[:, p] = root
             G += Z.T @ Z
         return G
-    # negative weights (a non-convex loss's Hessian): no square root
-    for start in range(0, n, _CHUNK):
-        Z = X[start : start + _CHUNK].astype(np.float64)
-        if inv_col is not None:
-            Z *= inv_col
-        wb = w[start : start + _CHUNK]
-        G[:p, :p] += Z.T @ (Z * wb[:, None])
+    if sparse.issparse(X):
+        Z = X.tocsr() @ sparse.diags(1.0 / col)
+        G[:p, :p] = (Z.T @ Z.multiply(w[:, None])).toarray()
         if intercept:
-            G[:p, p] += Z.T @ wb
+            G[:p, p] = np.asarray(Z.T @ w).ravel()
+    else:  # negative weights (a non-convex loss's Hessian): no square root
+        for start in range(0, n, _CHUNK):
+            Z = X[start : start + _CHUNK].astype(np.float64)
+            if inv_col is not None:
+                Z *= inv_col
+            wb = w[start : start + _CHUNK]
+            G[:p, :p] += Z.T @ (Z * wb[:, None])
+            if intercept:
+                G[:p, p] += Z.T @ wb
     if intercept:
         G[p, :p] = G[:p, p]
         G[p, p] = w.sum()
