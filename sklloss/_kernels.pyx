@@ -393,8 +393,21 @@ cdef inline double _dot(const floating* x, const double* w,
 
 # Raw pointers, not memoryviews, inside the sweep: a memoryview handed to a
 # function per row is a struct copy and an atomic reference count each time.
+cdef Py_ssize_t _weight_step(const double[:] s, name) except? -1:
+    # The per-row weights may be any strided float64 vector: stride 0 is one
+    # number for every row (np.broadcast_to; equal weights need no n-vector),
+    # read as s[i * step] from &s[0].
+    if s.strides[0] % <Py_ssize_t> sizeof(double):
+        raise ValueError(
+            f"{name}: the weights' stride ({s.strides[0]} bytes) is not a "
+            "multiple of 8."
+        )
+    return s.strides[0] // <Py_ssize_t> sizeof(double)
+
+
 cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
-                  const double* c, const double* s, const double* w, double b,
+                  const double* c, const double* s, Py_ssize_t ss,
+                  const double* w, double b,
                   Py_ssize_t lo, Py_ssize_t hi, int kind, double param,
                   double* grad_w, double* grad_b, double* r) noexcept nogil:
     # r: NULL, or receives each row's raw prediction z_i (same rounding).
@@ -429,22 +442,22 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
             r[i + 1] = z1
             r[i + 2] = z2
             r[i + 3] = z3
-        value += s[i] * _per_sample(kind, param, y[i], z0,
+        value += s[i * ss] * _per_sample(kind, param, y[i], z0,
                                         c[i] if c != NULL else 0.0,
                                         &g0, NULL)
-        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1,
+        value += s[(i + 1) * ss] * _per_sample(kind, param, y[i + 1], z1,
                                         c[i + 1] if c != NULL else 0.0,
                                         &g1, NULL)
-        value += s[i + 2] * _per_sample(kind, param, y[i + 2], z2,
+        value += s[(i + 2) * ss] * _per_sample(kind, param, y[i + 2], z2,
                                         c[i + 2] if c != NULL else 0.0,
                                         &g2, NULL)
-        value += s[i + 3] * _per_sample(kind, param, y[i + 3], z3,
+        value += s[(i + 3) * ss] * _per_sample(kind, param, y[i + 3], z3,
                                         c[i + 3] if c != NULL else 0.0,
                                         &g3, NULL)
-        g0 *= s[i]
-        g1 *= s[i + 1]
-        g2 *= s[i + 2]
-        g3 *= s[i + 3]
+        g0 *= s[i * ss]
+        g1 *= s[(i + 1) * ss]
+        g2 *= s[(i + 2) * ss]
+        g3 *= s[(i + 3) * ss]
         gb += (g0 + g1) + (g2 + g3)
         for j in range(p):
             grad_w[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j])
@@ -458,13 +471,13 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         if r != NULL:
             r[i] = z0
             r[i + 1] = z1
-        value += s[i] * _per_sample(kind, param, y[i], z0,
+        value += s[i * ss] * _per_sample(kind, param, y[i], z0,
                                     c[i] if c != NULL else 0.0, &g0, NULL)
-        value += s[i + 1] * _per_sample(kind, param, y[i + 1], z1,
+        value += s[(i + 1) * ss] * _per_sample(kind, param, y[i + 1], z1,
                                         c[i + 1] if c != NULL else 0.0,
                                         &g1, NULL)
-        g0 *= s[i]
-        g1 *= s[i + 1]
+        g0 *= s[i * ss]
+        g1 *= s[(i + 1) * ss]
         gb += g0 + g1
         for j in range(p):
             grad_w[j] += g0 * x0[j] + g1 * x1[j]
@@ -474,9 +487,9 @@ cdef double _rows(const floating* X, Py_ssize_t p, const double* y,
         z0 = _dot(x0, w, p) + b
         if r != NULL:
             r[i] = z0
-        value += s[i] * _per_sample(kind, param, y[i], z0,
+        value += s[i * ss] * _per_sample(kind, param, y[i], z0,
                                     c[i] if c != NULL else 0.0, &g0, NULL)
-        g0 *= s[i]
+        g0 *= s[i * ss]
         gb += g0
         for j in range(p):
             grad_w[j] += g0 * x0[j]
@@ -496,7 +509,8 @@ cdef inline void _add(double* total, double* comp, double x) noexcept nogil:
 
 
 cdef double _rows_blocked(const floating* X, Py_ssize_t p, const double* y,
-                          const double* c, const double* s, const double* w,
+                          const double* c, const double* s,
+                          Py_ssize_t ss, const double* w,
                           double b, Py_ssize_t lo, Py_ssize_t hi, int kind,
                           double param, double* grad_w, double* grad_b,
                           double* part_w, double* r) noexcept nogil:
@@ -507,7 +521,7 @@ cdef double _rows_blocked(const floating* X, Py_ssize_t p, const double* y,
     while start < hi:
         stop = start + SUM_BLOCK if start + SUM_BLOCK < hi else hi
         memset(part_w, 0, p * sizeof(double))
-        _add(&value, &comp, _rows(X, p, y, c, s, w, b, start, stop, kind,
+        _add(&value, &comp, _rows(X, p, y, c, s, ss, w, b, start, stop, kind,
                                   param, part_w, &part_b, r))
         grad_b[0] += part_b
         for j in range(p):
@@ -588,7 +602,8 @@ cdef Py_ssize_t _f_block(Py_ssize_t p, Py_ssize_t itemsize,
 
 cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
                     Py_ssize_t K, const double* y, const double* c,
-                    const double* s, const double* W, const double* b,
+                    const double* s, Py_ssize_t ss, const double* W,
+                    const double* b,
                     Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
                     double param, Py_ssize_t block, double* grad_W,
                     double* grad_b, double* Z, double* r) noexcept nogil:
@@ -617,17 +632,17 @@ cdef double _rows_f(const floating* X, Py_ssize_t n, Py_ssize_t p,
             if not softmax:
                 if r != NULL:
                     r[row] = Z[i]
-                part += s[row] * _per_sample(kind, param, y[row], Z[i],
+                part += s[row * ss] * _per_sample(kind, param, y[row], Z[i],
                                              c[row] if c != NULL else 0.0,
                                              &g, NULL)
-                Z[i] = s[row] * g
+                Z[i] = s[row * ss] * g
                 part_b[0] += Z[i]
             else:
                 for k in range(K):
                     zr[k] = Z[k * m + i]
-                part += s[row] * _softmax_row(zr, K, <Py_ssize_t> y[row], gr)
+                part += s[row * ss] * _softmax_row(zr, K, <Py_ssize_t> y[row], gr)
                 for k in range(K):
-                    gk = s[row] * gr[k]
+                    gk = s[row * ss] * gr[k]
                     Z[k * m + i] = gk
                     part_b[k] += gk
             if row + 1 == flush or row + 1 == hi:
@@ -657,7 +672,8 @@ def _f_ordered(X, name):
 
 
 cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
-                     const double* s, const double* W, const double* b,
+                     const double* s, Py_ssize_t ss, const double* W,
+                     const double* b,
                      Py_ssize_t lo, Py_ssize_t hi, bint softmax, int kind,
                      double param, Py_ssize_t block, double* grad_W,
                      double* grad_b, double* r=NULL) except? -1.0:
@@ -674,12 +690,12 @@ cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
         if X.dtype == np.float32:
             x32 = X
             with nogil:
-                value = _rows_f(&x32[0, 0], n, p, K, y, c, s, W, b, lo, hi,
+                value = _rows_f(&x32[0, 0], n, p, K, y, c, s, ss, W, b, lo, hi,
                                 softmax, kind, param, block, grad_W, grad_b, Z, r)
         else:
             x64 = X
             with nogil:
-                value = _rows_f(&x64[0, 0], n, p, K, y, c, s, W, b, lo, hi,
+                value = _rows_f(&x64[0, 0], n, p, K, y, c, s, ss, W, b, lo, hi,
                                 softmax, kind, param, block, grad_W, grad_b, Z, r)
     finally:
         free(Z)
@@ -689,7 +705,7 @@ cdef double _sweep_f(X, Py_ssize_t K, const double* y, const double* c,
 
 
 def fused_rows(int kind, double param, X, const double[::1] y,
-               const double[::1] s, const double[::1] w, double b,
+               const double[:] s, const double[::1] w, double b,
                Py_ssize_t lo, Py_ssize_t hi, cache=None, Py_ssize_t block=0,
                raw=None):
     """Loss and gradient sums over rows ``lo:hi`` of a dense X, GIL released.
@@ -702,7 +718,8 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         C- or F-contiguous (swept by rows, or by columns per block of rows),
         float32 or float64.
     y, s : ndarray of shape (n,)
-        Targets and per-row weights, float64.
+        Targets and per-row weights, float64; the weights of any stride
+        (0: one number for every row, as ``np.broadcast_to`` gives it).
     w : ndarray of shape (p,)
         Coefficients, float64.
     b : float
@@ -737,6 +754,7 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             f"{s.shape[0]}, w {w.shape[0]} and rows {lo}:{hi} do not match."
         )
     cdef bint by_columns = _f_ordered(X, "fused_rows")
+    cdef Py_ssize_t ss = _weight_step(s, "fused_rows")
     if (cache is None) != (kind not in NEEDS_LOG_Y) or (
         cache is not None and len(cache) != n
     ):
@@ -773,7 +791,7 @@ def fused_rows(int kind, double param, X, const double[::1] y,
             grad_b += s[i] * g
         return value, grad, grad_b
     if by_columns:
-        value = _sweep_f(X, 1, &y[0], cp, &s[0], &w[0], &bias, lo, hi, False,
+        value = _sweep_f(X, 1, &y[0], cp, &s[0], ss, &w[0], &bias, lo, hi, False,
                          kind, param, block, &gw[0], &grad_b, rp)
         return value, grad, grad_b
     cdef double* part_w = <double*> malloc(p * sizeof(double))
@@ -783,13 +801,13 @@ def fused_rows(int kind, double param, X, const double[::1] y,
         if X.dtype == np.float32:
             x32 = X
             with nogil:
-                value = _rows_blocked(&x32[0, 0], p, &y[0], cp, &s[0], &w[0],
+                value = _rows_blocked(&x32[0, 0], p, &y[0], cp, &s[0], ss, &w[0],
                                       bias, lo, hi, kind, param, &gw[0],
                                       &grad_b, part_w, rp)
         else:
             x64 = X
             with nogil:
-                value = _rows_blocked(&x64[0, 0], p, &y[0], cp, &s[0], &w[0],
+                value = _rows_blocked(&x64[0, 0], p, &y[0], cp, &s[0], ss, &w[0],
                                       bias, lo, hi, kind, param, &gw[0],
                                       &grad_b, part_w, rp)
     finally:
@@ -798,7 +816,8 @@ def fused_rows(int kind, double param, X, const double[::1] y,
 
 
 cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
-                          const double* y, const double* s, const double* W,
+                          const double* y, const double* s, Py_ssize_t ss,
+                          const double* W,
                           const double* b, Py_ssize_t lo, Py_ssize_t hi,
                           double* grad_W, double* grad_b,
                           double* z) noexcept nogil:
@@ -831,12 +850,12 @@ cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
                 for k in range(K):
                     z[k] = _dot(x, W + k * p, p) + b[k]
                     z1[k] = _dot(x1, W + k * p, p) + b[k]
-                block_value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
-                block_value += s[i + 1] * _softmax_row(
+                block_value += s[i * ss] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
+                block_value += s[(i + 1) * ss] * _softmax_row(
                     z1, K, <Py_ssize_t> y[i + 1], g1)
                 for k in range(K):
-                    gk = s[i] * g[k]
-                    gk1 = s[i + 1] * g1[k]
+                    gk = s[i * ss] * g[k]
+                    gk1 = s[(i + 1) * ss] * g1[k]
                     part_b[k] += gk + gk1
                     pw = part_W + k * p
                     for j in range(p):
@@ -845,9 +864,9 @@ cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
             else:
                 for k in range(K):
                     z[k] = _dot(x, W + k * p, p) + b[k]
-                block_value += s[i] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
+                block_value += s[i * ss] * _softmax_row(z, K, <Py_ssize_t> y[i], g)
                 for k in range(K):
-                    gk = s[i] * g[k]
+                    gk = s[i * ss] * g[k]
                     part_b[k] += gk
                     pw = part_W + k * p
                     for j in range(p):
@@ -862,7 +881,7 @@ cdef double _rows_softmax(const floating* X, Py_ssize_t p, Py_ssize_t K,
     return value + comp
 
 
-def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
+def fused_rows_softmax(X, const double[::1] y, const double[:] s,
                        const double[:, ::1] W, const double[::1] b,
                        Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t block=0):
     """:func:`fused_rows` for the multiclass log loss with integer labels.
@@ -874,7 +893,7 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     y : ndarray of shape (n,)
         Labels ``0..K-1`` as float64 (checked here).
     s : ndarray of shape (n,)
-        Per-row weights.
+        Per-row weights, float64, of any stride (0: one for every row).
     W : ndarray of shape (K, p)
         Coefficients, C-contiguous float64.
     b : ndarray of shape (K,)
@@ -901,6 +920,7 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
             f"{lo}:{hi} do not match."
         )
     cdef bint by_columns = _f_ordered(X, "fused_rows_softmax")
+    cdef Py_ssize_t ss = _weight_step(s, "fused_rows_softmax")
     labels = np.asarray(y[lo:hi])
     if hi > lo and not (
         labels.min() >= 0 and labels.max() < K and np.all(labels == np.floor(labels))
@@ -917,7 +937,7 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     if hi == lo:
         return 0.0, grad, grad_b
     if by_columns and p > 0:
-        value = _sweep_f(X, K, &y[0], NULL, &s[0], &W[0, 0], &b[0], lo, hi,
+        value = _sweep_f(X, K, &y[0], NULL, &s[0], ss, &W[0, 0], &b[0], lo, hi,
                          True, 0, 0.0, block, &gw[0, 0], &gb[0])
         return value, grad, grad_b
     z = <double*> malloc((5 * K + K * p) * sizeof(double))
@@ -926,18 +946,18 @@ def fused_rows_softmax(X, const double[::1] y, const double[::1] s,
     try:
         if p == 0:
             with nogil:
-                value = _rows_softmax(<const double*> NULL, 0, K, &y[0], &s[0],
+                value = _rows_softmax(<const double*> NULL, 0, K, &y[0], &s[0], ss,
                                       <const double*> NULL, &b[0], lo, hi,
                                       <double*> NULL, &gb[0], z)
         elif X.dtype == np.float32:
             x32 = X
             with nogil:
-                value = _rows_softmax(&x32[0, 0], p, K, &y[0], &s[0], &W[0, 0],
+                value = _rows_softmax(&x32[0, 0], p, K, &y[0], &s[0], ss, &W[0, 0],
                                       &b[0], lo, hi, &gw[0, 0], &gb[0], z)
         else:
             x64 = X
             with nogil:
-                value = _rows_softmax(&x64[0, 0], p, K, &y[0], &s[0], &W[0, 0],
+                value = _rows_softmax(&x64[0, 0], p, K, &y[0], &s[0], ss, &W[0, 0],
                                       &b[0], lo, hi, &gw[0, 0], &gb[0], z)
     finally:
         free(z)
@@ -987,6 +1007,7 @@ cdef double _csr_sweep(int mode, int kind, double param,
                        const floating* data, const csr_index* indices,
                        const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
                        const double* y, const double* c, const double* s,
+                       Py_ssize_t ss,
                        const double* w, double b, Py_ssize_t lo, Py_ssize_t hi,
                        double* grad_w, double* grad_b,
                        double* raw_out, double* hess_out,
@@ -1014,14 +1035,14 @@ cdef double _csr_sweep(int mode, int kind, double param,
             if mode == SWEEP_HESSP:
                 g = y[i] * z
             else:
-                block += s[i] * _per_sample(kind, param, y[i], z,
+                block += s[i * ss] * _per_sample(kind, param, y[i], z,
                                             c[i] if c != NULL else 0.0, &g,
                                             hp)
-                g *= s[i]
+                g *= s[i * ss]
                 if raw_out != NULL:
                     raw_out[i] = z
                 if hess_out != NULL:
-                    hess_out[i] = s[i] * h
+                    hess_out[i] = s[i * ss] * h
             part_b += g
             for k in range(a, e):
                 grad_w[indices[k]] += g * data[k]
@@ -1039,7 +1060,9 @@ def _csr_typed(int mode, int kind, double param, const floating[::1] data,
     # the fused-type dispatch (dtype of data x dtype of indices) of the
     # public functions below; arrays checked by them
     cdef Py_ssize_t nnz = data.shape[0], p = w.shape[0]
-    cdef const double[::1] cv, sv
+    cdef const double[::1] cv
+    cdef const double[:] sv
+    cdef Py_ssize_t ss = 0
     cdef double[::1] rv, hv
     cdef const double* cp = NULL
     cdef const double* sp = NULL
@@ -1054,6 +1077,7 @@ def _csr_typed(int mode, int kind, double param, const floating[::1] data,
     if s is not None:
         sv = s
         sp = &sv[0]
+        ss = _weight_step(sv, "csr")
     if raw_out is not None:
         rv = raw_out
         rp = &rv[0]
@@ -1063,7 +1087,7 @@ def _csr_typed(int mode, int kind, double param, const floating[::1] data,
     with nogil:
         value = _csr_sweep(mode, kind, param, &data[0] if nnz else NULL,
                            &indices[0] if nnz else NULL, &indptr[0], nnz, p,
-                           &y[0], cp, sp, &w[0] if p else NULL, b, lo, hi,
+                           &y[0], cp, sp, ss, &w[0] if p else NULL, b, lo, hi,
                            &grad_w[0] if p else &no_column, &grad_b, rp, hp,
                            &bad)
     if bad:
@@ -1098,7 +1122,7 @@ def _csr_arrays(name, data, indices, indptr, Py_ssize_t n, Py_ssize_t lo,
 
 
 def csr_fused_rows(int kind, double param, data, indices, indptr,
-                   const double[::1] y, const double[::1] s,
+                   const double[::1] y, const double[:] s,
                    const double[::1] w, double b, Py_ssize_t lo, Py_ssize_t hi,
                    raw_out=None, hess_out=None, cache=None):
     """:func:`fused_rows` over rows ``lo:hi`` of a CSR X, GIL released.
@@ -1112,7 +1136,8 @@ def csr_fused_rows(int kind, double param, data, indices, indptr,
         float64, indices and indptr both int32 or both int64, contiguous.
         Indices may be unsorted or repeated (summed, as scipy's products).
     y, s : ndarray of shape (n,)
-        Targets and per-row weights, float64.
+        Targets and per-row weights, float64; the weights of any stride
+        (0: one number for every row, as ``np.broadcast_to`` gives it).
     w : ndarray of shape (p,)
         Coefficients, float64.
     b : float
@@ -1187,6 +1212,7 @@ def csr_hessp(data, indices, indptr, const double[::1] h, const double[::1] v,
 cdef int _csr_columns(const floating* data, const csr_index* indices,
                       const csr_index* indptr, Py_ssize_t nnz, Py_ssize_t p,
                       Py_ssize_t m, Py_ssize_t step, const double* s,
+                      Py_ssize_t ss,
                       const double* col, double* first,
                       double* second) noexcept nogil:
     # rows 0, step, ..., (m - 1) step: with s, first[j] += s_k x / col_j and
@@ -1199,7 +1225,7 @@ cdef int _csr_columns(const floating* data, const csr_index* indices,
         e = indptr[k * step + 1]
         if a < 0 or a > e or e > nnz:
             return 1
-        sk = s[k] if s != NULL else 0.0
+        sk = s[k * ss] if s != NULL else 0.0
         for t in range(a, e):
             j = indices[t]
             if <size_t> j >= <size_t> p:
@@ -1222,20 +1248,23 @@ def _csr_columns_typed(const floating[::1] data, const csr_index[::1] indices,
                        Py_ssize_t step, s, col, double[::1] first,
                        double[::1] second):
     cdef Py_ssize_t nnz = data.shape[0], p = first.shape[0]
-    cdef const double[::1] sv, cv
+    cdef const double[::1] cv
+    cdef const double[:] sv
+    cdef Py_ssize_t ss = 0
     cdef const double* sp = NULL
     cdef const double* cp = NULL
     cdef int bad
     if s is not None:
         sv = s
         sp = &sv[0]
+        ss = _weight_step(sv, "csr_column_moments")
     if col is not None:
         cv = col
         cp = &cv[0]
     with nogil:
         bad = _csr_columns(&data[0] if nnz else NULL,
                            &indices[0] if nnz else NULL, &indptr[0], nnz, p, m,
-                           step, sp, cp, &first[0] if p else NULL,
+                           step, sp, ss, cp, &first[0] if p else NULL,
                            &second[0] if p else NULL)
     if bad:
         raise ValueError(
@@ -1255,7 +1284,7 @@ def csr_column_moments(data, indices, indptr, Py_ssize_t p, s=None, col=None,
     p : int
         X's number of columns.
     s : ndarray of shape (m,), default=None
-        float64 weights of the rows read, ``m = ceil(n / step)``; None
+        float64 weights of the rows read (any stride), ``m = ceil(n / step)``; None
         returns the columns' largest absolute values instead.
     col : ndarray of shape (p,), default=None
         float64 divisors of the columns (None: 1): ``(x / col)^2`` stays

@@ -106,23 +106,39 @@ def _cache(name, y):
     return np.log(np.where(y > 0, y, 1.0)) if name == "poisson" else None
 
 
+def _weights(layout, n, rng):
+    """``(values, the array given)``: contiguous, or a view of another stride."""
+    s = rng.uniform(0, 2, n) / n
+    if layout == "equal":  # one number (stride 0), as the objective keeps it
+        s = np.full(n, 1.0 / n)
+        return s, np.broadcast_to(s[0], (n,))
+    if layout == "every-other":
+        out = np.zeros(2 * n)
+        out[::2] = s
+        return s, out[::2]
+    return s, s
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "equal", "every-other"])
 @pytest.mark.parametrize("intercept", [0.0, 0.4], ids=["no_intercept", "intercept"])
 @pytest.mark.parametrize("index", [np.int32, np.int64], ids=["int32", "int64"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_csr_fused_rows_matches_the_scipy_products(name, dtype, index, intercept):
+def test_csr_fused_rows_matches_the_scipy_products(
+    name, dtype, index, intercept, layout
+):
     rng = np.random.default_rng(0)
     n, p = 300, 40
     X = _messy_csr(n, p, rng, dtype, index)
     copies = [X.data.copy(), X.indices.copy(), X.indptr.copy()]
     y = _targets(name, n, rng)
-    s = rng.uniform(0, 2, n) / n
+    s, given = _weights(layout, n, rng)
     w = 0.5 * rng.standard_normal(p)
     raw_out, hess_out = np.full(n, np.nan), np.full(n, np.nan)
     kind = KINDS[name]
     param = DELTA if name in ("huber", "smooth_l1") else 0.0
     value, grad_w, grad_b = csr_fused_rows(
-        kind, param, X.data, X.indices, X.indptr, y, s, w, intercept, 0, n,
+        kind, param, X.data, X.indices, X.indptr, y, given, w, intercept, 0, n,
         raw_out, hess_out, _cache(name, y),
     )  # fmt: skip
     X64 = X.astype(np.float64)
@@ -389,10 +405,11 @@ def test_tfidf_fit_reaches_logistic_regressions_objective():
     assert f_ours <= f_lr * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "equal", "every-other"])
 @pytest.mark.parametrize("step", [1, 3])
 @pytest.mark.parametrize("index", [np.int32, np.int64], ids=["int32", "int64"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_csr_column_moments_match_scipy(dtype, index, step):
+def test_csr_column_moments_match_scipy(dtype, index, step, layout):
     rng = np.random.default_rng(6)
     X = _messy_csr(301, 20, rng, dtype, index)
     X.data[:5] = -4.0  # the maxima are of absolute values
@@ -400,9 +417,9 @@ def test_csr_column_moments_match_scipy(dtype, index, step):
     arrays = (X.data, X.indices, X.indptr, 20)
     top = csr_column_moments(*arrays, step=step)
     np.testing.assert_array_equal(top, abs(rows).max(axis=0).toarray().ravel())
-    s = rng.uniform(0, 1, rows.shape[0])
+    s, given = _weights(layout, rows.shape[0], rng)
     col = rng.uniform(0.5, 2.0, 20)
-    first, second = csr_column_moments(*arrays, s=s, col=col, step=step)
+    first, second = csr_column_moments(*arrays, s=given, col=col, step=step)
     scaled = rows @ sparse.diags(1 / col)
     np.testing.assert_allclose(first, scaled.T @ s, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(

@@ -414,22 +414,21 @@ class LossClassifier(RawScoreClassifierMixin, ClassifierMixin, _LossLinearModel)
         common = dict(
             alpha=self.alpha, l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept
         )
-        # float32 stays float32: the passes upcast block by block
-        problems = [
-            LinearObjective(
-                X,
-                encode_target(target, y_enc),
-                sw,
-                loss,
-                n_outputs=k,
-                softmax=softmax,
-                **common,
-            )
+        targets = [
+            (encode_target(target, y_enc), k, softmax)
             for target, k, softmax in problem_targets(
                 len(classes), loss, self.label_smoothing, classes
             )
         ]
-        del y_enc, sw  # the problems hold what they need: n-vectors less in the fit
+        # the codes are not needed from here: one n-vector less while the
+        # objectives take their column statistics
+        del y_enc
+        # float32 stays float32: the passes upcast block by block
+        problems = [
+            LinearObjective(X, t, sw, loss, n_outputs=k, softmax=softmax, **common)
+            for t, k, softmax in targets
+        ]
+        del targets, sw  # the problems hold what they need: n-vectors less in the fit
         return self._fit_classes(classes, problems, loss, X.dtype)
 
     def _class_weighted(self, sw, classes, y, y_enc):

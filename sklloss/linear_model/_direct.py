@@ -191,10 +191,19 @@ def _normal_equations(objective, c, n_threads):
         G[np.diag_indices_from(G)] += np.minimum(pen, 1e300)
     # The objective at the intercept-only start: the solvers' gradient test
     # is relative to it when it is below 1 (_solvers._UnitObjective).
-    r = y - ybar
-    f0 = 0.5 * c * float(s @ (r * r))
+    f0 = 0.5 * c * _weighted_spread(s, y, ybar)
     unit = 1.0 / f0 if np.isfinite(f0) and 0 < f0 < 1 else 1.0
     return _Normal(G, rhs, v, ybar, unit)
+
+
+def _weighted_spread(s, y, ybar):
+    """``sum_i s_i (y_i - ybar)^2``, block by block (no n-vector of residuals)."""
+    step = 65536
+    total = 0.0
+    for lo in range(0, len(y), step):
+        r = y[lo : lo + step] - ybar
+        total += float(s[lo : lo + step] @ (r * r))
+    return total
 
 
 def _gram_pass(X, s, y, m0, col, n_threads):
@@ -202,8 +211,14 @@ def _gram_pass(X, s, y, m0, col, n_threads):
     n, p = X.shape
     uniform = bool(np.all(s == s[0]))
     raw = uniform and X.dtype == np.float64 and _moderate(m0, col)
-    rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // (8 * (p + 2)))
     n_workers = max(1, min(int(n_threads), n // _MIN_WORKER_ROWS))
+    # each worker's float64 buffer of p + 2 columns: in cache, and all of
+    # them together at most about 1 / 32 of the rows (at p = 20 a cache-sized
+    # block of each of 2 workers was 0.5 x a float32 X of 1e5 rows; 32 blocks
+    # cost a few numpy calls each)
+    rows = max(
+        _MIN_BLOCK_ROWS, min(_BLOCK_BYTES // (8 * (p + 2)), n // (32 * n_workers))
+    )
     cuts = [n * i // n_workers for i in range(n_workers + 1)]
     if raw:
         rows_sum, args = _raw_rows, (X, y, rows)

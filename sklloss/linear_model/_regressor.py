@@ -1,6 +1,7 @@
 """LossRegressor: a linear model minimising any regression loss exactly."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -439,6 +440,18 @@ class _ScaleLoopData:
         return (*rescale(W, b, sigma, "identity"), n_iter)
 
 
+def _n_distinct(v):
+    """The number of distinct values of ``v``, sorting ``v`` in place.
+
+    As ``np.unique(v).size`` without its sorted copy (one n-vector less at
+    the peak of the fit).
+    """
+    if v.size == 0:
+        return 0
+    v.sort()
+    return 1 + int(np.count_nonzero(v[1:] != v[:-1]))
+
+
 class _InMemoryPlan(_ScaleLoopData):
     """The data steps of :func:`~._scale.fit_scaled` for in-memory X."""
 
@@ -452,7 +465,9 @@ class _InMemoryPlan(_ScaleLoopData):
         est = self.est
         objective = LinearObjective(
             self.X,
-            self.y / sigma,
+            # at sigma = 1 (a fixed scale) y itself: objectives never write
+            # to their targets, and y / 1 would be one n-vector more
+            self.y if sigma == 1.0 else self.y / sigma,
             self.sw,
             self.loss,
             alpha=est.alpha,
@@ -461,8 +476,15 @@ class _InMemoryPlan(_ScaleLoopData):
             column_stats=self._stats,
         )
         self._stats = (objective.mean, objective.scale)
-        if self.loss.link == "identity" and self.loss.outlier_threshold is not None:
-            objective.keep_last_raw()  # residuals() without a pass over X
+        if (
+            self.loss.link == "identity"
+            and self.loss.outlier_threshold is not None
+            and not sparse.issparse(self.X)
+        ):
+            # residuals() without a pass over X; not for a sparse X, whose
+            # pass is cheap and whose n-vectors weigh (a TF-IDF X of 1e5 rows
+            # is ~10 of them)
+            objective.keep_last_raw()
         return objective
 
     def _lad_rows(self):
@@ -501,7 +523,13 @@ class _InMemoryPlan(_ScaleLoopData):
                 raw += self.y
                 self._last_fit, self._residuals = None, (W_y, b_y, raw)
                 return raw
-        return self.y - (x_dot(self.X, W[0]) + b[0])
+        # one pass over X, into one n-vector, the last objective released first
+        self._last_fit = None
+        r = x_dot(self.X, W[0])
+        r += b[0]
+        np.subtract(self.y, r, out=r)
+        self._residuals = (W.copy(), b.copy(), r)
+        return r
 
     def interpolates(self):
         """Whether the rows of positive weight number at most the parameters.
@@ -523,11 +551,16 @@ class _InMemoryPlan(_ScaleLoopData):
         # absorb every other in rounding, and all rows would look alike
         u = rng.standard_normal(self.X.shape[1]) / column_absmax(self.X)
         y_top = float(np.max(np.abs(self.y))) or 1.0
-        hx = x_dot(self.X, u)[keep]
-        hxy = hx + rng.standard_normal() * (self.y[keep] / y_top)
+        every = bool(np.all(keep))
+        hx = x_dot(self.X, u)
+        if not every:
+            hx = hx[keep]
+        hxy = self.y if every else self.y[keep]
+        hxy = hxy * (rng.standard_normal() / y_top)
+        hxy += hx
         # interpolable: few distinct rows, and no x with two different y
-        n_xy = np.unique(hxy).size
-        return n_xy <= n_params and np.unique(hx).size == n_xy
+        n_xy = _n_distinct(hxy)
+        return n_xy <= n_params and _n_distinct(hx) == n_xy
 
     def subsample(self):
         """The plan on every 10th row, from 50,000 rows (None below).
