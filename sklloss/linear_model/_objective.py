@@ -304,7 +304,10 @@ class LinearObjective:
         """
         if self._sample_weight_raw is not None:
             return self._sample_weight_raw
-        return self.sample_weight * self._weight_total
+        s = self.sample_weight
+        if is_uniform(s):  # equal weights stay one number
+            return uniform_weights(s[0] * self._weight_total, len(s))
+        return s * self._weight_total
 
     @sample_weight_raw.setter
     def sample_weight_raw(self, value):
