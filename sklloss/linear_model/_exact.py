@@ -163,7 +163,7 @@ _CROSSOVER_TALL = 200
 # the interior point has not yet put on a side), up to _CROSSOVER_GROWTH
 # times the smallest one; a working set too small for an edge grows by that
 # factor.
-_CROSSOVER_SPREAD = 3.0
+_CROSSOVER_SPREAD = 2.0
 _CROSSOVER_GROWTH = 4
 # Crossings of an edge sorted at first (the rest only when the line search
 # passes them all).
