@@ -635,6 +635,7 @@ def test_small_working_sets_are_refreshed(generous_budget, capsys, monkeypatch):
     # pivots: the full pass must take in the rows that changed side (more than
     # one working set) and the answer stays HiGHS's
     monkeypatch.setattr(_exact, "_CROSSOVER_ROWS", 1)
+    monkeypatch.setattr(_exact, "_CROSSOVER_SPREAD", 0.0)  # n^(2/3) rows only
     X, y = regression_data(5000, 8, seed=5)
     sw = np.ones(len(y))
     coef, b, runs = fit_verbose(capsys, quantile(0.7), X, y, sw)
@@ -642,6 +643,67 @@ def test_small_working_sets_are_refreshed(generous_budget, capsys, monkeypatch):
     ref_coef, ref_b, _ = highs_reference(quantile(0.7), X, y, sw, True)
     np.testing.assert_allclose(coef, ref_coef, rtol=1e-7, atol=1e-9)
     assert b == pytest.approx(ref_b, rel=1e-7, abs=1e-9)
+
+
+_FIRST_SET = re.compile(r"crossover: .*verified \(first working set (\d+) rows\)")
+
+
+@pytest.mark.parametrize("loss", [quantile(0.7), ABSOLUTE], ids=repr)
+@pytest.mark.parametrize("seed", [5, 9])
+def test_first_working_set_from_complementarity(
+    generous_budget, capsys, monkeypatch, loss, seed
+):
+    # more rows than n^(2/3) within 10 mu of the kink at the iterate (a wider
+    # reach than the default, so that this small problem has them): the
+    # first working set holds them (within its cap), and the vertex found
+    # from it is HiGHS's
+    monkeypatch.setattr(_exact, "_CROSSOVER_SPREAD", 10.0)
+    n, p = 5000, 8
+    X, y = regression_data(n, p, seed=seed)
+    sw = np.ones(n)
+    coef, b, runs = fit_verbose(capsys, loss, X, y, sw)
+    assert runs and runs[-1][0] > 0
+    # fit_verbose consumed the output: the first working set's size again
+    fit_piecewise_linear(
+        X, y, sw, loss, alpha=0.0, l1_ratio=0.0, fit_intercept=True,
+        tol=1e-8, max_iter=100, verbose=2,
+    )  # fmt: skip
+    sizes = [int(m) for m in _FIRST_SET.findall(capsys.readouterr().out)]
+    least = max(_exact._CROSSOVER_ROWS * (p + 1), int(n ** (2 / 3)))
+    assert sizes and least < sizes[-1] <= _exact._CROSSOVER_GROWTH * least
+    ref_coef, ref_b, ref_obj = highs_reference(loss, X, y, sw, True)
+    np.testing.assert_allclose(coef, ref_coef, rtol=1e-7, atol=1e-9)
+    assert b == pytest.approx(ref_b, rel=1e-7, abs=1e-9)
+
+
+def _first_crossing_loop(tc, rise, slope0):
+    """Reference line search: walk the crossings one at a time, in sorted order."""
+    slope = slope0
+    for pos, i in enumerate(sorted(range(len(tc)), key=lambda i: tc[i])):
+        slope += rise[i]
+        if slope >= 0:
+            return pos, i
+    return None
+
+
+@pytest.mark.parametrize("m", [1, 5, 100, 129, 2000, 20000])
+@pytest.mark.parametrize("depth", [0.01, 0.2, 0.9, 1.5])
+def test_first_crossing_matches_a_loop(m, depth):
+    # the partial sorts (argpartition of the first 32, 256, ... crossings)
+    # against a plain walk over all of them; ``depth`` is -slope0 as a share
+    # of the total rise (> 1: no crossing stops the edge)
+    rng = np.random.default_rng(m)
+    tc = rng.exponential(size=m)
+    rise = rng.uniform(0.1, 2.0, m)
+    slope0 = -depth * rise.sum()
+    order = _exact._first_crossing(tc, rise, slope0)
+    ref = _first_crossing_loop(tc, rise, slope0)
+    if ref is None:
+        assert order is None
+        return
+    pos, i = ref
+    assert order is not None and len(order) == pos + 1 and order[-1] == i
+    np.testing.assert_array_equal(tc[order], np.sort(tc)[: pos + 1])
 
 
 def test_failed_crossover_falls_back_to_interior_point(

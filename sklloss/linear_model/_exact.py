@@ -79,9 +79,11 @@ crossover replaces that finish from a relative gap of 0.1 on
 (:func:`_crossover`, within a work budget of a few iterations): from the
 vertex of the rows nearest the kink at the iterate, Barrodale-Roberts
 exchanges (each a weighted-median line search along an edge) on a working
-set of the ``n^(2/3)`` rows nearest the kink reach the optimal vertex, which
-is returned only when the same KKT checks hold on every row; a failed attempt
-(pivot limit, singular basis) lets the interior point go on.
+set of the rows nearest the kink (``n^(2/3)`` of them, more when the
+interior point's complementarity says more rows are still undecided) reach
+the optimal vertex, which is returned only when the same KKT checks hold on
+every row; a failed attempt (pivot limit, singular basis) lets the interior
+point go on.
 
 In degenerate cases where no check passes, the interior point runs on
 to a relative duality gap of ``min(tol, 1e-10)`` and its iterate is returned,
@@ -156,6 +158,16 @@ _CROSSOVER_PIVOTS = 4
 # rows per unknown for the crossover to be tried at all.
 _CROSSOVER_ROWS = 20
 _CROSSOVER_TALL = 200
+# The first working set also holds the rows within _CROSSOVER_SPREAD * mu /
+# (a_hi - a_lo) of the kink at the iterate (mu the complementarity: the rows
+# the interior point has not yet put on a side), up to _CROSSOVER_GROWTH
+# times the smallest one; a working set too small for an edge grows by that
+# factor.
+_CROSSOVER_SPREAD = 2.0
+_CROSSOVER_GROWTH = 4
+# Crossings of an edge sorted at first (the rest only when the line search
+# passes them all).
+_FIRST_CROSSINGS = 32
 # Rank-one updates of the crossover's basis inverse between two inversions.
 _REFRESH = 32
 
@@ -869,11 +881,15 @@ def _ipm(prob, *, gap_tol, max_iter, verbose):
                 f"dual inf. {dual_inf:.2e}  mu {mu:.2e}"
             )
         if crossover and abs(rel_gap) <= next_crossover:
-            polished, pivots, rounds, exhausted = _crossover(prob, groups, budget)
+            polished, pivots, rounds, exhausted, m_first = _crossover(
+                prob, groups, budget, mu
+            )
             if verbose > 1:
                 print(
                     f"[exact ipm] crossover: {pivots} pivots, {rounds} working "
-                    "sets, " + ("verified" if polished is not None else "no vertex")
+                    "sets, "
+                    + ("verified" if polished is not None else "no vertex")
+                    + f" (first working set {m_first} rows)"
                 )
             if polished is not None:
                 status = 0
@@ -1083,9 +1099,57 @@ def _crossover_applies(prob):
     )
 
 
-def _working_rows(prob):
-    """Rows of the crossover's first working set (n^(2/3), >= 20 per unknown)."""
-    return min(prob.n, max(_CROSSOVER_ROWS * prob.n_theta, int(prob.n ** (2 / 3))))
+def _working_rows(prob, near=0):
+    """Rows of the crossover's first working set.
+
+    ``n^(2/3)`` and at least ``_CROSSOVER_ROWS`` per unknown; ``near`` (the
+    rows still undecided at the iterate) when larger, up to
+    ``_CROSSOVER_GROWTH`` times that.
+    """
+    least = max(_CROSSOVER_ROWS * prob.n_theta, int(prob.n ** (2 / 3)))
+    return min(prob.n, max(least, min(near, _CROSSOVER_GROWTH * least)))
+
+
+def _first_crossing(tc, rise, slope0):
+    """Barrodale-Roberts line search: the crossing where the slope turns >= 0.
+
+    Parameters
+    ----------
+    tc : ndarray of shape (m,)
+        Step lengths at which rows cross the kink along the edge (>= 0).
+    rise : ndarray of shape (m,)
+        Each crossing's increase of the directional derivative (> 0).
+    slope0 : float
+        The directional derivative at the start (< 0).
+
+    Returns
+    -------
+    order : ndarray of int or None
+        Indices into ``tc`` by increasing ``tc``, up to and including the
+        crossing reached (the last one); None when the slope stays negative
+        past every crossing.
+
+    Notes
+    -----
+    Only the ``_FIRST_CROSSINGS`` smallest step lengths are sorted at
+    first (an edge usually stops within a few crossings, and a full sort of
+    a large working set's crossings was most of a pivot's time); 8 times more
+    each time the slope is still negative past them.
+    """
+    k = _FIRST_CROSSINGS
+    while True:
+        if 4 * k >= len(tc):
+            order = np.argsort(tc)
+        else:
+            order = np.argpartition(tc, k - 1)[:k]
+            order = order[np.argsort(tc[order])]
+        climb = slope0 + np.cumsum(rise[order])
+        reached = np.flatnonzero(climb >= 0)
+        if len(reached):
+            return order[: int(reached[0]) + 1]
+        if len(order) == len(tc):
+            return None
+        k *= 8
 
 
 def _crossover_budget(prob):
@@ -1102,7 +1166,7 @@ def _crossover_budget(prob):
     return _CROSSOVER_PIVOTS * 20.0 * prob.n * prob.n_theta
 
 
-def _crossover(prob, groups, budget, max_rounds=8):
+def _crossover(prob, groups, budget, mu, max_rounds=8):
     """Exact vertex from the interior-point iterate by simplex pivots, or None.
 
     Starts at the vertex where the ``n_theta`` rows nearest the kink at the
@@ -1117,12 +1181,16 @@ def _crossover(prob, groups, budget, max_rounds=8):
     The pivots look only at a working set of the ``n^(2/3)`` rows nearest
     the kink (Portnoy and Koenker's size), whose rows of ``[X, 1]`` are
     gathered once: a pivot then costs ``O(n^(2/3) p)`` instead of passes
-    over X. When the working set is optimal, one pass over all rows finds
-    the rows outside it that changed side; they are taken in (their
-    multipliers updated) and the pivots go on from a new working set. The
-    vertex is returned only when no row changed side and
-    :func:`_kkt_holds` verifies it from scratch: the answer is exact by
-    construction, whatever the working set was.
+    over X. When more rows than that are within a few ``mu`` of the kink at
+    the iterate (not yet on a side by complementarity), the first working set
+    holds them (up to ``_CROSSOVER_GROWTH`` times as many rows): the rows
+    that the pivots cross are among them, and a set too small for an edge
+    would otherwise grow by that factor at once. When the working set is
+    optimal, one pass over all rows finds the rows outside it that changed
+    side; they are taken in (their multipliers updated) and the pivots go on
+    from a new working set. The vertex is returned only when no row changed
+    side and :func:`_kkt_holds` verifies it from scratch: the answer is exact
+    by construction, whatever the working set was.
 
     Parameters
     ----------
@@ -1132,6 +1200,8 @@ def _crossover(prob, groups, budget, max_rounds=8):
         The interior point's groups; ``groups[0].ell`` is the iterate's ``l``.
     budget : float
         Largest work of the pivots (see :func:`_crossover_budget`).
+    mu : float
+        The interior point's complementarity ``s^T z / n_cons``.
     max_rounds : int, default=8
         Largest number of working sets.
 
@@ -1146,17 +1216,24 @@ def _crossover(prob, groups, budget, max_rounds=8):
         Working sets used.
     exhausted : bool
         Whether the attempt stopped at its work budget.
+    m_first : int
+        Rows of the first working set.
     """
     n, nt = prob.n, prob.n_theta
     cols = np.arange(nt)
     a_lo, a_hi = float(prob.slopes[0]), float(prob.slopes[1])
     beta = float(prob.breaks[0])
     ell = groups[0].ell
+    reach = _CROSSOVER_SPREAD * mu / (a_hi - a_lo)
     best = (np.zeros(0, dtype=np.intp), np.zeros(0))
+    near = 0
     for rows in _blocks(n):
-        best = _nearest_rows(np.abs(ell[rows] - beta), rows.start, nt, best)
+        dist = np.abs(ell[rows] - beta)
+        near += int(np.count_nonzero(dist <= reach))
+        best = _nearest_rows(dist, rows.start, nt, best)
     basis = np.sort(best[0])  # the rows nearest the kink at the iterate
-    del ell
+    del ell, dist
+    m_work = m_first = _working_rows(prob, near)
     A = prob.rows(basis, cols)
 
     def invert():
@@ -1175,7 +1252,7 @@ def _crossover(prob, groups, budget, max_rounds=8):
     # declared optimal
     B = invert()
     if B is None:
-        return None, 0, 0, False
+        return None, 0, 0, False, m_first
     theta = vertex(B)
 
     def multipliers(up):
@@ -1192,7 +1269,6 @@ def _crossover(prob, groups, budget, max_rounds=8):
     u = groups[0].line(theta)
     up = u > beta  # each non-basis row's side: on the upper piece
     g_fixed = None
-    m_work = _working_rows(prob)
     pivots = updates = 0
     work = 0.0
     for rounds in range(1, max_rounds + 1):
@@ -1227,12 +1303,12 @@ def _crossover(prob, groups, budget, max_rounds=8):
                     break
                 B = invert()  # the optimality test on an exact inverse
                 if B is None:
-                    return None, pivots, rounds, False
+                    return None, pivots, rounds, False, m_first
                 theta, fresh, updates = vertex(B), True, 0
                 continue
             work += 3e5 + 3.0 * len(R) * nt
             if work > budget:
-                return None, pivots, rounds, True
+                return None, pivots, rounds, True, m_first
             pivots += 1
             # basis row j leaves the kink, up (s = 1) or down (s = -1):
             # F'(0+) = s (cost_j a_side - nu_j) < 0 by stationarity
@@ -1245,22 +1321,17 @@ def _crossover(prob, groups, budget, max_rounds=8):
             idx = np.flatnonzero(toward)
             absw = np.abs(wR[idx])
             tc = np.abs(uR[idx] - beta) / absw
-            order = np.argsort(tc)
             # each crossing raises the slope by cost_i (a_hi - a_lo) |w_i|
-            climb = slope0 + np.cumsum(
-                costR[idx[order]] * ((a_hi - a_lo) * absw[order])
-            )
-            reached = np.flatnonzero(climb >= 0)
-            if len(reached) == 0:
+            order = _first_crossing(tc, costR[idx] * ((a_hi - a_lo) * absw), slope0)
+            if order is None:
                 # the crossings that stop this edge lie outside the working
                 # set: a larger one, around the same vertex
                 if m_work == n:  # F is bounded below: only by rounding
-                    return None, pivots, rounds, False
-                m_work = min(n, 4 * m_work)
+                    return None, pivots, rounds, False, m_first
+                m_work = min(n, _CROSSOVER_GROWTH * m_work)
                 break
-            k = int(reached[0])
-            crossed, enter = idx[order[:k]], int(idx[order[k]])
-            uR += tc[order[k]] * wR
+            crossed, enter = idx[order[:-1]], int(idx[order[-1]])
+            uR += tc[order[-1]] * wR
             leave = int(bpos[j])
             changed = np.concatenate([crossed, [leave, enter]])
             old = side_values(upR[changed], costR[changed])
@@ -1281,7 +1352,7 @@ def _crossover(prob, groups, budget, max_rounds=8):
             if updates >= _REFRESH or abs(denom) < 1e-8 * np.max(np.abs(vB)):
                 B, updates = invert(), 0
                 if B is None:
-                    return None, pivots, rounds, False
+                    return None, pivots, rounds, False, m_first
             else:
                 B -= np.outer(B[:, j] / denom, vB)
             theta, fresh = vertex(B), False
@@ -1302,13 +1373,13 @@ def _crossover(prob, groups, budget, max_rounds=8):
                 prob, theta, multipliers(up), nu_h[order], first, basis[order],
                 free_w, np.ones(prob.p),
             )  # fmt: skip
-            return (theta if ok else None), pivots, rounds, False
+            return (theta if ok else None), pivots, rounds, False, m_first
         cost_m = _at(prob.cost, moved)
         old = side_values(up[moved], cost_m)
         up[moved] = ~up[moved]
         dnu = side_values(up[moved], cost_m) - old
         g_fixed = g_fixed + prob.rows(moved, cols).T @ dnu
-    return None, pivots, max_rounds, False
+    return None, pivots, max_rounds, False, m_first
 
 
 def _kkt_holds(prob, theta, nu, nu_k, first, kink, free_w, sign):
