@@ -337,6 +337,11 @@ def write_benchmarks(path, results_dir):
             ("Reading this run (note added by hand after the run)", "Results"),
         ),
         (
+            "fit_key6_quantile.md",
+            "Quantile and absolute error after session 11, 2 and 1 threads",
+            ("Reading this run (note added by hand after the run)", "Results"),
+        ),
+        (
             "fit_key5_quantile.md",
             "Quantile and absolute error with the simplex crossover, 2 and 1 threads",
             ("Reading this run (note added by hand after the run)", "Results"),
