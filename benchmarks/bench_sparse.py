@@ -1,8 +1,9 @@
 """Sparse, wide problems: sklloss against scikit-learn on TF-IDF-like data.
 
-The data imitate a bag-of-words TF-IDF matrix: about ``--nnz-row`` distinct
-terms a row drawn from a Zipf distribution over the columns (the frequency of
-the k-th most common term ~ 1 / k^1.1, columns shuffled), weights
+The data imitate a bag-of-words TF-IDF matrix: about ``nnz_row`` distinct
+terms a row (10 for ``log_loss_1e4``, ``--nnz-row`` for ``wide``) drawn from a
+Zipf distribution over the columns (the frequency of the k-th most common
+term ~ 1 / k^1.1, columns shuffled), weights
 ``log(1 + tf) * idf``, rows scaled to unit norm. Labels come from a logistic
 model on a dense random ``w``; the regression target is the same linear
 model plus normal noise and 5% gross outliers.
@@ -15,7 +16,8 @@ Cases (``--cases``):
     saga; each at its default tol=1e-4 and at tol=1e-8), LinearSVC and
     SGDClassifier (log loss).
 ``wide``
-    n x n with ~10 nonzeros a row (1e5 x 1e5, 1e6 nonzeros): log_loss against
+    n x n with ~``--nnz-row`` terms a row (default 11: 1e5 x 1e5 with 9.8e5
+    stored entries once duplicates merge; 12 gives 1.06e6): log_loss against
     LogisticRegression, squared_error against Ridge, and huber and cauchy
     (scale=1.0, the stated objective; and the default scale="auto").
 
@@ -198,12 +200,12 @@ def run_log_loss(n, p, threads, repeat, quick):
     return f"log_loss {n:.0e} x {p:.0e} (nnz {X.nnz})", rows
 
 
-def run_wide(n, threads, repeat):
+def run_wide(n, threads, repeat, nnz_row=11):
     from sklearn.linear_model import LogisticRegression, Ridge
 
     from sklloss import LossClassifier, LossRegressor
 
-    X, y_class, y_reg = make_tfidf(n, n, nnz_row=11)  # ~1e6 nonzeros at 1e5
+    X, y_class, y_reg = make_tfidf(n, n, nnz_row=nnz_row)
     C = 1.0 / (ALPHA * n)
     cases = [
         ("log_loss", y_class, "sklloss LossClassifier", LossClassifier()),
@@ -430,6 +432,12 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--l1-sizes", default="1000x5000,10000x10000")
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument(
+        "--nnz-row",
+        type=int,
+        default=11,
+        help="mean terms a row of the wide case (default 11)",
+    )
     parser.add_argument("--output", default=None)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -446,7 +454,7 @@ def main(argv=None):
         print(parts[-1], flush=True)
     if "wide" in cases:
         n = 5000 if args.quick else 100_000
-        title, rows = run_wide(n, args.threads, max(1, repeat - 2))
+        title, rows = run_wide(n, args.threads, max(1, repeat - 2), args.nnz_row)
         parts.append(_table(title, rows))
         records.append({"case": title, "rows": rows})
         print(parts[-1], flush=True)
