@@ -378,6 +378,11 @@ def write_benchmarks(path, results_dir):
             ("Reading this run (note added by hand after the run)", "Results"),
         ),
         (
+            "fit_sparse3.md",
+            "TF-IDF sparse data after session 11 (quiet machine), 2 threads and 1 thread",
+            ("Session 11 (2026-12-04, quiet machine)", "Results"),
+        ),
+        (
             "fit_sparse2.md",
             "TF-IDF sparse data with the compiled CSR passes, 2 threads and 1 thread",
             ("Reading this run (note added by hand after the run)", "Results"),
