@@ -379,7 +379,7 @@ def write_benchmarks(path, results_dir):
         ),
         (
             "fit_sparse3.md",
-            "TF-IDF sparse data after session 11 (quiet machine), 2 threads and 1 thread",
+            "TF-IDF sparse data after session 11, 2 threads and 1 thread",
             ("Session 11 (2026-12-04, quiet machine)", "Results"),
         ),
         (
