@@ -346,11 +346,18 @@ def make_plan(est, loss, objective, *, warm=None, tol=None):
         # Hessian sample) leaves OpenBLAS's idle threads spinning on those
         # cores (log-loss 1e6 x 20 evaluations took half as long again). So
         # the rest of the solve runs on one BLAS thread; the passes keep
-        # their workers.
+        # their workers. The same for a sparse X, whose passes use no BLAS at
+        # all: a dot product over the n rows (the intercept's start, with
+        # unequal weights) kept the second core spinning for 30-100 ms a fit.
         one_thread_solve=bool(
-            first_order
-            and n_threads > 1
-            and objective._fused_workers(keep_raw=False) > 1
+            n_threads > 1
+            and (
+                (first_order and objective._fused_workers(keep_raw=False) > 1)
+                or (
+                    sparse.issparse(objective.X)
+                    and solver in ("lbfgs", "sampled-newton", "newton-cg")
+                )
+            )
         ),
         fit_intercept=bool(est.fit_intercept),
         l1_ratio=float(est.l1_ratio),

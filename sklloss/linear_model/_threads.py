@@ -55,6 +55,7 @@ import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from scipy import sparse
 from threadpoolctl import ThreadpoolController
 
 __all__ = [
@@ -279,7 +280,10 @@ def threaded_passes(objective, n_threads):
     Cholesky of a small matrix), and OpenBLAS threads woken for it cost more
     than the work: the solve runs on one BLAS thread. Passes over a large X
     (memory-bound products gain from a second thread: benchmarks/bench_fit.py)
-    get the user's threads back.
+    get the user's threads back. A sparse X's passes call no BLAS over X
+    (the compiled CSR sweeps have their own workers, scipy's products are
+    single-threaded): they stay on one BLAS thread, whose vectors of length
+    p would otherwise wake OpenBLAS's threads to spin.
 
     Parameters
     ----------
@@ -294,6 +298,8 @@ def threaded_passes(objective, n_threads):
         ``objective`` itself, or a wrapper whose passes run on ``n_threads``.
     """
     X = objective.X
+    if sparse.issparse(X):
+        return objective
     if n_threads > 1 and X.shape[0] * X.shape[1] * objective.K >= _THREADED_PASS:
         return _ThreadedPasses(objective, n_threads)
     return objective
