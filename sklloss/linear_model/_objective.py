@@ -241,9 +241,9 @@ class LinearObjective:
     def keep_last_raw(self):
         """Record the raw prediction of each evaluation, for :meth:`last_raw`.
 
-        One output (``K == 1``) only; the compiled dense sweep writes it as
-        it goes, the two-product pass copies it (n doubles, kept across the
-        solver's copies of this objective). Other passes record nothing.
+        One output (``K == 1``) only; the compiled dense and CSR sweeps write
+        it as they go, the two-product pass copies it (n doubles, kept across
+        the solver's copies of this objective). Other passes record nothing.
         """
         if self.K == 1 and not self.softmax:
             self._last = {"raw": np.empty(self.X.shape[0]), "at": None}
