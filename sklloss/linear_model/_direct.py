@@ -62,7 +62,7 @@ import numpy as np
 import scipy.linalg
 
 from .._kernels import KINDS
-from ._passes import compiled_kernel
+from ._passes import compiled_kernel, equal_weights
 from ._threads import limit_blas, pool
 
 __all__ = ["is_quadratic", "solve_direct", "DIRECT_MAX_PARAMS"]
@@ -209,7 +209,7 @@ def _weighted_spread(s, y, ybar):
 def _gram_pass(X, s, y, m0, col, n_threads):
     """``(Z^T S Z, Z^T s, Z^T S y)`` for ``Z = (X - m0) / col``, one read of X."""
     n, p = X.shape
-    uniform = bool(np.all(s == s[0]))
+    uniform = equal_weights(s)
     raw = uniform and X.dtype == np.float64 and _moderate(m0, col)
     n_workers = max(1, min(int(n_threads), n // _MIN_WORKER_ROWS))
     # each worker's float64 buffer of p + 2 columns: in cache, and all of

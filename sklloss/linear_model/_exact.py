@@ -128,7 +128,14 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import _ipm_kernels
 from .._validation import user_stacklevel
-from ._passes import _weighted_gram, column_absmax, scaled_weights, x_dot, xt_dot
+from ._passes import (
+    _weighted_gram,
+    column_absmax,
+    equal_weights,
+    scaled_weights,
+    x_dot,
+    xt_dot,
+)
 from ._threads import limit_blas
 
 __all__ = ["fit_piecewise_linear"]
@@ -269,7 +276,7 @@ class _Problem:
         cost = sw * (self.n / sw.sum())
         self.total_weight = float(sw.sum())
         # equal weights: one number instead of an n-vector (the same values)
-        self.cost = float(cost[0]) if np.all(sw == sw[0]) else cost
+        self.cost = float(cost[0]) if equal_weights(sw) else cost
 
         slopes, offsets, breaks = _upper_envelope(loss.convex_pieces)
         if loss.kind == "regression":

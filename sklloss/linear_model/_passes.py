@@ -13,6 +13,7 @@ from .._kernels import csr_column_moments
 __all__ = [
     "column_absmax",
     "compiled_kernel",
+    "equal_weights",
     "is_uniform",
     "scaled_weights",
     "uniform_weights",
@@ -244,7 +245,7 @@ def scaled_weights(sample_weight):
             "sample_weight must be finite and non-negative with a positive "
             f"maximum; got max(sample_weight)={top!r}."
         )
-    if np.all(sw == sw[0]):
+    if equal_weights(sw):
         # equal weights: one number for every row (stride 0), no n-vector;
         # the compiled sweeps read any stride
         return uniform_weights(1.0, sw.shape[0])
@@ -271,6 +272,25 @@ def uniform_weights(value, n):
         ``np.broadcast_to(value, n)``, float64: 8 bytes whatever ``n``.
     """
     return np.broadcast_to(np.float64(value), (int(n),))
+
+
+def equal_weights(sw):
+    """Whether every weight is the same (True for one weight, False for none).
+
+    A :func:`uniform_weights` view answers without reading n entries; any
+    other array is compared entry by entry.
+
+    Parameters
+    ----------
+    sw : ndarray of shape (n,)
+        Weights.
+
+    Returns
+    -------
+    bool
+        True when all entries are equal.
+    """
+    return is_uniform(sw) or bool(sw.size and np.all(sw == sw[0]))
 
 
 def is_uniform(sw):

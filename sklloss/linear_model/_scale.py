@@ -62,6 +62,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import user_stacklevel, weighted_mean
 from ._objective import column_absmax
+from ._passes import equal_weights
 
 __all__ = ["check_scale", "fit_scaled", "rescale", "weighted_median"]
 
@@ -128,7 +129,7 @@ def weighted_median(v, w, *, overwrite=False):
     """
     v = np.asarray(v, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
-    if w.size and np.all(w == w[0]) and w[0] > 0:
+    if equal_weights(w) and w[0] > 0:
         # equal weights: a partition, O(n)
         return float(np.median(v, overwrite_input=overwrite))
     keep = w > 0
