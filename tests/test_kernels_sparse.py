@@ -290,27 +290,6 @@ def test_the_objective_uses_the_sweeps_at_one_and_two_workers(
     assert again[0] == got[0] and np.array_equal(again[1], got[1])
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_keep_last_raw_on_csr_records_the_sweeps_raw_prediction(monkeypatch, threads):
-    # the CSR sweep writes the raw prediction it saw into the record buffer
-    # (it used to allocate the buffer and leave it unwritten)
-    monkeypatch.setattr(_objective, "_COMPILED_MIN_NNZ", 200)
-    rng = np.random.default_rng(4)
-    X = _messy_csr(2000, 30, rng, np.float64)
-    y = _targets("huber", 2000, rng)
-    obj = LinearObjective(X, y, np.ones(2000), LOSSES["huber"]).configured(
-        keep_raw=True, n_threads=threads
-    )
-    obj.keep_last_raw()
-    assert obj._fused_workers() == threads
-    W, b = 0.3 * rng.standard_normal((1, 30)), np.array([0.2])
-    obj._data_loss_gradient(W, b)
-    np.testing.assert_allclose(
-        obj.last_raw(W, b), X @ W[0] + b[0], rtol=1e-14, atol=1e-15
-    )
-    assert obj.last_raw(W + 1.0, b) is None  # only at the point evaluated
-
-
 @pytest.mark.parametrize("name", ["log_cosh", "cauchy"])
 def test_a_loss_without_a_kernel_keeps_its_evaluation_and_gets_the_hessp(
     monkeypatch, name

@@ -241,11 +241,13 @@ class LinearObjective:
     def keep_last_raw(self):
         """Record the raw prediction of each evaluation, for :meth:`last_raw`.
 
-        One output (``K == 1``) only; the compiled dense and CSR sweeps write
-        it as they go, the two-product pass copies it (n doubles, kept across
-        the solver's copies of this objective). Other passes record nothing.
+        One output (``K == 1``) of a dense X only; the compiled sweep writes
+        it as it goes, the two-product pass copies it (n doubles, kept across
+        the solver's copies of this objective). Other passes record nothing,
+        and a sparse X keeps no record: its pass for the residuals is cheap
+        and an n-vector weighs (a TF-IDF X of 1e5 rows is ~10 of them).
         """
-        if self.K == 1 and not self.softmax:
+        if self.K == 1 and not self.softmax and not sparse.issparse(self.X):
             self._last = {"raw": np.empty(self.X.shape[0]), "at": None}
 
     def last_raw(self, W, b):
@@ -700,18 +702,13 @@ class LinearObjective:
         # themselves times a number (_hessian_parts), not another n-vector
         constant = _CONSTANT_HESSIAN.get(kind)
         hess = np.empty(n) if self.keep_raw and constant is None else None
-        # keep_last_raw (the scale loop's residuals): the sweep writes the raw
-        # prediction into the record buffer, no pass over X for residuals
-        record = self._record_raw(W, b)
 
         def sweep(lo, hi):
             s = self.sample_weight
             args = (X.data, X.indices, X.indptr, y, s, w, bias, lo, hi)
-            return csr_fused_rows(kind, param, *args, record, hess, cache)
+            return csr_fused_rows(kind, param, *args, None, hess, cache)
 
         parts = self._on_workers(sweep, n_workers)
-        if record is not None:
-            self._record_raw(W, b, record)
         if self.keep_raw:
             h = hess if constant is None else (self.sample_weight, constant)
             self._cache = (W.copy(), b.copy(), None, h)

@@ -1,7 +1,6 @@
 """LossRegressor: a linear model minimising any regression loss exactly."""
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -476,15 +475,8 @@ class _InMemoryPlan(_ScaleLoopData):
             column_stats=self._stats,
         )
         self._stats = (objective.mean, objective.scale)
-        if (
-            self.loss.link == "identity"
-            and self.loss.outlier_threshold is not None
-            and not sparse.issparse(self.X)
-        ):
-            # residuals() without a pass over X; not for a sparse X, whose
-            # pass is cheap and whose n-vectors weigh (a TF-IDF X of 1e5 rows
-            # is ~10 of them)
-            objective.keep_last_raw()
+        if self.loss.link == "identity" and self.loss.outlier_threshold is not None:
+            objective.keep_last_raw()  # residuals() without a pass over a dense X
         return objective
 
     def _lad_rows(self):
