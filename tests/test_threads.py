@@ -204,7 +204,7 @@ def test_a_sparse_fit_calls_blas_on_one_thread_only(two_threads, monkeypatch):
     # A sparse X's passes call no BLAS over X, and the dot products the solve
     # makes (over the n rows for the intercept's start, over the p columns in
     # the passes) left OpenBLAS's idle threads spinning on the other core
-    # (30-400 ms of CPU a fit on the TF-IDF benchmarks, fit_sparse3.md): the
+    # (57-510 ms of CPU a fit on the TF-IDF benchmarks, fit_sparse3.md): the
     # whole solve runs on one BLAS thread. The counts in effect are read
     # where those products are made.
     from scipy import sparse

@@ -348,7 +348,8 @@ def make_plan(est, loss, objective, *, warm=None, tol=None):
         # the rest of the solve runs on one BLAS thread; the passes keep
         # their workers. The same for a sparse X, whose passes use no BLAS at
         # all: a dot product over the n rows (the intercept's start, with
-        # unequal weights) kept the second core spinning for 30-100 ms a fit.
+        # unequal weights) kept the second core spinning (with the passes'
+        # own, 57-510 ms of CPU a fit: benchmarks/results/fit_sparse3.md).
         one_thread_solve=bool(
             n_threads > 1
             and (
